@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+// fedns: authoritative DNS for EC2 instance names and Stellar federation over HTTPS, in one process.
+// Module map and data flow: ../README.md ("Architecture"). Dependencies point one way, downwards.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "fedns",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fedns", targets: ["fedns"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Shared helpers with no domain knowledge (dates, files).
+        .target(name: "FednsSupport", swiftSettings: strictSettings),
+
+        // DNS message codec: pure, no sockets, never traps on input.
+        .target(
+            name: "DNSWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // The instance model, immutable snapshots, and the sources that produce them.
+        .target(
+            name: "Inventory",
+            dependencies: [
+                "FednsSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        // Names to records and the authoritative protocol policy: pure (query + snapshot -> response).
+        .target(
+            name: "EC2Zone",
+            dependencies: ["DNSWire", "Inventory", "FednsSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // UDP and TCP transports (and a small client) on SwiftNIO.
+        .target(
+            name: "DNSServer",
+            dependencies: [
+                "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        // The configuration file: TOML in, validated typed settings out.
+        .target(
+            name: "Settings",
+            dependencies: [
+                "DNSWire", "EC2Zone",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strictSettings),
+
+        // Wiring: services, signals, logging.
+        .target(
+            name: "App",
+            dependencies: [
+                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        .executableTarget(
+            name: "fedns",
+            dependencies: [
+                "App", "DNSServer", "DNSWire", "Settings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "DNSServerTests",
+            dependencies: [
+                "DNSServer", "DNSWire", "EC2Zone", "Inventory",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,228 @@
+import DNSWire
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Listener and connection settings of the DNS server.
+public struct DNSServerSettings: Sendable, Hashable {
+    /// Each address gets a UDP and a TCP listener. Port 0 picks a free port (the same for UDP and TCP).
+    public var listen: [SocketAddress]
+    /// A TCP connection with no message in progress is closed after this long (RFC 7766 §6.2.3; Knot: 10 s).
+    public var tcpIdleTimeout: TimeAmount
+    /// A TCP message must be complete this long after its first byte arrived.
+    public var tcpPartialMessageTimeout: TimeAmount
+    /// Connections beyond this are closed at once.
+    public var tcpMaxConnections: Int
+    /// Datagrams read per `recvmmsg` call.
+    public var udpBatchSize: Int
+
+    public init(
+        listen: [SocketAddress], tcpIdleTimeout: TimeAmount = .seconds(10),
+        tcpPartialMessageTimeout: TimeAmount = .seconds(2), tcpMaxConnections: Int = 512, udpBatchSize: Int = 64
+    ) {
+        self.listen = listen
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.tcpPartialMessageTimeout = tcpPartialMessageTimeout
+        self.tcpMaxConnections = tcpMaxConnections
+        self.udpBatchSize = udpBatchSize
+    }
+
+    /// The largest datagram read: queries are small, and anything above a typical MTU is not a query we answer.
+    static let maxDatagramSize = 2048
+}
+
+/// A listener that could not be opened, said in a way an operator can act on.
+public struct DNSListenError: Error, CustomStringConvertible {
+    public var address: SocketAddress
+    public var transport: DNSTransport
+    public var underlying: any Error
+
+    public var description: String {
+        var reason = "\(underlying)"
+        if let ioError = underlying as? IOError {
+            switch ioError.errnoCode {
+            case EADDRINUSE: reason = "address already in use (another DNS server running?)"
+            case EACCES: reason = "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+            case EADDRNOTAVAIL: reason = "no such local address on this host"
+            default: break
+            }
+        }
+        return "cannot listen for DNS on \(address.displayText) (\(transport.rawValue.uppercased())): \(reason)"
+    }
+}
+
+/// The authoritative server's transports: UDP and TCP on every configured address.
+///
+/// UDP is built for packet rate: one socket per event loop on the same port (SO_REUSEPORT lets the kernel spread
+/// clients over them), `recvmmsg` batches into a fixed receive buffer, and replies flushed once per batch.
+public final class DNSServer: Service, Sendable {
+    private let settings: DNSServerSettings
+    private let handler: any DNSQueryHandler
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let metrics: DNSServerMetrics
+    private let queryLogger: Logger?
+    private let started = Mutex(false)
+    private let channels = Mutex<[any Channel]>([])
+    private let bound = Mutex<[SocketAddress]>([])
+    private let connections = ConnectionLimiter()
+
+    public init(
+        settings: DNSServerSettings, handler: any DNSQueryHandler,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+        metrics: DNSServerMetrics = DNSServerMetrics(), queryLogger: Logger? = nil
+    ) {
+        self.settings = settings
+        self.handler = handler
+        self.group = group
+        self.logger = logger
+        self.metrics = metrics
+        self.queryLogger = queryLogger
+    }
+
+    /// The addresses actually bound (with real ports when port 0 was configured), once `start` returned.
+    public var boundAddresses: [SocketAddress] { bound.withLock { $0 } }
+
+    /// Opens every listener, or none: a failure closes what was already open and throws `DNSListenError`.
+    /// Calling it again once started does nothing.
+    public func start() async throws {
+        guard started.withLock({ started in defer { started = true }; return !started }) else { return }
+        do {
+            for address in settings.listen {
+                let udpAddress = try await bindUDP(address)
+                try await bindTCP(udpAddress)
+                bound.withLock { $0.append(udpAddress) }
+                logger.info("DNS listening", metadata: ["address": "\(udpAddress.displayText)", "transports": "udp,tcp"])
+            }
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
+    /// Closes the listeners. Queries are answered synchronously as they are read, so nothing is in flight
+    /// beyond replies already written, which the close flushes.
+    public func stop() async {
+        let open = channels.withLock { channels in
+            defer { channels = [] }
+            return channels
+        }
+        for channel in open {
+            try? await channel.close()
+        }
+    }
+
+    /// Runs until graceful shutdown (starting first if `start` was not called), then closes the listeners.
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    /// An IPv6 listener serves IPv6 only; IPv4 gets its own listener from its own configured address, so
+    /// `0.0.0.0` and `::` can both be listed without colliding.
+    private static let v6Only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .init(rawValue: IPV6_V6ONLY))
+
+    private func bindUDP(_ address: SocketAddress) async throws -> SocketAddress {
+        var target = address
+        var first = true
+        for loop in group.makeIterator() {
+            var bootstrap = DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+                .channelOption(.datagramVectorReadMessageCount, value: settings.udpBatchSize)
+                .channelOption(
+                    .recvAllocator,
+                    value: FixedSizeRecvByteBufferAllocator(capacity: settings.udpBatchSize * DNSServerSettings.maxDatagramSize))
+                .channelOption(.maxMessagesPerRead, value: 4)
+                .channelInitializer { [handler, metrics, queryLogger] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            UDPQueryHandler(handler: handler, metrics: metrics, queryLogger: queryLogger))
+                    }
+                }
+            if target.protocol == .inet6 {
+                bootstrap = bootstrap.channelOption(Self.v6Only, value: 1)
+            }
+            let channel: any Channel
+            do {
+                channel = try await bootstrap.bind(to: target).get()
+            } catch {
+                throw DNSListenError(address: target, transport: .udp, underlying: error)
+            }
+            channels.withLock { $0.append(channel) }
+            if first, let local = channel.localAddress {
+                target = local  // later sockets join the same port, including one picked for port 0
+                first = false
+            }
+        }
+        return target
+    }
+
+    private func bindTCP(_ address: SocketAddress) async throws {
+        let settings = settings
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [handler, metrics, connections, queryLogger] channel in
+                guard connections.admit(channel, limit: settings.tcpMaxConnections) else {
+                    metrics.connectionRefused()
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        TCPFrameHandler(
+                            idleTimeout: settings.tcpIdleTimeout, partialTimeout: settings.tcpPartialMessageTimeout),
+                        TCPQueryHandler(handler: handler, metrics: metrics, queryLogger: queryLogger),
+                    ])
+                }
+            }
+        if address.protocol == .inet6 {
+            bootstrap = bootstrap.serverChannelOption(Self.v6Only, value: 1)
+        }
+        do {
+            let channel = try await bootstrap.bind(to: address).get()
+            channels.withLock { $0.append(channel) }
+        } catch {
+            throw DNSListenError(address: address, transport: .tcp, underlying: error)
+        }
+    }
+}
+
+/// Counts open TCP connections so that a flood cannot exhaust file descriptors.
+final class ConnectionLimiter: Sendable {
+    private let open = Atomic<Int>(0)
+
+    func admit(_ channel: any Channel, limit: Int) -> Bool {
+        let (_, now) = open.add(1, ordering: .relaxed)
+        guard now <= limit else {
+            open.subtract(1, ordering: .relaxed)
+            return false
+        }
+        channel.closeFuture.whenComplete { [self] _ in
+            open.subtract(1, ordering: .relaxed)
+        }
+        return true
+    }
+}
+
+extension SocketAddress {
+    /// `127.0.0.1:5353` / `[::1]:5353`.
+    public var displayText: String {
+        let host = ipAddress ?? "?"
+        let port = self.port.map(String.init) ?? "?"
+        return self.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

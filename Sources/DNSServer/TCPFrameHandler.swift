@@ -1,0 +1,89 @@
+import NIOCore
+
+/// Splits a TCP stream into DNS messages (two-octet length prefix, RFC 1035 §4.2.2 / RFC 7766 §8) and enforces
+/// the timeouts that keep idle or slow clients from holding connections, as Knot does:
+/// - `idleTimeout` with no message in progress (Knot: 10 s);
+/// - `partialTimeout` from the first byte of a message until it is complete (Knot: 0.5-1 s), counted from the
+///   start of the message so that a client trickling one byte at a time cannot extend it.
+final class TCPFrameHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let idleTimeout: TimeAmount
+    private let partialTimeout: TimeAmount
+    private var buffered: ByteBuffer?
+    private var timer: Scheduled<Void>?
+    private var waitingForRestOfMessage = false
+
+    init(idleTimeout: TimeAmount, partialTimeout: TimeAmount) {
+        self.idleTimeout = idleTimeout
+        self.partialTimeout = partialTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armIdleTimer(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armIdleTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var pending = unwrapInboundIn(data)
+        if var earlier = buffered {
+            buffered = nil  // so `earlier` owns the storage and appending does not copy it
+            earlier.writeBuffer(&pending)
+            pending = earlier
+        }
+        while let length = pending.getInteger(at: pending.readerIndex, as: UInt16.self) {
+            guard length > 0 else {
+                // A zero-length message is not DNS; nothing sensible can follow it on this stream.
+                close(context)
+                return
+            }
+            guard pending.readableBytes >= 2 + Int(length) else { break }
+            pending.moveReaderIndex(forwardBy: 2)
+            if let message = pending.readSlice(length: Int(length)) {
+                context.fireChannelRead(wrapInboundOut(message))
+            }
+            guard context.channel.isActive else { return }
+        }
+        if pending.readableBytes > 0 {
+            // Keep only what is unread, so a long-lived connection does not grow its buffer.
+            pending.discardReadBytes()
+            buffered = pending
+            if !waitingForRestOfMessage {
+                waitingForRestOfMessage = true
+                arm(partialTimeout, context: context)
+            }
+        } else {
+            armIdleTimer(context: context)
+        }
+    }
+
+    private func armIdleTimer(context: ChannelHandlerContext) {
+        waitingForRestOfMessage = false
+        arm(idleTimeout, context: context)
+    }
+
+    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
+        timer?.cancel()
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            loopBound.value.handler.close(loopBound.value.context)
+        }
+    }
+
+    private func close(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        buffered = nil
+        context.close(promise: nil)
+    }
+}

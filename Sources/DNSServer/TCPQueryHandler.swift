@@ -1,0 +1,80 @@
+import DNSWire
+import Logging
+import NIOCore
+
+/// Answers the messages of one TCP connection in order (RFC 7766 §6.2.1: several queries per connection,
+/// pipelined). Replies are framed with their length and flushed once per read burst.
+final class TCPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let handler: any DNSQueryHandler
+    private let metrics: DNSServerMetrics
+    private let queryLogger: Logger?
+    private var rotation = 0
+    private var lastWrite: EventLoopFuture<Void>?
+
+    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
+        self.handler = handler
+        self.metrics = metrics
+        self.queryLogger = queryLogger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        metrics.connectionOpened()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        metrics.connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let message = unwrapInboundIn(data)
+        let started = metrics.clock()
+        rotation &+= 1
+        guard
+            let reply = handler.respond(
+                to: message, transport: .tcp, rotation: rotation, allocator: context.channel.allocator)
+        else {
+            metrics.recordDropped(transport: .tcp)
+            return
+        }
+        var framed = context.channel.allocator.buffer(capacity: reply.bytes.readableBytes + 2)
+        framed.writeInteger(UInt16(reply.bytes.readableBytes))
+        var bytes = reply.bytes
+        framed.writeBuffer(&bytes)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.write(wrapOutboundOut(framed), promise: promise)
+        lastWrite = promise.futureResult
+        metrics.record(reply, transport: .tcp, since: started)
+        if let queryLogger, let client = context.channel.remoteAddress {
+            queryLogger.logQuery(reply, client: client, transport: .tcp)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client has sent everything it will send: deliver the answers already written, then close.
+            context.flush()
+            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            (lastWrite ?? context.eventLoop.makeSucceededVoidFuture()).whenComplete { _ in
+                loopBoundContext.value.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Resets and broken pipes end this connection only.
+        metrics.recordTransportError(transport: .tcp)
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,180 @@
+/// An IPv4 address as the four octets of an A record.
+public struct IPv4Address: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The address in host order (`10.0.0.1` is 0x0A000001).
+    public var value: UInt32
+
+    public init(value: UInt32) { self.value = value }
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        value = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
+
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 4 else { return nil }
+        value = bytes.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Dotted-quad text; rejects leading zeros (ambiguous octal), empty parts and values above 255.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit),
+                part.count == 1 || part.first != "0", let octet = UInt8(part)
+            else { return nil }
+            value = value << 8 | UInt32(octet)
+        }
+        self.value = value
+    }
+
+    public var bytes: [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
+    public var description: String { bytes.map(String.init).joined(separator: ".") }
+
+    public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.value < rhs.value }
+
+    /// `d.c.b.a.in-addr.arpa.`
+    public var reverseName: DNSName {
+        let labels = bytes.reversed().map { Array(String($0).utf8) } + [Array("in-addr".utf8), Array("arpa".utf8)]
+        // Four short decimal labels under in-addr.arpa always form a valid name.
+        return (try? DNSName(labels: labels)) ?? .root
+    }
+}
+
+/// An IPv6 address as the sixteen octets of an AAAA record.
+public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public private(set) var bytes: [UInt8]
+
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// RFC 4291 §2.2 text forms, including `::` compression and a trailing dotted IPv4 part.
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        guard !text.isEmpty, text.count <= 45 else { return nil }
+        var groups: [UInt16] = []
+        var tailGroups: [UInt16] = []
+        var sawDoubleColon = false
+        let halves = text.splitOnce("::")
+        guard !(halves.count == 2 && halves[1].splitOnce("::").count == 2) else { return nil }
+        sawDoubleColon = halves.count == 2
+
+        func parseGroups(_ part: String, allowIPv4Tail: Bool) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var result: [UInt16] = []
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (index, piece) in pieces.enumerated() {
+                if allowIPv4Tail && index == pieces.count - 1 && piece.contains(".") {
+                    guard let v4 = IPv4Address(piece) else { return nil }
+                    result.append(UInt16(v4.value >> 16))
+                    result.append(UInt16(v4.value & 0xFFFF))
+                } else {
+                    guard !piece.isEmpty, piece.count <= 4, piece.allSatisfy(\.isHexDigit),
+                        let value = UInt16(piece, radix: 16)
+                    else { return nil }
+                    result.append(value)
+                }
+            }
+            return result
+        }
+
+        if sawDoubleColon {
+            guard let head = parseGroups(halves[0], allowIPv4Tail: false),
+                let tail = parseGroups(halves[1], allowIPv4Tail: true),
+                head.count + tail.count <= 7
+            else { return nil }
+            groups = head
+            tailGroups = tail
+            groups += Array(repeating: 0, count: 8 - head.count - tail.count)
+            groups += tailGroups
+        } else {
+            guard let all = parseGroups(text, allowIPv4Tail: true), all.count == 8 else { return nil }
+            groups = all
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for group in groups {
+            bytes.append(UInt8(group >> 8))
+            bytes.append(UInt8(group & 0xFF))
+        }
+        self.bytes = bytes
+    }
+
+    /// RFC 5952 canonical text: lower-case, no leading zeros, the longest run of two or more zero groups as `::`.
+    public var description: String {
+        let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+        var bestStart = -1
+        var bestLength = 0
+        var index = 0
+        while index < 8 {
+            if groups[index] == 0 {
+                var end = index
+                while end < 8 && groups[end] == 0 { end += 1 }
+                if end - index > bestLength {
+                    bestStart = index
+                    bestLength = end - index
+                }
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        if bestLength < 2 { bestStart = -1 }
+        var parts: [String] = []
+        index = 0
+        var text = ""
+        while index < 8 {
+            if index == bestStart {
+                text += parts.joined(separator: ":") + "::"
+                parts = []
+                index += bestLength
+                continue
+            }
+            parts.append(String(groups[index], radix: 16))
+            index += 1
+        }
+        return text + parts.joined(separator: ":")
+    }
+
+    public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool {
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+
+    /// The 32 nibble labels under ip6.arpa (RFC 3596 §2.5).
+    public var reverseName: DNSName {
+        var labels: [[UInt8]] = []
+        labels.reserveCapacity(34)
+        for byte in bytes.reversed() {
+            labels.append([hexDigit(byte & 0x0F)])
+            labels.append([hexDigit(byte >> 4)])
+        }
+        labels.append(Array("ip6".utf8))
+        labels.append(Array("arpa".utf8))
+        return (try? DNSName(labels: labels)) ?? .root
+    }
+}
+
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+}
+
+extension String {
+    /// The text before and after the first occurrence of `separator` (one element when it does not occur).
+    fileprivate func splitOnce(_ separator: String) -> [String] {
+        let bytes = Array(utf8)
+        let pattern = Array(separator.utf8)
+        guard bytes.count >= pattern.count else { return [self] }
+        for start in 0...(bytes.count - pattern.count) where Array(bytes[start..<(start + pattern.count)]) == pattern {
+            return [
+                String(decoding: bytes[..<start], as: UTF8.self),
+                String(decoding: bytes[(start + pattern.count)...], as: UTF8.self),
+            ]
+        }
+        return [self]
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

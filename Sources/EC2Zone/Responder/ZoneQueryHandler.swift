@@ -1,0 +1,27 @@
+import DNSWire
+import NIOCore
+import Synchronization
+
+/// Answers queries from whatever zone was published last. Publishing swaps one reference; a query in flight
+/// keeps the zone it started with, so no query ever waits for discovery or sees half an update.
+public final class ZoneQueryHandler: DNSQueryHandler {
+    private let current: Mutex<CompiledZone>
+
+    public init(zone: CompiledZone) {
+        current = Mutex(zone)
+    }
+
+    public var zone: CompiledZone {
+        current.withLock { $0 }
+    }
+
+    public func publish(_ zone: CompiledZone) {
+        current.withLock { $0 = zone }
+    }
+
+    public func respond(
+        to packet: ByteBuffer, transport: DNSTransport, rotation: Int, allocator: ByteBufferAllocator
+    ) -> DNSReply? {
+        Responder.respond(toPacket: packet, zone: zone, transport: transport, rotation: rotation, allocator: allocator)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// One EC2 instance as discovery saw it. Every field but the id may be missing: AWS (and moto) omit elements
+/// rather than sending them empty, and files written by hand may be terse.
+///
+/// Addresses stay text here; the DNS zone parses them and reports the ones it cannot use.
+public struct Instance: Codable, Hashable, Sendable {
+    public var id: String
+    /// The `Name` tag exactly as tagged (not yet normalised to a DNS label).
+    public var name: String?
+    public var tags: [String: String]
+    public var state: String
+    public var type: String?
+    public var availabilityZone: String?
+    public var region: String
+    /// The owning account id, when known.
+    public var account: String?
+    /// The credentials profile the instance was discovered through, when not the default chain.
+    public var profile: String?
+    /// Private IPv4 addresses, the primary one first.
+    public var privateIPv4: [String]
+    public var publicIPv4: String?
+    public var ipv6: [String]
+    public var privateDNSName: String?
+    public var publicDNSName: String?
+    public var launchTime: Date?
+
+    public init(
+        id: String, name: String? = nil, tags: [String: String] = [:], state: String = "running",
+        type: String? = nil, availabilityZone: String? = nil, region: String, account: String? = nil,
+        profile: String? = nil, privateIPv4: [String] = [], publicIPv4: String? = nil, ipv6: [String] = [],
+        privateDNSName: String? = nil, publicDNSName: String? = nil, launchTime: Date? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.tags = tags
+        self.state = state
+        self.type = type
+        self.availabilityZone = availabilityZone
+        self.region = region
+        self.account = account
+        self.profile = profile
+        self.privateIPv4 = privateIPv4
+        self.publicIPv4 = publicIPv4
+        self.ipv6 = ipv6
+        self.privateDNSName = privateDNSName
+        self.publicDNSName = publicDNSName
+        self.launchTime = launchTime
+    }
+
+    /// The primary private IPv4 address.
+    public var primaryPrivateIPv4: String? { privateIPv4.first }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, tags, state, type
+        case availabilityZone = "az"
+        case region, account, profile
+        case privateIPv4 = "private_ipv4"
+        case publicIPv4 = "public_ipv4"
+        case ipv6
+        case privateDNSName = "private_dns"
+        case publicDNSName = "public_dns"
+        case launchTime = "launched"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        guard !id.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "empty instance id")
+        }
+        tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? tags["Name"]
+        state = try container.decodeIfPresent(String.self, forKey: .state) ?? "running"
+        type = try container.decodeIfPresent(String.self, forKey: .type)
+        availabilityZone = try container.decodeIfPresent(String.self, forKey: .availabilityZone)
+        region =
+            try container.decodeIfPresent(String.self, forKey: .region)
+            ?? availabilityZone.map { String($0.dropLast()) } ?? "unknown"
+        account = try container.decodeIfPresent(String.self, forKey: .account)
+        profile = try container.decodeIfPresent(String.self, forKey: .profile)
+        privateIPv4 = try container.decodeIfPresent([String].self, forKey: .privateIPv4) ?? []
+        publicIPv4 = try container.decodeIfPresent(String.self, forKey: .publicIPv4)
+        ipv6 = try container.decodeIfPresent([String].self, forKey: .ipv6) ?? []
+        privateDNSName = try container.decodeIfPresent(String.self, forKey: .privateDNSName)
+        publicDNSName = try container.decodeIfPresent(String.self, forKey: .publicDNSName)
+        launchTime = try container.decodeIfPresent(Date.self, forKey: .launchTime)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(type, forKey: .type)
+        try container.encodeIfPresent(availabilityZone, forKey: .availabilityZone)
+        try container.encode(region, forKey: .region)
+        try container.encodeIfPresent(account, forKey: .account)
+        try container.encodeIfPresent(profile, forKey: .profile)
+        try container.encode(privateIPv4, forKey: .privateIPv4)
+        try container.encodeIfPresent(publicIPv4, forKey: .publicIPv4)
+        try container.encode(ipv6, forKey: .ipv6)
+        try container.encodeIfPresent(privateDNSName, forKey: .privateDNSName)
+        try container.encodeIfPresent(publicDNSName, forKey: .publicDNSName)
+        try container.encodeIfPresent(launchTime, forKey: .launchTime)
+    }
+}

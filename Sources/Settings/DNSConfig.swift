@@ -1,0 +1,159 @@
+import DNSWire
+import EC2Zone
+import NIOCore
+
+/// `[dns]`: the authoritative server and its zone.
+public struct DNSConfig: Sendable, Hashable {
+    public var enabled: Bool
+    /// Each address gets a UDP and a TCP listener.
+    public var listen: [SocketAddress]
+    public var zone: ZoneSettings
+    public var tcpIdleTimeout: Double
+    public var tcpPartialMessageTimeout: Double
+    public var tcpMaxConnections: Int
+    /// Log every query (name, type, client, rcode) at info level.
+    public var queryLog: Bool
+
+    public static let defaultListen = "127.0.0.1:5353"
+
+    public init(
+        enabled: Bool = true, listen: [SocketAddress], zone: ZoneSettings = ZoneSettings(), tcpIdleTimeout: Double = 10,
+        tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false
+    ) {
+        self.enabled = enabled
+        self.listen = listen
+        self.zone = zone
+        self.tcpIdleTimeout = tcpIdleTimeout
+        self.tcpPartialMessageTimeout = tcpPartialMessageTimeout
+        self.tcpMaxConnections = tcpMaxConnections
+        self.queryLog = queryLog
+    }
+
+    static func read(_ reader: inout TableReader) throws(ConfigError) -> DNSConfig {
+        let enabled = try reader.bool("enabled", default: true)
+        let listenTexts = try reader.stringArray("listen") ?? [defaultListen]
+        guard !listenTexts.isEmpty || !enabled else {
+            throw reader.error("listen", "expected at least one address such as \"\(defaultListen)\"")
+        }
+        var listen: [SocketAddress] = []
+        for (index, text) in listenTexts.enumerated() {
+            guard let address = SocketAddress(hostPort: text) else {
+                throw ConfigError(
+                    file: reader.file, key: "\(reader.key("listen"))[\(index)]",
+                    message: "expected an IP address and port such as \"127.0.0.1:5353\" or \"[::1]:5353\", found \"\(text)\"")
+            }
+            listen.append(address)
+        }
+
+        let zoneText = try reader.string("zone", default: "ec2")
+        let origin: DNSName
+        do {
+            origin = try DNSName(zoneText)
+        } catch {
+            throw reader.error("zone", "expected a domain name such as \"ec2\", found \"\(zoneText)\" (\(error))")
+        }
+        guard !origin.isRoot else { throw reader.error("zone", "the root zone cannot be served; use a name such as \"ec2\"") }
+
+        let ttl = try reader.integer("ttl", in: 0...86400, default: 60)
+        let addressText = try reader.string("address", default: AddressMode.auto.rawValue)
+        guard let addressMode = AddressMode(rawValue: addressText) else {
+            throw reader.error("address", "expected \"auto\", \"private\" or \"public\", found \"\(addressText)\"")
+        }
+        let states = try reader.stringArray("states") ?? ["running"]
+        let knownStates: Set<String> = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"]
+        for (index, state) in states.enumerated() where !knownStates.contains(state) {
+            throw ConfigError(
+                file: reader.file, key: "\(reader.key("states"))[\(index)]",
+                message: "expected one of \(knownStates.sorted().joined(separator: ", ")), found \"\(state)\"")
+        }
+        let negativeTTL = try reader.integer("negative_ttl", in: 0...86400, default: 30)
+
+        let nameserver = try reader.string("nameserver").map { text throws(ConfigError) -> DNSName in
+            do { return try DNSName(text.contains(".") ? text : "\(text).\(zoneText)") } catch {
+                throw reader.error("nameserver", "expected a host name, found \"\(text)\" (\(error))")
+            }
+        }
+        let hostmaster = try reader.string("hostmaster").map { text throws(ConfigError) -> DNSName in
+            do { return try DNSName(text.replacingFirst("@", with: ".")) } catch {
+                throw reader.error("hostmaster", "expected a mailbox such as \"hostmaster.ec2\", found \"\(text)\"")
+            }
+        }
+        var nameserverIPv4: [IPv4Address] = []
+        var nameserverIPv6: [IPv6Address] = []
+        if let texts = try reader.stringArray("nameserver_addresses") {
+            for (index, text) in texts.enumerated() {
+                if let v4 = IPv4Address(text) {
+                    nameserverIPv4.append(v4)
+                } else if let v6 = IPv6Address(text) {
+                    nameserverIPv6.append(v6)
+                } else {
+                    throw ConfigError(
+                        file: reader.file, key: "\(reader.key("nameserver_addresses"))[\(index)]",
+                        message: "expected an IP address, found \"\(text)\"")
+                }
+            }
+        } else {
+            // By default the name server's addresses are the specific (non-wildcard) listen addresses.
+            for address in listen {
+                guard let ip = address.ipAddress else { continue }
+                if let v4 = IPv4Address(ip), v4.value != 0 { nameserverIPv4.append(v4) }
+                if let v6 = IPv6Address(ip), v6.bytes.contains(where: { $0 != 0 }) { nameserverIPv6.append(v6) }
+            }
+        }
+        var reverseZones: [DNSName] = []
+        for (index, text) in (try reader.stringArray("reverse_zones") ?? []).enumerated() {
+            guard let name = try? DNSName(text), name.labelCount >= 2,
+                name.isSubdomain(of: "in-addr.arpa.") || name.isSubdomain(of: "ip6.arpa.")
+            else {
+                throw ConfigError(
+                    file: reader.file, key: "\(reader.key("reverse_zones"))[\(index)]",
+                    message: "expected a zone under in-addr.arpa or ip6.arpa such as \"10.in-addr.arpa\", found \"\(text)\"")
+            }
+            reverseZones.append(name)
+        }
+
+        let zone = ZoneSettings(
+            origin: origin, ttl: UInt32(ttl), addressMode: addressMode, states: Set(states),
+            negativeTTL: UInt32(negativeTTL), nameserver: nameserver, nameserverIPv4: nameserverIPv4,
+            nameserverIPv6: nameserverIPv6, hostmaster: hostmaster, extraReverseZones: reverseZones)
+        let config = DNSConfig(
+            enabled: enabled, listen: listen, zone: zone,
+            tcpIdleTimeout: try reader.seconds("tcp_idle_timeout", in: 0.1...3600, default: 10),
+            tcpPartialMessageTimeout: try reader.seconds("tcp_partial_timeout", in: 0.1...60, default: 2),
+            tcpMaxConnections: try reader.integer("tcp_max_connections", in: 1...100_000, default: 512),
+            queryLog: try reader.bool("query_log", default: false))
+        try reader.rejectUnknownKeys()
+        return config
+    }
+}
+
+extension SocketAddress {
+    /// `127.0.0.1:53`, `[::1]:53` or `[fd00::1]:5353`; numeric only, never resolved through DNS.
+    public init?(hostPort text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                return nil
+            }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port),
+            DNSWire.IPv4Address(host) != nil || DNSWire.IPv6Address(host) != nil,
+            let address = try? SocketAddress(ipAddress: String(host), port: port)
+        else { return nil }
+        self = address
+    }
+}
+
+extension String {
+    fileprivate func replacingFirst(_ target: Character, with replacement: String) -> String {
+        guard let position = firstIndex(of: target) else { return self }
+        return String(self[..<position]) + replacement + String(self[index(after: position)...])
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import TOMLKit
+
+/// The whole configuration, read from one TOML file and validated before anything starts.
+public struct FednsConfig: Sendable, Hashable {
+    /// Where the configuration came from, for messages.
+    public var origin: String
+    public var dns: DNSConfig
+    public var discovery: DiscoveryConfig
+
+    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig) {
+        self.origin = origin
+        self.dns = dns
+        self.discovery = discovery
+    }
+
+    /// Reads and validates a configuration file. Relative paths inside it are relative to its directory.
+    public static func load(path: String) throws(ConfigError) -> FednsConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw ConfigError(file: path, key: "", message: "cannot read the configuration file: \(reason)")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text, origin: path, directory: directory)
+    }
+
+    /// Parses configuration text. `directory` anchors relative paths.
+    public static func parse(_ text: String, origin: String, directory: String) throws(ConfigError) -> FednsConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                file: origin, key: "",
+                message: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+        } catch {
+            throw ConfigError(file: origin, key: "", message: "not valid TOML: \(error)")
+        }
+        var root = TableReader(table, path: "", file: origin)
+        var dnsReader = try root.subtable("dns")
+        var discoveryReader = try root.subtable("discovery")
+        let config = FednsConfig(
+            origin: origin,
+            dns: try DNSConfig.read(&dnsReader),
+            discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory))
+        try root.rejectUnknownKeys()
+        return config
+    }
+}
+
+/// Environment access in one place, so tests and commands read variables the same way.
+public enum ProcessEnvironment {
+    public static func value(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name]
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of fedns, on a fresh Debian machine with Swift 6.3 installed: installs what the tests need (Debian
+# packages and PyPI pins), builds, runs the Swift unit tests, then the end-to-end tests against the built binary
+# with real clients (dig, kdig, dnspython, ...). This is the README's test command; .ci/run calls exactly it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash Tests/setup/install-test-deps.sh
+
+echo "== build"
+swift build --build-tests
+
+echo "== unit tests (Swift Testing)"
+swift test --skip-build
+
+echo "== end-to-end tests (real clients against .build/debug/fedns)"
+FEDNS_BIN="$PWD/.build/debug/fedns" python3 -m pytest -q -p no:cacheprovider Tests/e2e

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the tests need, idempotently: real DNS clients and the Python test tooling.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+apt_packages=(dnsutils knot-dnsutils iproute2 openssl curl)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== pip install -r Tests/e2e/requirements.txt"
+python3 -m pip install --quiet --disable-pip-version-check -r Tests/e2e/requirements.txt
