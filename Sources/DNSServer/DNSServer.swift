@@ -217,12 +217,3 @@ final class ConnectionLimiter: Sendable {
         return true
     }
 }
-
-extension SocketAddress {
-    /// `127.0.0.1:5353` / `[::1]:5353`.
-    public var displayText: String {
-        let host = ipAddress ?? "?"
-        let port = self.port.map(String.init) ?? "?"
-        return self.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-}

@@ -42,12 +42,12 @@ public struct FednsConfig: Sendable, Hashable {
         var root = TableReader(table, path: "", file: origin)
         var dnsReader = try root.subtable("dns")
         var discoveryReader = try root.subtable("discovery")
-        let config = FednsConfig(
+        // A misspelt section is reported as such, before its absence makes some other key look missing.
+        try root.rejectUnknownKeys()
+        return FednsConfig(
             origin: origin,
             dns: try DNSConfig.read(&dnsReader),
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory))
-        try root.rejectUnknownKeys()
-        return config
     }
 }
 

@@ -1,0 +1,133 @@
+import FednsSupport
+import Foundation
+import Logging
+import Testing
+
+@testable import Inventory
+
+@Suite("Snapshots")
+struct SnapshotTests {
+    @Test("the JSON form round-trips, dates as ISO 8601")
+    func roundTrip() throws {
+        let snapshot = Snapshot(
+            serial: 9, generatedAt: Date(timeIntervalSince1970: 1_790_000_000),
+            instances: [
+                Instance(
+                    id: "i-1", name: "web", tags: ["Name": "web", "env": "prod"], state: "running", type: "t3.micro",
+                    availabilityZone: "eu-west-1a", region: "eu-west-1", account: "123456789012",
+                    privateIPv4: ["10.0.0.1", "10.0.0.2"], publicIPv4: "54.0.0.1", ipv6: ["2001:db8::1"],
+                    privateDNSName: "ip-10-0-0-1", publicDNSName: "ec2-54-0-0-1", launchTime: Date(timeIntervalSince1970: 1_789_000_000))
+            ],
+            sources: [SourceStatus(region: "eu-west-1", lastSuccess: Date(timeIntervalSince1970: 1_790_000_000), instanceCount: 1)])
+        let data = try snapshot.encoded()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"generated\" : \"2026-09-21T14:13:20Z\""))
+        #expect(text.contains("\"private_ipv4\""))
+        #expect(try Snapshot.decode(data) == snapshot)
+    }
+
+    @Test("a terse hand-written inventory is accepted; the Name tag fills in the name")
+    func terse() throws {
+        let snapshot = try Snapshot.decode(Data(#"{"instances":[{"id":"i-1","tags":{"Name":"db"},"az":"us-east-1b"}]}"#.utf8))
+        let instance = try #require(snapshot.instances.first)
+        #expect(instance.name == "db")
+        #expect(instance.region == "us-east-1")
+        #expect(instance.state == "running")
+    }
+
+    @Test(
+        "errors say where the document is wrong",
+        arguments: [
+            (#"{"instances":[{"name":"x"}]}"#, "instances[0].id"),
+            (#"{"instances":[{"id":"i-1","private_ipv4":"10.0.0.1"}]}"#, "instances[0].private_ipv4"),
+            (#"{"instances":[{"id":"i-1","launched":"yesterday"}]}"#, "instances[0].launched"),
+            (#"{"format":2,"instances":[]}"#, "format"),
+            (#"{"instances":"#, "document"),
+        ])
+    func errors(json: String, path: String) {
+        do {
+            _ = try Snapshot.decode(Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.reason.hasPrefix(path) || error.reason.contains(path), "\(error.reason)")
+        }
+    }
+
+    @Test("ISO 8601 with and without fractions, as STS and moto send them")
+    func dates() {
+        #expect(ISO8601.parse("2026-11-21T09:56:27Z")?.timeIntervalSince1970 == 1_795_254_987)
+        #expect(ISO8601.parse("2026-11-21T09:56:27.181570Z").map { Int($0.timeIntervalSince1970) } == 1_795_254_987)
+        #expect(ISO8601.parse("2026-11-21T10:56:27+01:00")?.timeIntervalSince1970 == 1_795_254_987)
+        #expect(ISO8601.parse("not a date") == nil)
+        #expect(ISO8601.format(Date(timeIntervalSince1970: 1_795_254_987)) == "2026-11-21T09:56:27Z")
+    }
+}
+
+@Suite("Snapshot store")
+struct SnapshotStoreTests {
+    let instances = [Instance(id: "i-1", name: "a", region: "r"), Instance(id: "i-2", name: "b", region: "r")]
+
+    @Test("the serial stays when the instances are the same and rises when they change")
+    func serials() {
+        let store = SnapshotStore()
+        #expect(!store.isLoaded)
+        let first = store.publish(Snapshot(instances: instances))
+        #expect(store.isLoaded)
+        #expect(first.serial > 1_700_000_000)  // the clock, since the previous serial was 0
+        let same = store.publish(Snapshot(instances: instances.reversed()))
+        #expect(same.serial == first.serial)
+        let changed = store.publish(Snapshot(instances: [instances[0]]))
+        #expect(changed.serial == first.serial + 1 || changed.serial > first.serial)
+        #expect(store.current.instances.count == 1)
+    }
+
+    @Test("a persisted snapshot keeps its serial")
+    func keepSerial() {
+        let store = SnapshotStore()
+        #expect(store.publish(Snapshot(serial: 5, instances: instances), keepingSerial: true).serial == 5)
+    }
+
+    @Test("observers see every publish in order")
+    func observers() {
+        let store = SnapshotStore()
+        let seen = SeenSerials()
+        store.observe { seen.append($0.instances.count) }
+        store.publish(Snapshot(instances: instances))
+        store.publish(Snapshot(instances: []))
+        #expect(seen.values == [2, 0])
+    }
+}
+
+final class SeenSerials: @unchecked Sendable {
+    private(set) var values: [Int] = []
+    func append(_ value: Int) { values.append(value) }
+}
+
+@Suite("Inventory file")
+struct FileInventoryTests {
+    @Test("a file that turns bad keeps the previous inventory")
+    func badReload() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedns-inv-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"instances":[{"id":"i-1","name":"a","region":"r"}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let store = SnapshotStore()
+        let inventory = FileInventory(path: path, store: store, logger: Logger(label: "test"))
+        try inventory.load()
+        #expect(store.current.instances.map(\.id) == ["i-1"])
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: path))
+        inventory.reload()
+        #expect(store.current.instances.map(\.id) == ["i-1"])
+        #expect(throws: InventoryFileError.self) { try inventory.read() }
+    }
+
+    @Test("a missing file names the path")
+    func missing() {
+        let inventory = FileInventory(path: "/nonexistent/inv.json", store: SnapshotStore(), logger: Logger(label: "test"))
+        do {
+            try inventory.load()
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect(error.description.contains("/nonexistent/inv.json"))
+        }
+    }
+}

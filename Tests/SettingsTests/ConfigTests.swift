@@ -1,0 +1,92 @@
+import DNSWire
+import EC2Zone
+import Testing
+
+@testable import Settings
+
+@Suite("Configuration")
+struct ConfigTests {
+    func parse(_ text: String) throws(ConfigError) -> FednsConfig {
+        try FednsConfig.parse(text, origin: "test.toml", directory: "/etc/fedns")
+    }
+
+    @Test("the contract keys are read with their types")
+    func contractKeys() throws {
+        let config = try parse(
+            """
+            [dns]
+            listen = ["127.0.0.1:5353", "[::1]:5353"]
+            zone = "aws"
+            ttl = 120
+            address = "private"
+            states = ["running", "stopped"]
+            [discovery]
+            source = "file"
+            file = "inventory.json"
+            """)
+        #expect(config.dns.listen.map(\.displayText) == ["127.0.0.1:5353", "[::1]:5353"])
+        #expect(config.dns.zone.origin == DNSName("aws"))
+        #expect(config.dns.zone.ttl == 120)
+        #expect(config.dns.zone.addressMode == .private)
+        #expect(config.dns.zone.states == ["running", "stopped"])
+        #expect(config.dns.zone.nameserver == DNSName("ns.aws"))
+        #expect(config.dns.zone.nameserverIPv4.map(\.description) == ["127.0.0.1"])
+        #expect(config.dns.zone.nameserverIPv6.map(\.description) == ["::1"])
+        #expect(config.discovery.source == .file(path: "/etc/fedns/inventory.json"))
+    }
+
+    @Test("defaults match the documented contract")
+    func defaults() throws {
+        let config = try parse("[discovery]\nfile = \"/srv/inventory.json\"\n")
+        #expect(config.dns.listen.map(\.displayText) == ["127.0.0.1:5353"])
+        #expect(config.dns.zone.origin == DNSName("ec2"))
+        #expect(config.dns.zone.ttl == 60)
+        #expect(config.dns.zone.negativeTTL == 30)
+        #expect(config.dns.zone.addressMode == .auto)
+        #expect(config.dns.zone.states == ["running"])
+        #expect(config.dns.tcpIdleTimeout == 10)
+        #expect(config.dns.tcpMaxConnections == 512)
+        #expect(config.discovery.source == .file(path: "/srv/inventory.json"))
+    }
+
+    struct BadCase: CustomTestStringConvertible, Sendable {
+        let text: String
+        let key: String
+        let mentions: String
+        var testDescription: String { key.isEmpty ? text : key }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(text: "[dns]\nttl = \"sixty\"\n", key: "dns.ttl", mentions: "expected an integer"),
+        BadCase(text: "[dns]\nttl = -1\n", key: "dns.ttl", mentions: "from 0 to 86400"),
+        BadCase(text: "[dns]\nlisten = [\"localhost:53\"]\n", key: "dns.listen[0]", mentions: "IP address and port"),
+        BadCase(text: "[dns]\nlisten = [\"127.0.0.1\"]\n", key: "dns.listen[0]", mentions: "IP address and port"),
+        BadCase(text: "[dns]\nlisten = \"127.0.0.1:53\"\n", key: "dns.listen", mentions: "array of strings"),
+        BadCase(text: "[dns]\naddress = \"both\"\n", key: "dns.address", mentions: "\"auto\", \"private\" or \"public\""),
+        BadCase(text: "[dns]\nstates = [\"runing\"]\n", key: "dns.states[0]", mentions: "running"),
+        BadCase(text: "[dns]\ntll = 60\n", key: "dns.tll", mentions: "unknown key"),
+        BadCase(text: "[dnss]\n", key: "dnss", mentions: "unknown key"),
+        BadCase(text: "[dns]\nzone = \".\"\n", key: "dns.zone", mentions: "root zone"),
+        BadCase(text: "[dns]\nreverse_zones = [\"example.com\"]\n", key: "dns.reverse_zones[0]", mentions: "in-addr.arpa"),
+        BadCase(text: "[discovery]\nsource = \"file\"\n", key: "discovery.file", mentions: "required"),
+        BadCase(text: "[discovery]\nsource = \"carrier-pigeon\"\n", key: "discovery.source", mentions: "expected"),
+        BadCase(text: "[dns\n", key: "", mentions: "not valid TOML at line 1"),
+    ]
+
+    @Test("errors name the file, the key and what was expected", arguments: badCases)
+    func errors(_ bad: BadCase) {
+        do {
+            _ = try parse(bad.text)
+            Issue.record("accepted invalid configuration")
+        } catch {
+            #expect(error.file == "test.toml")
+            #expect(error.key == bad.key)
+            #expect(error.description.contains(bad.mentions), "\(error.description)")
+        }
+    }
+
+    @Test("a missing file is a clear error")
+    func missingFile() {
+        #expect(throws: ConfigError.self) { try FednsConfig.load(path: "/nonexistent/fedns.toml") }
+    }
+}
