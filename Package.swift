@@ -78,6 +78,7 @@ let package = Package(
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

@@ -145,6 +145,9 @@ public final class DNSServer: Service, Sendable {
                     .recvAllocator,
                     value: FixedSizeRecvByteBufferAllocator(capacity: settings.udpBatchSize * DNSServerSettings.maxDatagramSize))
                 .channelOption(.maxMessagesPerRead, value: 4)
+                // Room for bursts while the loop is busy elsewhere: the kernel default (about 200 KB, a few
+                // hundred queries) drops datagrams under load. Capped by net.core.rmem_max.
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { [handler, metrics, queryLogger] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(

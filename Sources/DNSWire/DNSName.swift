@@ -119,11 +119,22 @@ public struct DNSName: Sendable, CustomStringConvertible {
         return DNSName(uncheckedWire: newWire)
     }
 
-    /// True when `self` is `other` or lies below it, label-aligned and ignoring case.
+    /// True when `self` is `other` or lies below it, label-aligned and ignoring case. Compares in place: this runs
+    /// for every query, so it must not allocate.
     public func isSubdomain(of other: DNSName) -> Bool {
-        let difference = labelCount - other.labelCount
+        let difference = wire.count - other.wire.count
         guard difference >= 0 else { return false }
-        return droppingFirstLabels(difference) == other
+        // Walk labels until exactly `difference` bytes are skipped; a suffix that does not start on a label
+        // boundary is not a parent.
+        var index = 0
+        while index < difference {
+            index += Int(wire[index]) + 1
+        }
+        guard index == difference else { return false }
+        for offset in 0..<other.wire.count where asciiLowercase(wire[difference + offset]) != asciiLowercase(other.wire[offset]) {
+            return false
+        }
+        return true
     }
 
     /// ASCII lower-case copy (used for index keys).

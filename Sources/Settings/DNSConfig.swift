@@ -13,12 +13,14 @@ public struct DNSConfig: Sendable, Hashable {
     public var tcpMaxConnections: Int
     /// Log every query (name, type, client, rcode) at info level.
     public var queryLog: Bool
+    /// Event-loop threads serving DNS; 0 means one per CPU core.
+    public var threads: Int
 
     public static let defaultListen = "127.0.0.1:5353"
 
     public init(
         enabled: Bool = true, listen: [SocketAddress], zone: ZoneSettings = ZoneSettings(), tcpIdleTimeout: Double = 10,
-        tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false
+        tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0
     ) {
         self.enabled = enabled
         self.listen = listen
@@ -27,6 +29,7 @@ public struct DNSConfig: Sendable, Hashable {
         self.tcpPartialMessageTimeout = tcpPartialMessageTimeout
         self.tcpMaxConnections = tcpMaxConnections
         self.queryLog = queryLog
+        self.threads = threads
     }
 
     static func read(_ reader: inout TableReader) throws(ConfigError) -> DNSConfig {
@@ -121,7 +124,8 @@ public struct DNSConfig: Sendable, Hashable {
             tcpIdleTimeout: try reader.seconds("tcp_idle_timeout", in: 0.1...3600, default: 10),
             tcpPartialMessageTimeout: try reader.seconds("tcp_partial_timeout", in: 0.1...60, default: 2),
             tcpMaxConnections: try reader.integer("tcp_max_connections", in: 1...100_000, default: 512),
-            queryLog: try reader.bool("query_log", default: false))
+            queryLog: try reader.bool("query_log", default: false),
+            threads: try reader.integer("threads", in: 0...256, default: 0))
         try reader.rejectUnknownKeys()
         return config
     }

@@ -2,6 +2,7 @@ import DNSServer
 import Inventory
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Settings
 import UnixSignals
@@ -18,6 +19,19 @@ public struct FednsServer {
     }
 
     public func run() async throws {
+        // DNS gets event loops of its own, so HTTPS or discovery work never sits in front of a query.
+        let dnsLoops = MultiThreadedEventLoopGroup(
+            numberOfThreads: config.dns.threads > 0 ? config.dns.threads : System.coreCount)
+        do {
+            try await run(dnsLoops: dnsLoops)
+        } catch {
+            try? await dnsLoops.shutdownGracefully()
+            throw error
+        }
+        try? await dnsLoops.shutdownGracefully()
+    }
+
+    private func run(dnsLoops: MultiThreadedEventLoopGroup) async throws {
         let store = SnapshotStore()
         var services: [any Service] = []
         var reloaders: [@Sendable () -> Void] = []
@@ -42,7 +56,7 @@ public struct FednsServer {
                     listen: dns.listen, tcpIdleTimeout: .nanoseconds(Int64(dns.tcpIdleTimeout * 1e9)),
                     tcpPartialMessageTimeout: .nanoseconds(Int64(dns.tcpPartialMessageTimeout * 1e9)),
                     tcpMaxConnections: dns.tcpMaxConnections),
-                handler: zonePublisher.handler, logger: logger,
+                handler: zonePublisher.handler, group: dnsLoops, logger: logger,
                 queryLogger: dns.queryLog ? logger : nil)
             // Bind before anything else runs, so a port in use stops start-up with a clear message.
             try await server.start()

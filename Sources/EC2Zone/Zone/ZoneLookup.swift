@@ -60,12 +60,17 @@ extension CompiledZone {
             answer.answers = pick(type, from: nameserverRRsets(owner: name))
             return answer
         }
-        let rrsets: [(RRType, [RData])] = [
-            (.a, node.instances.compactMap { records[Int($0)].a }),
-            (.aaaa, node.instances.flatMap { records[Int($0)].aaaa }),
-            (.txt, node.instances.map { records[Int($0)].txt }),
-        ]
-        answer.answers = pick(type, from: rrsets.map { ($0.0, rotate($0.1, by: rotation, owner: name)) })
+        // Only the asked type is gathered: this is the hot path, and most queries want A.
+        func rrset(_ type: RRType) -> [RData] {
+            switch type {
+            case .a: return node.instances.compactMap { records[Int($0)].a }
+            case .aaaa: return node.instances.flatMap { records[Int($0)].aaaa }
+            case .txt: return node.instances.map { records[Int($0)].txt }
+            default: return []
+            }
+        }
+        let data = type == .any ? ([RRType.a, .aaaa, .txt].lazy.map(rrset).first { !$0.isEmpty } ?? []) : rrset(type)
+        answer.answers = rotate(data, by: rotation, owner: name)
         return answer
     }
 
