@@ -30,6 +30,7 @@ let package = Package(
         .target(
             name: "DNSWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // The instance model, immutable snapshots, and the sources that produce them.
@@ -46,6 +47,7 @@ let package = Package(
         .target(
             name: "EC2Zone",
             dependencies: ["DNSWire", "Inventory", "FednsSupport", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // UDP and TCP transports (and a small client) on SwiftNIO.
@@ -59,6 +61,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // The configuration file: TOML in, validated typed settings out.

@@ -47,6 +47,8 @@ public struct DNSListenError: Error, CustomStringConvertible {
     public var transport: DNSTransport
     public var underlying: any Error
 
+    var isAddressInUse: Bool { (underlying as? IOError)?.errnoCode == EADDRINUSE }
+
     public var description: String {
         var reason = "\(underlying)"
         if let ioError = underlying as? IOError {
@@ -99,10 +101,9 @@ public final class DNSServer: Service, Sendable {
         guard started.withLock({ started in defer { started = true }; return !started }) else { return }
         do {
             for address in settings.listen {
-                let udpAddress = try await bindUDP(address)
-                try await bindTCP(udpAddress)
-                bound.withLock { $0.append(udpAddress) }
-                logger.info("DNS listening", metadata: ["address": "\(udpAddress.displayText)", "transports": "udp,tcp"])
+                let listening = try await bindBoth(address)
+                bound.withLock { $0.append(listening) }
+                logger.info("DNS listening", metadata: ["address": "\(listening.displayText)", "transports": "udp,tcp"])
             }
         } catch {
             await stop()
@@ -133,9 +134,28 @@ public final class DNSServer: Service, Sendable {
     /// `0.0.0.0` and `::` can both be listed without colliding.
     private static let v6Only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .init(rawValue: IPV6_V6ONLY))
 
-    private func bindUDP(_ address: SocketAddress) async throws -> SocketAddress {
+    /// UDP first, then TCP on the same port. With port 0 the port UDP got may be taken for TCP by someone else:
+    /// then both are released and another port is tried.
+    private func bindBoth(_ address: SocketAddress) async throws -> SocketAddress {
+        let attempts = address.port == 0 ? 10 : 1
+        for attempt in 1...attempts {
+            let (udpAddress, udpChannels) = try await bindUDP(address)
+            do {
+                try await bindTCP(udpAddress)
+                return udpAddress
+            } catch let error as DNSListenError where attempt < attempts && error.isAddressInUse {
+                for channel in udpChannels { try? await channel.close() }
+                channels.withLock { open in open.removeAll { channel in udpChannels.contains { $0 === channel } } }
+            }
+        }
+        // Unreachable: the last attempt either returned or threw.
+        throw DNSListenError(address: address, transport: .tcp, underlying: ChannelError.ioOnClosedChannel)
+    }
+
+    private func bindUDP(_ address: SocketAddress) async throws -> (SocketAddress, [any Channel]) {
         var target = address
         var first = true
+        var opened: [any Channel] = []
         for loop in group.makeIterator() {
             var bootstrap = DatagramBootstrap(group: loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -164,12 +184,13 @@ public final class DNSServer: Service, Sendable {
                 throw DNSListenError(address: target, transport: .udp, underlying: error)
             }
             channels.withLock { $0.append(channel) }
+            opened.append(channel)
             if first, let local = channel.localAddress {
                 target = local  // later sockets join the same port, including one picked for port 0
                 first = false
             }
         }
-        return target
+        return (target, opened)
     }
 
     private func bindTCP(_ address: SocketAddress) async throws {

@@ -40,14 +40,18 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible, Comparab
     }
 }
 
-/// An IPv6 address as the sixteen octets of an AAAA record.
+/// An IPv6 address as the sixteen octets of an AAAA record, held as one 128-bit value (no allocation).
 public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public private(set) var bytes: [UInt8]
+    public var value: UInt128
+
+    public init(value: UInt128) { self.value = value }
 
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = Array(bytes)
+        value = bytes.reduce(0) { $0 << 8 | UInt128($1) }
     }
+
+    public var bytes: [UInt8] { (0..<16).map { UInt8(truncatingIfNeeded: value >> (8 * (15 - $0))) } }
 
     /// RFC 4291 §2.2 text forms, including `::` compression and a trailing dotted IPv4 part.
     public init?(_ text: some StringProtocol) {
@@ -92,18 +96,12 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparab
             guard let all = parseGroups(text, allowIPv4Tail: true), all.count == 8 else { return nil }
             groups = all
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(16)
-        for group in groups {
-            bytes.append(UInt8(group >> 8))
-            bytes.append(UInt8(group & 0xFF))
-        }
-        self.bytes = bytes
+        value = groups.reduce(0) { $0 << 16 | UInt128($1) }
     }
 
     /// RFC 5952 canonical text: lower-case, no leading zeros, the longest run of two or more zero groups as `::`.
     public var description: String {
-        let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+        let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> (16 * (7 - $0))) }
         var bestStart = -1
         var bestLength = 0
         var index = 0
@@ -137,9 +135,7 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparab
         return text + parts.joined(separator: ":")
     }
 
-    public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
-    }
+    public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool { lhs.value < rhs.value }
 
     /// The 32 nibble labels under ip6.arpa (RFC 3596 §2.5).
     public var reverseName: DNSName {

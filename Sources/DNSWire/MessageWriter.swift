@@ -155,7 +155,8 @@ struct MessageWriter {
         case .a(let address):
             buffer.writeInteger(address.value)
         case .aaaa(let address):
-            buffer.writeBytes(address.bytes)
+            buffer.writeInteger(UInt64(truncatingIfNeeded: address.value >> 64))
+            buffer.writeInteger(UInt64(truncatingIfNeeded: address.value))
         case .ns(let name), .cname(let name), .ptr(let name):
             writeName(name, compress: true, into: &buffer)
         case .soa(let soa):

@@ -6,8 +6,9 @@ import Inventory
 /// The zone compiled from one snapshot: an index from names to the instances behind them, built once per
 /// inventory change and then only read, from any number of threads, without locks.
 ///
-/// Per instance it keeps one set of records; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries
-/// point at instances by index, so 10,000 instances cost a few megabytes.
+/// Per instance it keeps one small record; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries point
+/// at instances by index, single-instance names need no allocation of their own, and TXT is rendered on demand, so
+/// 10,000 instances cost a few megabytes (README, "Performance").
 public final class CompiledZone: Sendable {
     public let settings: ZoneSettings
     public let serial: UInt32
@@ -41,48 +42,79 @@ public final class CompiledZone: Sendable {
     public convenience init(settings: ZoneSettings) {
         self.init(snapshot: .empty, settings: settings)
     }
+
+    /// The TXT record of an instance: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`, `launched=…`.
+    /// Rendered when asked rather than stored: TXT queries are rare, and six strings per instance add up.
+    func txt(of record: InstanceRecords) -> RData {
+        let instance = record.instance
+        let fields: [(String, String?)] = [
+            ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
+            ("type", instance.type), ("state", instance.state), ("launched", instance.launchTime.map(ISO8601.format)),
+        ]
+        // A character-string holds at most 255 octets; tag-derived values are cut rather than rejected.
+        return .txt(fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } })
+    }
 }
 
-/// The records of one instance, shared by every name that leads to it.
+/// What one instance contributes to the zone, shared by every name that leads to it.
 struct InstanceRecords: Sendable {
-    var a: RData?
-    var aaaa: [RData]
-    var txt: RData
-    /// `NAME.ec2.`, or `INSTANCE-ID.ec2.` when untagged: the target of its PTR records.
+    var a: IPv4Address?
+    var aaaa: [IPv6Address]
+    /// `NAME.ec2.`, or `INSTANCE-ID.ec2.` when untagged: the target of its PTR records (the same storage as the
+    /// forward key, not a copy).
     var canonicalName: DNSName
+    /// The instance itself, for TXT; its strings are shared with the snapshot.
+    var instance: Instance
 }
 
 /// A name in the forward zone.
 struct ForwardNode: Sendable {
-    /// Indexes into `records`; empty for an empty non-terminal such as `REGION.ec2`.
-    var instances: [Int32] = []
+    /// The instances behind the name; none for an empty non-terminal such as `REGION.ec2`.
+    var instances = IndexList()
     /// The zone's own name-server host, which answers with the configured server addresses.
     var isNameserver = false
 }
 
-/// Addresses to instances, sorted, so that both exact matches and "does any address start with this prefix"
-/// (needed to tell an empty non-terminal from a non-existent name, RFC 8020) are binary searches.
+/// A list of instance indexes that stores the common single entry inline, without an array.
+struct IndexList: Sendable, RandomAccessCollection {
+    private var first: Int32 = -1
+    private var rest: [Int32] = []
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { first < 0 ? 0 : 1 + rest.count }
+    subscript(position: Int) -> Int32 { position == 0 ? first : rest[position - 1] }
+
+    mutating func append(_ index: Int32) {
+        if first < 0 { first = index } else { rest.append(index) }
+    }
+}
+
+/// Addresses to instances as two parallel arrays sorted by address (an address shared by several instances
+/// appears once per instance), so that exact matches and "does any address start with this prefix" (needed to
+/// tell an empty non-terminal from a non-existent name, RFC 8020) are binary searches with no per-entry storage.
 struct ReverseIndex<Address: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
     let addresses: [Address]
-    let instances: [[Int32]]
+    let instances: [Int32]
     /// Prefixes (address >> (totalBits - zoneBits)) of the reverse zones this index makes authoritative.
     let zones: Set<Address>
     let zoneBits: Int
     let totalBits: Int
 
-    init(entries: [Address: [Int32]], zoneBits: Int, totalBits: Int) {
-        let sorted = entries.sorted { $0.key < $1.key }
-        addresses = sorted.map(\.key)
-        instances = sorted.map(\.value)
+    init(entries: [(Address, Int32)], zoneBits: Int, totalBits: Int) {
+        let sorted = entries.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        addresses = sorted.map(\.0)
+        instances = sorted.map(\.1)
         zones = Set(addresses.map { $0 >> (totalBits - zoneBits) })
         self.zoneBits = zoneBits
         self.totalBits = totalBits
     }
 
-    func instances(at address: Address) -> [Int32]? {
-        let index = lowerBound(address)
-        guard index < addresses.count, addresses[index] == address else { return nil }
-        return instances[index]
+    /// The instances at exactly `address`, or nil when it is not in the index.
+    func instances(at address: Address) -> ArraySlice<Int32>? {
+        let start = lowerBound(address)
+        var end = start
+        while end < addresses.count && addresses[end] == address { end += 1 }
+        return end > start ? instances[start..<end] : nil
     }
 
     /// True when some address begins with the `bits`-bit prefix `prefix`.
@@ -110,8 +142,8 @@ struct ZoneBuilder {
     let settings: ZoneSettings
     var records: [InstanceRecords] = []
     var forward: [DNSName: ForwardNode] = [:]
-    var reverseV4: [UInt32: [Int32]] = [:]
-    var reverseV6: [UInt128: [Int32]] = [:]
+    var reverseV4: [(UInt32, Int32)] = []
+    var reverseV6: [(UInt128, Int32)] = []
     var problems: [NamingProblem] = []
 
     init(settings: ZoneSettings) {
@@ -159,14 +191,14 @@ struct ZoneBuilder {
                     detail: "instance id cannot be used as a DNS label"))
             return
         }
-        let canonicalName = nameLabel.flatMap { name($0) } ?? idName
+        let tagName = nameLabel.flatMap { name($0) }
         records.append(
             InstanceRecords(
-                a: ipv4Record(for: instance), aaaa: ipv6Records(for: instance), txt: txtRecord(for: instance),
-                canonicalName: canonicalName))
+                a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance), canonicalName: tagName ?? idName,
+                instance: instance))
 
         attach(index, to: idName, label: idLabel, instance: instance)
-        if let nameLabel, let tagName = name(nameLabel) {
+        if let nameLabel, let tagName {
             holdersOfName[nameLabel, default: []].append(instance.id)
             attach(index, to: tagName, label: nameLabel, instance: instance)
             let regionLabel = InstanceNaming.label(forNameTag: instance.region) ?? "unknown"
@@ -211,7 +243,7 @@ struct ZoneBuilder {
         }
     }
 
-    private mutating func ipv4Record(for instance: Instance) -> RData? {
+    private mutating func ipv4Address(for instance: Instance) -> IPv4Address? {
         guard let text = settings.addressMode.ipv4(of: instance) else {
             if instance.ipv6.isEmpty {
                 problems.append(
@@ -225,16 +257,16 @@ struct ZoneBuilder {
             reportUnusable(text, of: instance)
             return nil
         }
-        return .a(address)
+        return address
     }
 
-    private mutating func ipv6Records(for instance: Instance) -> [RData] {
+    private mutating func ipv6Addresses(for instance: Instance) -> [IPv6Address] {
         instance.ipv6.compactMap { text in
             guard let address = IPv6Address(text) else {
                 reportUnusable(text, of: instance)
                 return nil
             }
-            return .aaaa(address)
+            return address
         }
     }
 
@@ -245,29 +277,14 @@ struct ZoneBuilder {
                 detail: "\"\(text)\" is not an IP address"))
     }
 
-    private func txtRecord(for instance: Instance) -> RData {
-        let fields: [(String, String?)] = [
-            ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
-            ("type", instance.type), ("state", instance.state),
-            ("launched", instance.launchTime.map(ISO8601.format)),
-        ]
-        // A character-string holds at most 255 octets; tag-derived values are cut rather than rejected.
-        return .txt(fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } })
-    }
-
     private mutating func addReverse(_ index: Int32, instance: Instance) {
         var v4 = instance.privateIPv4
         if let publicIPv4 = instance.publicIPv4 { v4.append(publicIPv4) }
         for address in Set(v4.compactMap { IPv4Address($0) }) {
-            reverseV4[address.value, default: []].append(index)
+            reverseV4.append((address.value, index))
         }
         for address in Set(instance.ipv6.compactMap { IPv6Address($0) }) {
-            reverseV6[address.integer, default: []].append(index)
+            reverseV6.append((address.value, index))
         }
     }
-}
-
-extension IPv6Address {
-    /// The address as one 128-bit integer, for sorted reverse lookups.
-    var integer: UInt128 { bytes.reduce(0) { $0 << 8 | UInt128($1) } }
 }

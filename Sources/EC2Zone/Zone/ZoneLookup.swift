@@ -63,9 +63,9 @@ extension CompiledZone {
         // Only the asked type is gathered: this is the hot path, and most queries want A.
         func rrset(_ type: RRType) -> [RData] {
             switch type {
-            case .a: return node.instances.compactMap { records[Int($0)].a }
-            case .aaaa: return node.instances.flatMap { records[Int($0)].aaaa }
-            case .txt: return node.instances.map { records[Int($0)].txt }
+            case .a: return node.instances.compactMap { records[Int($0)].a.map(RData.a) }
+            case .aaaa: return node.instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
+            case .txt: return node.instances.map { txt(of: records[Int($0)]) }
             default: return []
             }
         }
@@ -117,7 +117,7 @@ extension CompiledZone {
             return apexAnswer(apex, owner: name, type: type)
         }
         let exists: Bool
-        var targets: [Int32] = []
+        var targets: ArraySlice<Int32> = []
         switch reverse.family {
         case .v4 where reverse.isComplete:
             if let found = reverseV4.instances(at: UInt32(truncatingIfNeeded: reverse.value)) {
