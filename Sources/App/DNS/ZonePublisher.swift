@@ -23,6 +23,7 @@ final class ZonePublisher: Sendable {
         handler.publish(zone)
         logger.debug("zone published", metadata: ["serial": "\(zone.serial)", "names": "\(zone.instanceCount)"])
         reportProblemsIfChanged(zone.problems)
+        MemoryReturn.releaseFreedHeap()
     }
 
     /// Naming problems are logged when they change, not on every refresh, so a standing duplicate does not
