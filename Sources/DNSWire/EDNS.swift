@@ -33,6 +33,7 @@ public struct ExtendedErrorCode: RawRepresentable, Hashable, Sendable {
 
     public static let other = ExtendedErrorCode(rawValue: 0)
     public static let staleAnswer = ExtendedErrorCode(rawValue: 3)
+    public static let notReady = ExtendedErrorCode(rawValue: 14)
     public static let prohibited = ExtendedErrorCode(rawValue: 18)
     public static let notAuthoritative = ExtendedErrorCode(rawValue: 20)
     public static let notSupported = ExtendedErrorCode(rawValue: 21)

@@ -155,3 +155,16 @@ struct ProtocolPolicyTests {
         #expect(large.truncated)
     }
 }
+
+@Suite("Before the first inventory")
+struct NotReadyTests {
+    @Test("names in the zone answer SERVFAIL with EDE 14, never an empty zone's NXDOMAIN")
+    func servfailUntilLoaded() throws {
+        let exchange = Exchange(zone: .notReady(settings: ZoneSettings()))
+        let reply = try #require(try exchange.ask("appserver-1.ec2"))
+        #expect(reply.rcode == .servFail)
+        #expect(reply.edns?.options.compactMap(\.extendedErrorInfoCode) == [14])
+        #expect(try exchange.ask("example.com")?.rcode == .refused)
+        #expect(try exchange.ask("ec2", .soa)?.rcode == .servFail)
+    }
+}

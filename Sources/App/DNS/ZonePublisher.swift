@@ -14,7 +14,9 @@ final class ZonePublisher: Sendable {
     init(settings: ZoneSettings, store: SnapshotStore, logger: Logger) {
         self.settings = settings
         self.logger = logger
-        handler = ZoneQueryHandler(zone: CompiledZone(snapshot: store.current, settings: settings))
+        handler = ZoneQueryHandler(
+            zone: store.isLoaded
+                ? CompiledZone(snapshot: store.current, settings: settings) : .notReady(settings: settings))
         store.observe { [weak self] snapshot in self?.publish(snapshot) }
     }
 

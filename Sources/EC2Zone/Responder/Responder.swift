@@ -57,6 +57,10 @@ public enum Responder {
         }
 
         let answer = zone.lookup(question, rotation: rotation)
+        if !zone.isReady && answer.status != .notAuthoritative {
+            response.rcode = .servFail
+            return .extendedError(.notReady, text: "no inventory loaded yet")
+        }
         switch answer.status {
         case .notAuthoritative:
             response.rcode = .refused

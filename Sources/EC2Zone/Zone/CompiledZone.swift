@@ -16,6 +16,9 @@ public final class CompiledZone: Sendable {
     public let problems: [NamingProblem]
     /// Instances that have names in the zone (those in one of the configured states).
     public let instanceCount: Int
+    /// False for the placeholder zone used before any inventory is loaded: its names answer SERVFAIL, because
+    /// an empty zone would claim every instance does not exist.
+    public let isReady: Bool
 
     let records: [InstanceRecords]
     let forward: [DNSName: ForwardNode]
@@ -24,7 +27,17 @@ public final class CompiledZone: Sendable {
     /// Extra reverse zones from the configuration, most specific first.
     let extraReverseZones: [DNSName]
 
-    public init(snapshot: Snapshot, settings: ZoneSettings) {
+    public convenience init(snapshot: Snapshot, settings: ZoneSettings) {
+        self.init(snapshot: snapshot, settings: settings, isReady: true)
+    }
+
+    /// The placeholder served until the first inventory arrives (see `isReady`).
+    public static func notReady(settings: ZoneSettings) -> CompiledZone {
+        CompiledZone(snapshot: .empty, settings: settings, isReady: false)
+    }
+
+    private init(snapshot: Snapshot, settings: ZoneSettings, isReady: Bool) {
+        self.isReady = isReady
         var builder = ZoneBuilder(settings: settings)
         builder.add(snapshot.instances)
         self.settings = settings
@@ -36,11 +49,6 @@ public final class CompiledZone: Sendable {
         self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32)
         self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128)
         self.extraReverseZones = settings.extraReverseZones.sorted { $0.labelCount > $1.labelCount }
-    }
-
-    /// An empty zone (apex SOA and NS only), for a server that has not loaded an inventory yet.
-    public convenience init(settings: ZoneSettings) {
-        self.init(snapshot: .empty, settings: settings)
     }
 
     /// The TXT record of an instance: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`, `launched=…`.

@@ -1,0 +1,35 @@
+/// One place discovery looks: an account (reached through a credentials profile, or the default chain) in one
+/// region.
+public struct DiscoveryScope: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The credentials profile, or nil for the default credential chain.
+    public var profile: String?
+    public var region: String
+
+    public init(profile: String?, region: String) {
+        self.profile = profile
+        self.region = region
+    }
+
+    public var description: String { "\(profile ?? "default")/\(region)" }
+
+    public static func < (lhs: DiscoveryScope, rhs: DiscoveryScope) -> Bool {
+        (lhs.profile ?? "", lhs.region) < (rhs.profile ?? "", rhs.region)
+    }
+}
+
+/// Where instances come from. The AWS implementation calls DescribeInstances; tests can script one.
+public protocol InstanceSource: Sendable {
+    /// Every instance of one scope. Throws when the scope cannot be read; the error's description is what the
+    /// operator sees in the log and in `fedns instances`.
+    func instances(in scope: DiscoveryScope) async throws -> [Instance]
+
+    /// The regions enabled for a profile, for `regions = "all"`.
+    func regions(profile: String?) async throws -> [String]
+}
+
+/// Which regions to read.
+public enum RegionSelection: Sendable, Hashable {
+    /// Every region enabled for the account (DescribeRegions), re-scanned hourly.
+    case all
+    case list([String])
+}

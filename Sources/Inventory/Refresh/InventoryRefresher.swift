@@ -1,0 +1,305 @@
+import FednsSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// How discovery refreshes.
+public struct RefreshSettings: Sendable, Hashable {
+    public var regions: RegionSelection
+    /// Credentials profiles to read, each one account; nil stands for the default credential chain.
+    public var profiles: [String?]
+    public var interval: Duration
+    /// Scope fetches (profile x region) in flight at once.
+    public var maxConcurrency: Int
+    /// How often `regions = "all"` asks DescribeRegions again.
+    public var regionRescanInterval: Duration
+    /// Where the last good snapshot is kept, if anywhere.
+    public var snapshotPath: String?
+
+    public init(
+        regions: RegionSelection, profiles: [String?] = [nil], interval: Duration = .seconds(60),
+        maxConcurrency: Int = 8, regionRescanInterval: Duration = .seconds(3600), snapshotPath: String? = nil
+    ) {
+        self.regions = regions
+        self.profiles = profiles
+        self.interval = interval
+        self.maxConcurrency = maxConcurrency
+        self.regionRescanInterval = regionRescanInterval
+        self.snapshotPath = snapshotPath
+    }
+}
+
+/// What one refresh did, for logs, tests and `fedns instances`.
+public struct RefreshReport: Sendable {
+    public var snapshot: Snapshot
+    /// Scopes read successfully in this refresh.
+    public var succeeded: [DiscoveryScope]
+    /// Scopes that failed in this refresh, with the reason; their last good data is still served.
+    public var failed: [(scope: DiscoveryScope, reason: String)]
+    public var duration: Duration
+}
+
+/// Keeps the inventory fresh in the background. DNS never waits for it: each refresh builds a complete snapshot
+/// and publishes it to the store in one swap.
+///
+/// Serve-stale: a scope that fails keeps the instances of its last good read, the failure is logged once with
+/// the reason, and the next refresh tries again. A scope that never loaded is reported, not fatal. After every
+/// refresh in which something loaded, the snapshot is written to disk atomically; at start it is read back, so
+/// the first answer needs no AWS call and an AWS outage across a restart still serves the last known fleet.
+public actor InventoryRefresher: Service {
+    private let source: any InstanceSource
+    private let settings: RefreshSettings
+    private let store: SnapshotStore
+    private let logger: Logger
+    private let file: SnapshotFile?
+
+    /// The last good instances and status of every scope ever read.
+    private var scopes: [DiscoveryScope: ScopeState] = [:]
+    private var regionsByProfile: [String: (regions: [String], fetched: ContinuousClock.Instant)] = [:]
+    private var wakeUp: CheckedContinuation<Void, Never>?
+    /// A refresh was requested while none was being waited for; the next wait returns at once.
+    private var wakeUpPending = false
+
+    struct ScopeState {
+        var instances: [Instance]
+        var status: SourceStatus
+        /// Errors already logged, so a standing failure is logged when it starts and when it changes.
+        var loggedError: String?
+    }
+
+    public init(source: any InstanceSource, settings: RefreshSettings, store: SnapshotStore, logger: Logger) {
+        self.source = source
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+        self.file = settings.snapshotPath.map(SnapshotFile.init)
+    }
+
+    /// Loads the persisted snapshot, if there is a usable one, and publishes it with its serial.
+    @discardableResult
+    public func loadPersisted() -> Bool {
+        guard let file else { return false }
+        switch file.load() {
+        case .missing:
+            logger.info("no persisted snapshot yet", metadata: ["path": "\(file.path)"])
+            return false
+        case .unusable(let reason):
+            logger.warning("ignoring the persisted snapshot", metadata: ["reason": "\(reason)"])
+            return false
+        case .loaded(let snapshot):
+            for status in snapshot.sources {
+                let scope = DiscoveryScope(profile: status.profile, region: status.region)
+                scopes[scope] = ScopeState(instances: [], status: status)
+            }
+            for instance in snapshot.instances {
+                let scope = DiscoveryScope(profile: instance.profile, region: instance.region)
+                scopes[scope, default: ScopeState(instances: [], status: SourceStatus(region: scope.region, profile: scope.profile))]
+                    .instances.append(instance)
+            }
+            store.publish(snapshot, keepingSerial: true)
+            logger.info(
+                "persisted snapshot loaded",
+                metadata: [
+                    "path": "\(file.path)", "instances": "\(snapshot.instances.count)", "serial": "\(snapshot.serial)",
+                    "generated": "\(ISO8601.format(snapshot.generatedAt))",
+                ])
+            return true
+        }
+    }
+
+    /// Asks the running loop to refresh now (SIGHUP, `--refresh`).
+    public func requestRefresh() {
+        if let waiter = wakeUp {
+            wakeUp = nil
+            waiter.resume()
+        } else {
+            wakeUpPending = true
+        }
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await refresh()
+            await sleepUntilNextRefresh()
+        }
+    }
+
+    private func sleepUntilNextRefresh() async {
+        let interval = settings.interval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            }
+            group.addTask { await self.waitForWakeUp() }
+            await group.next()
+            group.cancelAll()
+            self.releaseWaiter()
+        }
+    }
+
+    private func waitForWakeUp() async {
+        if wakeUpPending {
+            wakeUpPending = false
+            return
+        }
+        await withCheckedContinuation { continuation in
+            wakeUp = continuation
+        }
+    }
+
+    /// The timer won: let the wake-up task finish without recording a request.
+    private func releaseWaiter() {
+        wakeUp?.resume()
+        wakeUp = nil
+    }
+
+    /// One refresh: read every scope (bounded concurrency), keep the last good data of the ones that fail,
+    /// publish the whole, and persist it.
+    @discardableResult
+    public func refresh() async -> RefreshReport {
+        let started = ContinuousClock.now
+        let wanted = await scopesToRead()
+        let results = await fetch(wanted)
+        let now = Date()
+        var succeeded: [DiscoveryScope] = []
+        var failed: [(scope: DiscoveryScope, reason: String)] = []
+        for (scope, result) in results.sorted(by: { $0.key < $1.key }) {
+            var state = scopes[scope] ?? ScopeState(instances: [], status: SourceStatus(region: scope.region, profile: scope.profile))
+            state.status.lastAttempt = now
+            switch result {
+            case .success(let instances):
+                state.instances = instances.map { instance in
+                    var instance = instance
+                    instance.profile = scope.profile
+                    if instance.region.isEmpty || instance.region == "unknown" { instance.region = scope.region }
+                    return instance
+                }
+                state.status.lastSuccess = now
+                state.status.lastError = nil
+                state.status.instanceCount = instances.count
+                state.status.account = instances.first?.account ?? state.status.account
+                if state.loggedError != nil {
+                    logger.info("scope recovered", metadata: ["scope": "\(scope)", "instances": "\(instances.count)"])
+                }
+                state.loggedError = nil
+                succeeded.append(scope)
+            case .failure(let reason):
+                state.status.lastError = reason
+                failed.append((scope, reason))
+                if state.loggedError != reason {
+                    let age = state.status.lastSuccess.map { "last good data from \(ISO8601.format($0))" } ?? "never loaded"
+                    logger.error(
+                        "refresh failed; serving the last good data",
+                        metadata: ["scope": "\(scope)", "reason": "\(reason)", "stale": "\(age)"])
+                    state.loggedError = reason
+                }
+            }
+            scopes[scope] = state
+        }
+
+        let snapshot = assembleSnapshot(generatedAt: now)
+        let published: Snapshot
+        if !succeeded.isEmpty {
+            published = store.publish(snapshot)
+        } else if store.isLoaded {
+            // Nothing new: keep serving exactly what is there, with fresher statuses.
+            var current = store.current
+            current.sources = snapshot.sources
+            published = store.publish(current)
+        } else {
+            // Never loaded anything: publishing would turn "no data yet" into an empty zone, which answers
+            // NXDOMAIN for every name. Stay unloaded; DNS answers SERVFAIL until a refresh succeeds.
+            published = snapshot
+            logger.error("no inventory loaded yet; DNS answers SERVFAIL for the zone until a refresh succeeds")
+        }
+        if !succeeded.isEmpty, let file {
+            do {
+                try file.save(published)
+            } catch {
+                logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
+            }
+        }
+        let duration = ContinuousClock.now - started
+        logger.info(
+            "refresh complete",
+            metadata: [
+                "instances": "\(published.instances.count)", "scopes_ok": "\(succeeded.count)",
+                "scopes_failed": "\(failed.count)", "serial": "\(published.serial)",
+                "ms": "\(Int(duration / .milliseconds(1)))",
+            ])
+        return RefreshReport(snapshot: published, succeeded: succeeded, failed: failed, duration: duration)
+    }
+
+    /// Every (profile, region) to read this time; `regions = "all"` is resolved per profile and re-scanned hourly.
+    private func scopesToRead() async -> [DiscoveryScope] {
+        var result: [DiscoveryScope] = []
+        for profile in settings.profiles {
+            switch settings.regions {
+            case .list(let regions):
+                result += regions.map { DiscoveryScope(profile: profile, region: $0) }
+            case .all:
+                let key = profile ?? ""
+                if let cached = regionsByProfile[key], ContinuousClock.now - cached.fetched < settings.regionRescanInterval {
+                    result += cached.regions.map { DiscoveryScope(profile: profile, region: $0) }
+                    continue
+                }
+                do {
+                    let regions = try await source.regions(profile: profile).sorted()
+                    regionsByProfile[key] = (regions, ContinuousClock.now)
+                    result += regions.map { DiscoveryScope(profile: profile, region: $0) }
+                } catch {
+                    // Keep reading the regions known before; without any, the profile's known scopes remain.
+                    let known = regionsByProfile[key]?.regions ?? scopes.keys.filter { $0.profile == profile }.map(\.region)
+                    logger.error(
+                        "cannot list regions; using the regions known before",
+                        metadata: ["profile": "\(profile ?? "default")", "reason": "\(error)", "known": "\(known.count)"])
+                    result += known.map { DiscoveryScope(profile: profile, region: $0) }
+                }
+            }
+        }
+        return Array(Set(result)).sorted()
+    }
+
+    enum FetchResult: Sendable {
+        case success([Instance])
+        case failure(String)
+    }
+
+    private func fetch(_ wanted: [DiscoveryScope]) async -> [DiscoveryScope: FetchResult] {
+        let source = source
+        let limit = max(1, settings.maxConcurrency)
+        return await withTaskGroup(of: (DiscoveryScope, FetchResult).self) { group in
+            var results: [DiscoveryScope: FetchResult] = [:]
+            var pending = wanted[...]
+            func startNext() {
+                guard let scope = pending.popFirst() else { return }
+                group.addTask {
+                    do {
+                        return (scope, .success(try await source.instances(in: scope)))
+                    } catch {
+                        return (scope, .failure("\(error)"))
+                    }
+                }
+            }
+            for _ in 0..<limit { startNext() }
+            while let (scope, result) = await group.next() {
+                results[scope] = result
+                startNext()
+            }
+            return results
+        }
+    }
+
+    /// All scopes' last good instances as one snapshot; an instance seen through two profiles appears once.
+    private func assembleSnapshot(generatedAt: Date) -> Snapshot {
+        var seen = Set<String>()
+        var instances: [Instance] = []
+        for scope in scopes.keys.sorted() {
+            for instance in scopes[scope]?.instances ?? [] where seen.insert(instance.id).inserted {
+                instances.append(instance)
+            }
+        }
+        let sources = scopes.keys.sorted().compactMap { scopes[$0]?.status }
+        return Snapshot(generatedAt: generatedAt, instances: instances, sources: sources)
+    }
+}

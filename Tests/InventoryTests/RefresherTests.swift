@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import Inventory
+
+/// A source whose answers each test scripts: per scope, either instances or an error.
+final class ScriptedSource: InstanceSource {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private let state = Mutex<State>(State())
+
+    struct State {
+        var answers: [DiscoveryScope: Result<[Instance], Failure>] = [:]
+        var regions: Result<[String], Failure> = .success([])
+        var inFlight = 0
+        var maxInFlight = 0
+        var calls = 0
+    }
+
+    func set(_ scope: DiscoveryScope, _ answer: Result<[Instance], Failure>) {
+        state.withLock { $0.answers[scope] = answer }
+    }
+
+    func setRegions(_ answer: Result<[String], Failure>) {
+        state.withLock { $0.regions = answer }
+    }
+
+    var maxInFlight: Int { state.withLock { $0.maxInFlight } }
+    var calls: Int { state.withLock { $0.calls } }
+
+    func instances(in scope: DiscoveryScope) async throws -> [Instance] {
+        state.withLock {
+            $0.inFlight += 1
+            $0.calls += 1
+            $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+        }
+        try? await Task.sleep(for: .milliseconds(20))
+        let answer = state.withLock {
+            $0.inFlight -= 1
+            return $0.answers[scope] ?? .failure(Failure(description: "no script for \(scope)"))
+        }
+        return try answer.get()
+    }
+
+    func regions(profile: String?) async throws -> [String] {
+        try state.withLock { $0.regions }.get()
+    }
+}
+
+private func web(_ id: String, _ region: String, account: String = "111") -> Instance {
+    Instance(id: id, name: "web-\(id)", region: region, account: account, privateIPv4: ["10.0.0.1"])
+}
+
+private let east = DiscoveryScope(profile: nil, region: "us-east-1")
+private let west = DiscoveryScope(profile: nil, region: "eu-west-1")
+
+@Suite("Refresher")
+struct RefresherTests {
+    let logger = Logger(label: "test")
+
+    func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("fedns-snap-\(UUID().uuidString)/snapshot.json").path
+    }
+
+    @Test("every scope is read, published as one snapshot and persisted")
+    func readsAndPersists() async throws {
+        let source = ScriptedSource()
+        source.set(east, .success([web("i-1", "us-east-1")]))
+        source.set(west, .success([web("i-2", "eu-west-1")]))
+        let path = temporaryPath()
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"]), snapshotPath: path),
+            store: store, logger: logger)
+        let report = await refresher.refresh()
+        #expect(report.failed.isEmpty)
+        #expect(Set(store.current.instances.map(\.id)) == ["i-1", "i-2"])
+        #expect(store.current.sources.map(\.region).sorted() == ["eu-west-1", "us-east-1"])
+        #expect(store.current.sources.allSatisfy { $0.lastSuccess != nil && $0.lastError == nil })
+        guard case .loaded(let persisted) = SnapshotFile(path: path).load() else {
+            Issue.record("snapshot not persisted")
+            return
+        }
+        #expect(persisted.serial == store.current.serial)
+        #expect(persisted.instances.count == 2)
+    }
+
+    @Test("a failing scope keeps serving its last good data; the others move on")
+    func serveStale() async throws {
+        let source = ScriptedSource()
+        source.set(east, .success([web("i-1", "us-east-1")]))
+        source.set(west, .success([web("i-2", "eu-west-1")]))
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"])), store: store,
+            logger: logger)
+        await refresher.refresh()
+        source.set(east, .failure(.init(description: "RequestLimitExceeded: Request limit exceeded.")))
+        source.set(west, .success([web("i-2", "eu-west-1"), web("i-3", "eu-west-1")]))
+        let report = await refresher.refresh()
+        #expect(report.failed.map(\.scope) == [east])
+        #expect(Set(store.current.instances.map(\.id)) == ["i-1", "i-2", "i-3"])
+        let eastStatus = try #require(store.current.sources.first { $0.region == "us-east-1" })
+        #expect(eastStatus.lastError?.contains("RequestLimitExceeded") == true)
+        #expect(eastStatus.lastSuccess != nil)
+        // Recovery replaces the stale data.
+        source.set(east, .success([]))
+        await refresher.refresh()
+        #expect(Set(store.current.instances.map(\.id)) == ["i-2", "i-3"])
+    }
+
+    @Test("when nothing has ever loaded, nothing is published (no empty zone)")
+    func neverLoaded() async {
+        let source = ScriptedSource()
+        source.set(east, .failure(.init(description: "no credentials")))
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1"])), store: store, logger: logger)
+        let report = await refresher.refresh()
+        #expect(!store.isLoaded)
+        #expect(report.failed.first?.reason == "no credentials")
+    }
+
+    @Test("the persisted snapshot is served at start and across a failing refresh")
+    func persistedAtStart() async throws {
+        let path = temporaryPath()
+        var persisted = Snapshot(serial: 777, instances: [web("i-9", "us-east-1")], sources: [SourceStatus(region: "us-east-1", lastSuccess: Date())])
+        persisted.generatedAt = Date(timeIntervalSince1970: 1_790_000_000)
+        try SnapshotFile(path: path).save(persisted)
+        let source = ScriptedSource()
+        source.set(east, .failure(.init(description: "network unreachable")))
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), snapshotPath: path), store: store,
+            logger: logger)
+        #expect(await refresher.loadPersisted())
+        #expect(store.current.serial == 777)
+        #expect(store.current.instances.map(\.id) == ["i-9"])
+        await refresher.refresh()
+        #expect(store.current.instances.map(\.id) == ["i-9"])
+        #expect(store.current.serial == 777)
+    }
+
+    @Test("a corrupt persisted snapshot is reported and ignored")
+    func corruptPersisted() async throws {
+        let path = temporaryPath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data("{\"instances\": [trunc".utf8).write(to: URL(fileURLWithPath: path))
+        guard case .unusable(let reason) = SnapshotFile(path: path).load() else {
+            Issue.record("corrupt snapshot accepted")
+            return
+        }
+        #expect(reason.contains(path))
+        let refresher = InventoryRefresher(
+            source: ScriptedSource(), settings: RefreshSettings(regions: .list([]), snapshotPath: path),
+            store: SnapshotStore(), logger: logger)
+        #expect(await refresher.loadPersisted() == false)
+    }
+
+    @Test("regions = all lists regions per profile and keeps the known ones when listing fails")
+    func allRegions() async throws {
+        let source = ScriptedSource()
+        source.setRegions(.success(["us-east-1", "eu-west-1"]))
+        source.set(east, .success([web("i-1", "us-east-1")]))
+        source.set(west, .success([web("i-2", "eu-west-1")]))
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .all, regionRescanInterval: .zero), store: store,
+            logger: logger)
+        await refresher.refresh()
+        #expect(store.current.instances.count == 2)
+        source.setRegions(.failure(.init(description: "DescribeRegions throttled")))
+        let report = await refresher.refresh()
+        #expect(Set(report.succeeded) == [east, west])
+    }
+
+    @Test("fan-out respects max_concurrency")
+    func concurrency() async {
+        let source = ScriptedSource()
+        let regions = (1...12).map { "r-\($0)" }
+        for region in regions { source.set(DiscoveryScope(profile: nil, region: region), .success([])) }
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(regions), maxConcurrency: 3), store: SnapshotStore(),
+            logger: logger)
+        await refresher.refresh()
+        #expect(source.calls == 12)
+        #expect(source.maxInFlight == 3)
+    }
+
+    @Test("profiles are separate scopes; an instance seen through two of them appears once")
+    func profiles() async {
+        let source = ScriptedSource()
+        let shared = web("i-shared", "us-east-1")
+        source.set(DiscoveryScope(profile: "a", region: "us-east-1"), .success([shared, web("i-a", "us-east-1")]))
+        source.set(DiscoveryScope(profile: "b", region: "us-east-1"), .success([shared]))
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), profiles: ["a", "b"]), store: store,
+            logger: logger)
+        await refresher.refresh()
+        #expect(store.current.instances.map(\.id).sorted() == ["i-a", "i-shared"])
+        #expect(store.current.instances.first { $0.id == "i-a" }?.profile == "a")
+    }
+
+    @Test("a refresh requested while none is awaited is not lost")
+    func requestedRefresh() async throws {
+        let source = ScriptedSource()
+        source.set(east, .success([]))
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), interval: .seconds(3600)),
+            store: SnapshotStore(), logger: logger)
+        let running = Task { try await refresher.run() }
+        defer { running.cancel() }
+        // Other suites may keep the cooperative pool busy, so wait on the condition, not a fixed time.
+        try await waitUntil { source.calls == 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(source.calls == 1)  // the hour-long interval holds the next refresh back
+        await refresher.requestRefresh()
+        try await waitUntil { source.calls == 2 }
+    }
+}
+
+/// Polls `condition` for up to ten seconds.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within 10 s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
