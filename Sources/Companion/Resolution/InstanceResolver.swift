@@ -1,0 +1,126 @@
+import EC2Zone
+import Foundation
+import Inventory
+
+/// Turns what a person typed (`web-1`, `web-1.eu-west-1`, `i-0abc…`, each optionally ending in `.ec2`) into
+/// instances, with exactly the DNS zone's naming rules, so `ec2ssh web-1` and `ssh web-1.ec2` reach the same host.
+public struct InstanceResolver: Sendable {
+    public enum Resolution: Sendable, Equatable {
+        /// One usable instance.
+        case found(Instance)
+        /// Several running instances answer to the name; the person must pick.
+        case ambiguous([Instance])
+        /// The name exists, but no instance with it is running.
+        case notRunning([Instance])
+        /// Nothing by that name; close names, if any.
+        case notFound(suggestions: [String])
+    }
+
+    public let instances: [Instance]
+    /// The zone name people may append (`web-1.ec2`).
+    public let zone: String
+
+    public init(instances: [Instance], zone: String = "ec2") {
+        self.instances = instances
+        self.zone = zone.lowercased()
+    }
+
+    public func resolve(_ typed: String) -> Resolution {
+        var text = typed.lowercased()
+        if text.hasSuffix(".") { text.removeLast() }
+        if text.hasSuffix(".\(zone)") { text.removeLast(zone.count + 1) }
+        let matches = candidates(for: text)
+        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: text)) }
+        let running = matches.filter { $0.state == "running" }
+        switch running.count {
+        case 0: return .notRunning(matches.sorted(by: Self.order))
+        case 1: return .found(running[0])
+        default: return .ambiguous(running.sorted(by: Self.order))
+        }
+    }
+
+    /// Oldest first, so `--pick 1` keeps meaning the same instance while new ones launch.
+    static func order(_ lhs: Instance, _ rhs: Instance) -> Bool {
+        ((lhs.launchTime ?? .distantPast), lhs.id) < ((rhs.launchTime ?? .distantPast), rhs.id)
+    }
+
+    private func candidates(for text: String) -> [Instance] {
+        let byID = instances.filter { InstanceNaming.idLabel(of: $0) == text }
+        if !byID.isEmpty { return byID }
+        let byName = instances.filter { InstanceNaming.label(of: $0) == text }
+        if !byName.isEmpty { return byName }
+        // NAME.REGION: the part after the last dot must be a region the inventory knows.
+        guard let dot = text.lastIndex(of: ".") else { return [] }
+        let name = String(text[..<dot])
+        let region = String(text[text.index(after: dot)...])
+        return instances.filter {
+            InstanceNaming.label(of: $0) == name && InstanceNaming.label(forNameTag: $0.region) == region
+        }
+    }
+
+    /// Up to five known names close to what was typed: within two edits, or sharing a prefix of three or more.
+    func suggestions(for text: String) -> [String] {
+        let names = Set(instances.compactMap { InstanceNaming.label(of: $0) })
+        let scored = names.compactMap { name -> (Int, String)? in
+            let distance = editDistance(text, name, limit: 3)
+            let sharesPrefix = text.count >= 3 && (name.hasPrefix(text) || text.hasPrefix(name))
+            guard distance <= 2 || sharesPrefix else { return nil }
+            return (sharesPrefix ? min(distance, 1) : distance, name)
+        }
+        return scored.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(5).map(\.1)
+    }
+}
+
+/// Levenshtein distance, giving up once it exceeds `limit` (enough for suggestions, cheap on long names).
+func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
+    let a = Array(a.utf8)
+    let b = Array(b.utf8)
+    if abs(a.count - b.count) > limit { return limit + 1 }
+    var previous = Array(0...b.count)
+    for (i, x) in a.enumerated() {
+        var current = [i + 1] + Array(repeating: 0, count: b.count)
+        for (j, y) in b.enumerated() {
+            current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+        }
+        if current.min() ?? 0 > limit { return limit + 1 }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+/// Which address to connect to.
+public enum AddressChoice: String, Sendable, CaseIterable {
+    /// The public IPv4 when there is one, else the private IPv4 (the DNS zone's `auto`).
+    case auto
+    case `private`
+    case `public`
+    case ipv6
+
+    public func address(of instance: Instance) -> String? {
+        switch self {
+        case .auto: return AddressMode.auto.ipv4(of: instance)
+        case .private: return AddressMode.private.ipv4(of: instance)
+        case .public: return AddressMode.public.ipv4(of: instance)
+        case .ipv6: return instance.ipv6.first
+        }
+    }
+}
+
+/// How to choose among several instances with one name.
+public enum DuplicatePolicy: Sendable, Equatable {
+    /// Refuse and list the candidates (the default: never guess which host someone meant).
+    case refuse
+    case first
+    case random
+    /// 1-based, in the order the candidates are listed.
+    case pick(Int)
+
+    public func choose(from candidates: [Instance]) -> Instance? {
+        switch self {
+        case .refuse: return nil
+        case .first: return candidates.first
+        case .random: return candidates.randomElement()
+        case .pick(let number): return candidates.indices.contains(number - 1) ? candidates[number - 1] : nil
+        }
+    }
+}
