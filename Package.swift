@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Shared helpers with no domain knowledge (dates, files).
@@ -63,6 +68,24 @@ let package = Package(
             ],
             exclude: ["README.md"],
             swiftSettings: strictSettings),
+
+        // The HTTPS side: TLS (certificates, SNI, reload, strict policy) and the routes.
+        .target(
+            name: "FederationHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+
+        // The companion commands' core: OpenSSH argument grammar, destination rewriting, name resolution.
+        .target(name: "Companion", dependencies: ["Inventory", "EC2Zone"], swiftSettings: strictSettings),
 
         // The configuration file: TOML in, validated typed settings out.
         .target(
@@ -111,6 +134,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone"], swiftSettings: strictSettings),
+        .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
     ]

@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// The certificates in use, swappable while the server runs. Each TLS handshake asks the store (through the
+/// NIOSSL context callback) for the chain matching the client's SNI name, so a reload takes effect for the next
+/// handshake and never touches established connections.
+public final class CertificateStore: Sendable {
+    public struct Source: Sendable, Hashable {
+        public var certificatePath: String
+        public var privateKeyPath: String
+
+        public init(certificatePath: String, privateKeyPath: String) {
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+        }
+    }
+
+    private let sources: [Source]
+    private let caFile: String?
+    private let current: Mutex<[CertificateBundle]>
+    private let logger: Logger
+
+    /// Loads every source; any problem is thrown (start-up refuses to run with a broken chain).
+    public init(sources: [Source], caFile: String?, logger: Logger) throws(TLSSetupError) {
+        self.sources = sources
+        self.caFile = caFile
+        self.logger = logger
+        current = Mutex(try Self.load(sources, caFile: caFile))
+    }
+
+    private static func load(_ sources: [Source], caFile: String?) throws(TLSSetupError) -> [CertificateBundle] {
+        let roots = try TrustRoots.system(extraFile: caFile)
+        var bundles: [CertificateBundle] = []
+        for source in sources {
+            bundles.append(
+                try CertificateBundle(
+                    certificatePath: source.certificatePath, privateKeyPath: source.privateKeyPath, trustRoots: roots))
+        }
+        return bundles
+    }
+
+    public var bundles: [CertificateBundle] { current.withLock { $0 } }
+
+    /// Re-reads every file. A problem keeps the certificates in use and is returned for the log.
+    @discardableResult
+    public func reload() -> TLSSetupError? {
+        do {
+            let fresh = try Self.load(sources, caFile: caFile)
+            current.withLock { $0 = fresh }
+            logger.info(
+                "TLS certificates loaded",
+                metadata: ["certificates": "\(fresh.map(\.certificatePath).joined(separator: ","))"])
+            return nil
+        } catch {
+            logger.error("TLS certificates not reloaded; keeping the ones in use", metadata: ["error": "\(error)"])
+            return error
+        }
+    }
+
+    /// The bundle for an SNI name: the first whose names cover it, else the first configured (clients without
+    /// SNI, or names no certificate covers, get the default certificate, as most servers do).
+    public func bundle(forServerName name: String?) -> CertificateBundle? {
+        let bundles = bundles
+        if let name, let match = bundles.first(where: { $0.covers(host: name) }) {
+            return match
+        }
+        return bundles.first
+    }
+
+    /// Days until the soonest expiry among the certificates in use (for metrics and `fedns doctor`).
+    public var daysUntilFirstExpiry: Double {
+        let soonest = bundles.map(\.notValidAfter).min() ?? .distantFuture
+        return soonest.timeIntervalSinceNow / 86400
+    }
+
+    /// The NIOSSL callback: picks the chain per handshake.
+    var contextCallback: NIOSSLContextCallback {
+        { [self] values, promise in
+            guard let bundle = bundle(forServerName: values.serverHostname) else {
+                promise.succeed(.noChanges)
+                return
+            }
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = bundle.nioChain.map { .certificate($0) }
+            override.privateKey = .privateKey(bundle.nioKey)
+            promise.succeed(override)
+        }
+    }
+
+    /// A fingerprint of the files (modification time and size), to notice renewals such as certbot's.
+    func filesFingerprint() -> [String] {
+        sources.flatMap { [$0.certificatePath, $0.privateKeyPath] }.map { path in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(path):\(modified):\(attributes?[.size] ?? 0)"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Hummingbird's child channel wrapped in TLS with a context built here (HummingbirdTLS builds its own from a
+/// `TLSConfiguration`, which leaves no way to apply the server-preference option or share one SNI callback).
+public struct TLSServerChannel<Base: ServerChildChannel>: ServerChildChannel {
+    public typealias Value = Base.Value
+
+    let base: Base
+    let context: NIOSSLContext
+
+    public init(_ base: Base, context: NIOSSLContext) {
+        self.base = base
+        self.context = context
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    public func handle(value: Base.Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+extension TLSServerChannel: HTTPChannelHandler where Base: HTTPChannelHandler {
+    public var responder: HTTPChannelHandler.Responder { base.responder }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 over TLS with the given context.
+    public static func http1OverTLS(configuration: HTTP1Channel.Configuration, context: NIOSSLContext) -> HTTPServerBuilder {
+        .init { responder in
+            TLSServerChannel(HTTP1Channel(responder: responder, configuration: configuration), context: context)
+        }
+    }
+}
