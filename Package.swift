@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Shared helpers with no domain knowledge (dates, files).
@@ -39,6 +41,20 @@ let package = Package(
                 "FednsSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+
+        // A small AWS client of our own (there is no AWS SDK for Swift here): SigV4, the credential chain,
+        // the EC2 and STS query APIs, retries. Map of its folders: Sources/AWSClient/README.md.
+        .target(
+            name: "AWSClient",
+            dependencies: [
+                "FednsSupport", "Inventory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
 
@@ -109,5 +125,16 @@ let package = Package(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AWSClientTests",
+            dependencies: [
+                "AWSClient", "Inventory", "FednsSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // Read through #filePath-relative paths (the SigV4 suite, the moto seeding script).
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings),
     ]
 )
