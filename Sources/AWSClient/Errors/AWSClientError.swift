@@ -49,6 +49,12 @@ public struct AWSClientError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
+        if case .credentials = reason { return summary }
+        return "\(summary). \(advice)"
+    }
+
+    /// What failed, where and why, without the advice.
+    public var summary: String {
         var subject = operation
         if let region { subject += " in \(region)" }
         if let endpoint { subject += " (\(endpoint))" }
@@ -61,7 +67,7 @@ public struct AWSClientError: Error, Sendable, CustomStringConvertible {
         case .configuration(let problem): detail = problem
         }
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
-        return "\(subject) failed\(tries): \(detail). \(advice)"
+        return "\(subject) failed\(tries): \(detail)"
     }
 
     /// What to do next, by category.
