@@ -16,7 +16,7 @@ enum ShellWords {
             switch state {
             case .between, .word:
                 switch character {
-                case " ", "\t", "\n", "\r":
+                case " ", "\t", "\n", "\r", "\r\n":
                     if state == .word { words.append(current) }
                     current = ""
                     state = .between

@@ -28,8 +28,8 @@ struct ProfileFile: Sendable, Hashable {
         var sections: [String: [String: String]] = [:]
         var section: String?
         var lastKey: String?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone would miss it.
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
 

@@ -92,7 +92,8 @@ public struct SigV4Signer: Sendable {
     }
 
     private static func collapsingWhitespace(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
+        // ASCII whitespace only ("\r\n" is a single Character); other Unicode spaces are part of the value.
+        value.split(whereSeparator: { [" ", "\t", "\n", "\r", "\r\n"].contains($0) }).joined(separator: " ")
     }
 
     /// Names and values encoded, then sorted by name and, for repeated names, by value.
