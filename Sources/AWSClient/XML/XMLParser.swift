@@ -45,26 +45,19 @@ struct XMLParser {
 
     /// At a `<` inside an element: an end tag, a comment, CDATA, an instruction or a child element.
     private mutating func parseMarkupInContent() throws(XMLError) {
-        switch byte(at: position + 1) {
-        case UInt8(ascii: "/"):
-            try parseEndTag()
-        case UInt8(ascii: "!"):
-            if matches("<!--", at: position) {
-                try skip(past: "-->", from: position + 4)
-            } else if matches("<![CDATA[", at: position) {
-                try skip(past: "]]>", from: position + 9)
-            } else if matches("<!DOCTYPE", at: position) {
-                throw XMLError(.documentTypeNotSupported, at: position)
-            } else {
-                throw XMLError(.malformedTag("\"<!\" starts neither a comment nor CDATA"), at: position)
-            }
-            markParentNotPlain()
-        case UInt8(ascii: "?"):
-            try skip(past: "?>", from: position + 2)
-            markParentNotPlain()
-        case nil:
+        guard let next = byte(at: position + 1) else {
             throw XMLError(.truncated(openElement: open.last.map(qualifiedName)), at: position)
-        default:
+        }
+        if next == UInt8(ascii: "/") {
+            try parseEndTag()
+        } else if try skipCommentOrInstruction() {
+            markParentNotPlain()
+        } else if matches("<![CDATA[", at: position) {
+            try skip(past: "]]>", from: position + 9)
+            markParentNotPlain()
+        } else if next == UInt8(ascii: "!") {
+            throw XMLError(.malformedTag("\"<!\" starts neither a comment nor CDATA"), at: position)
+        } else {
             try parseStartTag()
         }
     }
@@ -197,18 +190,24 @@ struct XMLParser {
 
     /// Whitespace, comments and processing instructions (the XML declaration among them) around the root.
     private mutating func skipMisc() throws(XMLError) {
-        while true {
+        repeat {
             _ = skipWhitespace()
-            if matches("<?", at: position) {
-                try skip(past: "?>", from: position + 2)
-            } else if matches("<!--", at: position) {
-                try skip(past: "-->", from: position + 4)
-            } else if matches("<!DOCTYPE", at: position) {
-                throw XMLError(.documentTypeNotSupported, at: position)
-            } else {
-                return
-            }
+        } while try skipCommentOrInstruction()
+    }
+
+    /// Skips a comment or processing instruction at `position`, if there is one. A document type declaration is
+    /// refused wherever it appears.
+    private mutating func skipCommentOrInstruction() throws(XMLError) -> Bool {
+        if matches("<!--", at: position) {
+            try skip(past: "-->", from: position + 4)
+        } else if matches("<?", at: position) {
+            try skip(past: "?>", from: position + 2)
+        } else if matches("<!DOCTYPE", at: position) {
+            throw XMLError(.documentTypeNotSupported, at: position)
+        } else {
+            return false
         }
+        return true
     }
 
     private mutating func markParentNotPlain() {

@@ -42,17 +42,21 @@ struct RefreshingCredentialProviderTests {
         func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
     }
 
-    private func provider(_ loader: Loader, clock: TestClock) -> RefreshingCredentialProvider {
-        RefreshingCredentialProvider(refreshMargin: .seconds(300), now: { clock.now }) {
+    /// A provider over a fresh loader and clock, with the 5-minute margin.
+    private func makeProvider(expiresIn: TimeInterval?, delay: Duration = .zero)
+        -> (RefreshingCredentialProvider, Loader, TestClock)
+    {
+        let clock = TestClock()
+        let loader = Loader(expiresIn: expiresIn, delay: delay, clock: clock)
+        let provider = RefreshingCredentialProvider(refreshMargin: .seconds(300), now: { clock.now }) {
             () async throws(CredentialError) -> AWSCredentials in try await loader.load()
         }
+        return (provider, loader, clock)
     }
 
     @Test("long-term keys are loaded once")
     func longTerm() async throws {
-        let clock = TestClock()
-        let loader = Loader(expiresIn: nil, clock: clock)
-        let provider = provider(loader, clock: clock)
+        let (provider, loader, clock) = makeProvider(expiresIn: nil)
         for _ in 0..<5 { _ = try await provider.credentials() }
         clock.advance(86_400 * 365)
         _ = try await provider.credentials()
@@ -61,9 +65,7 @@ struct RefreshingCredentialProviderTests {
 
     @Test("temporary credentials are reused until five minutes before they expire, then refreshed")
     func refreshWindow() async throws {
-        let clock = TestClock()
-        let loader = Loader(expiresIn: 3_600, clock: clock)
-        let provider = provider(loader, clock: clock)
+        let (provider, loader, clock) = makeProvider(expiresIn: 3_600)
         #expect(try await provider.credentials().accessKeyID == "ASIA1")
         clock.advance(3_600 - 301)
         #expect(try await provider.credentials().accessKeyID == "ASIA1")
@@ -74,9 +76,7 @@ struct RefreshingCredentialProviderTests {
 
     @Test("concurrent callers during a refresh share one load")
     func singleFlight() async throws {
-        let clock = TestClock()
-        let loader = Loader(expiresIn: 3_600, delay: .milliseconds(100), clock: clock)
-        let provider = provider(loader, clock: clock)
+        let (provider, loader, _) = makeProvider(expiresIn: 3_600, delay: .milliseconds(100))
         let keys = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<50 { group.addTask { try await provider.credentials().accessKeyID } }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -87,9 +87,7 @@ struct RefreshingCredentialProviderTests {
 
     @Test("a failed refresh keeps serving credentials that have not expired yet, and fails once they have")
     func failedRefresh() async throws {
-        let clock = TestClock()
-        let loader = Loader(expiresIn: 3_600, clock: clock)
-        let provider = provider(loader, clock: clock)
+        let (provider, loader, clock) = makeProvider(expiresIn: 3_600)
         _ = try await provider.credentials()
         loader.failFromNowOn()
         clock.advance(3_500)
@@ -100,9 +98,7 @@ struct RefreshingCredentialProviderTests {
 
     @Test("invalidate forces the next call to load")
     func invalidate() async throws {
-        let clock = TestClock()
-        let loader = Loader(expiresIn: nil, clock: clock)
-        let provider = provider(loader, clock: clock)
+        let (provider, _, _) = makeProvider(expiresIn: nil)
         _ = try await provider.credentials()
         await provider.invalidate()
         #expect(try await provider.credentials().accessKeyID == "ASIA2")

@@ -136,3 +136,43 @@ struct InstanceMappingTests {
         #expect(web.publicDNSName == "ec2-203-0-113-44.eu-west-1.compute.amazonaws.com")
     }
 }
+
+@Suite("A page of moto's own output")
+struct MotoPageTests {
+    /// `describe-instances-moto.xml` is moto 5.2.1's answer for one instance (web-1 of the seeding script),
+    /// captured verbatim; repeating its reservation makes a full 1,000-instance page of ~3.3 MB.
+    static func thousandInstancePage() throws -> [UInt8] {
+        let single = try Fixtures.text("ec2/describe-instances-moto.xml")
+        let start = try #require(single.range(of: "<reservationSet>")).upperBound
+        let end = try #require(single.range(of: "</reservationSet>")).lowerBound
+        let page = single[..<start] + String(repeating: String(single[start..<end]), count: 1_000) + single[end...]
+        return Array(page.utf8)
+    }
+
+    @Test("one instance as moto renders it")
+    func single() throws {
+        let document = try XMLDocument.parse(try Fixtures.bytes("ec2/describe-instances-moto.xml"))
+        let instance = try #require(try InstanceMapping.page(document, region: "us-east-1").instances.first)
+        #expect(instance.id.hasPrefix("i-"))
+        #expect(instance.name == "web-1")
+        #expect(instance.tags == ["Name": "web-1", "env": "test"])
+        #expect(instance.state == "running")
+        #expect(instance.type == "t3.micro")
+        #expect(instance.account == "123456789012")
+        #expect(instance.availabilityZone == "us-east-1a")
+        #expect(instance.privateIPv4.count == 1)
+        #expect(instance.publicIPv4?.hasPrefix("54.214.") == true)
+        #expect(instance.privateDNSName?.hasPrefix("ip-") == true)
+        #expect(instance.publicDNSName?.hasPrefix("ec2-") == true)
+        #expect(instance.launchTime != nil)
+    }
+
+    @Test("a 1,000-instance page maps completely (release build: about 12 ms, see the module README)")
+    func thousand() throws {
+        let bytes = try Self.thousandInstancePage()
+        #expect(bytes.count > 3_000_000)
+        let page = try InstanceMapping.page(XMLDocument.parse(bytes), region: "us-east-1")
+        #expect(page.instances.count == 1_000)
+        #expect(page.instances.allSatisfy { $0.name == "web-1" && $0.publicIPv4 != nil && $0.privateIPv4.count == 1 })
+    }
+}

@@ -132,22 +132,23 @@ struct SigV4TestSuiteTests {
         #expect(paths.contains("post-sts-token/post-sts-header-after"))
     }
 
-    @Test("canonical request", arguments: SigV4SuiteCase.allPaths())
-    func canonicalRequest(path: String) throws {
-        let testCase = try SigV4SuiteCase.load(path)
-        #expect(testCase.sign().canonicalRequest == testCase.canonicalRequest)
+    /// The stages of signing, each compared with its own file of the suite.
+    enum Stage: String, CaseIterable, Sendable {
+        case canonicalRequest = "creq"
+        case stringToSign = "sts"
+        case authorization = "authz"
     }
 
-    @Test("string to sign", arguments: SigV4SuiteCase.allPaths())
-    func stringToSign(path: String) throws {
+    @Test("each stage of every case: canonical request, string to sign, Authorization",
+        arguments: SigV4SuiteCase.allPaths(), Stage.allCases)
+    func stage(path: String, stage: Stage) throws {
         let testCase = try SigV4SuiteCase.load(path)
-        #expect(testCase.sign().stringToSign == testCase.stringToSign)
-    }
-
-    @Test("Authorization header", arguments: SigV4SuiteCase.allPaths())
-    func authorization(path: String) throws {
-        let testCase = try SigV4SuiteCase.load(path)
-        #expect(testCase.sign().authorization == testCase.authorization)
+        let signed = testCase.sign()
+        switch stage {
+        case .canonicalRequest: #expect(signed.canonicalRequest == testCase.canonicalRequest)
+        case .stringToSign: #expect(signed.stringToSign == testCase.stringToSign)
+        case .authorization: #expect(signed.authorization == testCase.authorization)
+        }
     }
 
     @Test("signed request headers", arguments: SigV4SuiteCase.allPaths())
