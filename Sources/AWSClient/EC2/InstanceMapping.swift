@@ -102,18 +102,21 @@ enum InstanceMapping {
         init(_ item: XMLElement) {
             deviceIndex = item.child("attachment")?.childText("deviceIndex").flatMap { Int($0) }
             primaryPrivateIPv4 = item.childText("privateIpAddress")
-            var secondary: [String] = []
-            for address in item.items("privateIpAddressesSet") {
-                guard let value = address.childText("privateIpAddress") else { continue }
-                if address.childText("primary") == "true" { privateIPv4.append(value) } else { secondary.append(value) }
+            privateIPv4 = Self.primaryFirst(item.items("privateIpAddressesSet"), "privateIpAddress", flag: "primary")
+            ipv6 = Self.primaryFirst(item.items("ipv6AddressesSet"), "ipv6Address", flag: "isPrimaryIpv6")
+        }
+
+        /// The addresses of an address set, those flagged primary first, otherwise in document order.
+        private static func primaryFirst(_ items: [XMLElement], _ address: StaticString, flag: StaticString)
+            -> [String]
+        {
+            var primary: [String] = []
+            var others: [String] = []
+            for item in items {
+                guard let value = item.childText(address) else { continue }
+                if item.childText(flag) == "true" { primary.append(value) } else { others.append(value) }
             }
-            privateIPv4 += secondary
-            var secondaryIPv6: [String] = []
-            for address in item.items("ipv6AddressesSet") {
-                guard let value = address.childText("ipv6Address") else { continue }
-                if address.childText("isPrimaryIpv6") == "true" { ipv6.append(value) } else { secondaryIPv6.append(value) }
-            }
-            ipv6 += secondaryIPv6
+            return primary + others
         }
     }
 
