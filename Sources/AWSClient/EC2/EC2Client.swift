@@ -1,7 +1,13 @@
 import Inventory
 
+/// What discovery needs from EC2, as a protocol so that a refresher can be tested with a fake.
+public protocol EC2Describing: Sendable {
+    func describeInstances(region: String, filters: [EC2Filter]) async throws(AWSClientError) -> [Instance]
+    func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region]
+}
+
 /// The EC2 query API (version 2016-11-15): the two calls discovery needs.
-public struct EC2Client: Sendable {
+public struct EC2Client: EC2Describing {
     static let apiVersion = "2016-11-15"
     /// EC2's maximum page size. Sending it always also keeps the call out of the stricter throttling bucket for
     /// unpaginated calls.

@@ -54,4 +54,9 @@ public struct DescribeInstancesPage: Sendable, Hashable {
     public var instances: [Instance]
     /// Pass to the next call; nil on the last page.
     public var nextToken: String?
+
+    public init(instances: [Instance], nextToken: String? = nil) {
+        self.instances = instances
+        self.nextToken = nextToken
+    }
 }

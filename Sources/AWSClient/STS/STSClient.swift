@@ -23,6 +23,11 @@ public struct AssumedRole: Sendable, Hashable {
     public var credentials: AWSCredentials
     /// `arn:aws:sts::111122223333:assumed-role/dns-readonly/fedns`.
     public var assumedRoleARN: String?
+
+    public init(credentials: AWSCredentials, assumedRoleARN: String? = nil) {
+        self.credentials = credentials
+        self.assumedRoleARN = assumedRoleARN
+    }
 }
 
 /// The STS query API (version 2011-06-15), on regional endpoints so that tokens work in opt-in regions.

@@ -53,9 +53,21 @@ public final class AWSSession: Sendable {
         sources.append(ContainerCredentials(context: context))
         sources.append(InstanceMetadataCredentials(client: InstanceMetadataClient(context: context)))
         let chain = CredentialChain(sources: sources)
+        let logger = context.logger
         return RefreshingCredentialProvider(
-            refreshMargin: context.configuration.credentialRefreshMargin, logger: context.logger,
-            load: { () async throws(CredentialError) -> AWSCredentials in try await chain.load() })
+            refreshMargin: context.configuration.credentialRefreshMargin, logger: logger,
+            load: { () async throws(CredentialError) -> AWSCredentials in
+                let credentials = try await chain.load()
+                // Which identity is in use is the first question when discovery sees the wrong account.
+                logger.info(
+                    "loaded AWS credentials",
+                    metadata: [
+                        "source": "\(chain.chosenSourceName ?? "unknown")",
+                        "access_key": "\(Redaction.accessKey(credentials.accessKeyID))",
+                        "expires": "\(credentials.expiration.map { "\($0)" } ?? "never")",
+                    ])
+                return credentials
+            })
     }
 
     /// Credentials of a role assumed with `source`'s credentials, refreshed before they expire; for fanning out

@@ -104,8 +104,9 @@ final class MotoServer: @unchecked Sendable {
     }
 
     private static func launch(python: String, port: Int, logPath: String) throws -> Process {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else {
+        guard FileManager.default.createFile(atPath: logPath, contents: nil),
+            let log = FileHandle(forWritingAtPath: logPath)
+        else {
             throw StartFailure(description: "cannot write moto's log to \(logPath)")
         }
         let process = Process()
