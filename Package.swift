@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Shared helpers with no domain knowledge (dates, files).
@@ -46,6 +47,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings),
+
+        // A small AWS client of our own (there is no AWS SDK for Swift here): SigV4, the credential chain,
+        // the EC2 and STS query APIs, retries. Map of its folders: Sources/AWSClient/README.md.
+        .target(
+            name: "AWSClient",
+            dependencies: [
+                "FednsSupport", "Inventory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // Names to records and the authoritative protocol policy: pure (query + snapshot -> response).
@@ -137,5 +153,17 @@ let package = Package(
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AWSClientTests",
+            dependencies: [
+                "AWSClient", "Inventory", "FednsSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // Read through #filePath-relative paths (the SigV4 suite, the moto seeding script).
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings),
     ]
 )

@@ -1,0 +1,75 @@
+import Inventory
+
+/// What discovery needs from EC2, as a protocol so that a refresher can be tested with a fake.
+public protocol EC2Describing: Sendable {
+    func describeInstances(region: String, filters: [EC2Filter]) async throws(AWSClientError) -> [Instance]
+    func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region]
+}
+
+/// The EC2 query API (version 2016-11-15): the two calls discovery needs.
+public struct EC2Client: EC2Describing {
+    static let apiVersion = "2016-11-15"
+    /// EC2's maximum page size. Sending it always also keeps the call out of the stricter throttling bucket for
+    /// unpaginated calls.
+    static let pageSize = 1000
+
+    let query: QueryClient
+    let credentials: any CredentialProvider
+
+    init(context: AWSContext, credentials: any CredentialProvider) {
+        query = QueryClient(context: context)
+        self.credentials = credentials
+    }
+
+    /// Every instance in `region` matching `filters`, all pages.
+    public func describeInstances(region: String, filters: [EC2Filter] = []) async throws(AWSClientError) -> [Instance]
+    {
+        var instances: [Instance] = []
+        var token: String?
+        var seenTokens: Set<String> = []
+        repeat {
+            let page = try await describeInstancesPage(region: region, filters: filters, nextToken: token)
+            instances += page.instances
+            token = page.nextToken
+            // A token that comes back twice would loop forever; no real answer does that.
+            if let token, !seenTokens.insert(token).inserted {
+                throw AWSClientError(
+                    .malformedResponse("nextToken \"\(token)\" repeated; stopping instead of looping"),
+                    operation: "ec2:DescribeInstances", region: region)
+            }
+        } while token != nil
+        return instances
+    }
+
+    /// One page of up to 1,000 instances, for callers that want to stream or bound memory.
+    public func describeInstancesPage(
+        region: String, filters: [EC2Filter] = [], nextToken: String? = nil
+    ) async throws(AWSClientError) -> DescribeInstancesPage {
+        var form = QueryForm(action: "DescribeInstances", version: Self.apiVersion)
+        form.append("MaxResults", String(Self.pageSize))
+        if let nextToken { form.append("NextToken", nextToken) }
+        EC2Filter.append(filters, to: &form)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        do throws(InstanceMapping.MissingInstanceID) {
+            return try InstanceMapping.page(document, region: region)
+        } catch {
+            throw AWSClientError(
+                .malformedResponse(
+                    "an instance in reservation \(error.reservationID ?? "(no id)") has no instanceId"),
+                operation: "ec2:DescribeInstances", region: region)
+        }
+    }
+
+    /// The regions enabled for the account, asked in `region`. Regions the account has not opted into are left
+    /// out here, as real EC2 does unless asked for all (moto lists them regardless).
+    public func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region] {
+        let form = QueryForm(action: "DescribeRegions", version: Self.apiVersion)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        return document.root.items("regionInfo").compactMap { item in
+            guard let name = item.childText("regionName") else { return nil }
+            let status = item.childText("optInStatus")
+            guard status != "not-opted-in" else { return nil }
+            return EC2Region(name: name, endpoint: item.childText("regionEndpoint"), optInStatus: status)
+        }
+    }
+}

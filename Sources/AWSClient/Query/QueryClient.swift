@@ -1,0 +1,119 @@
+import Logging
+import NIOHTTP1
+
+/// Sends signed calls to AWS query-protocol APIs (EC2, STS) and returns the parsed XML of the answer, retrying
+/// the way the SDKs' standard mode does.
+struct QueryClient: Sendable {
+    var context: AWSContext
+
+    func call(
+        _ service: AWSService, form: QueryForm, region: String?, credentials provider: any CredentialProvider
+    ) async throws(AWSClientError) -> XMLDocument {
+        let operation = "\(service.rawValue):\(form.parameters.first?.value ?? "?")"
+        let endpoint = try context.endpoints.endpoint(for: service, region: region)
+        let url = endpoint.url.url(path: endpoint.url.path)
+        let policy = context.configuration.retry
+
+        var attempts = 0
+        var retryableFailures = 0
+        var refreshedCredentials = false
+        var correctedClock = false
+        func failure(_ reason: AWSClientError.Reason) -> AWSClientError {
+            AWSClientError(reason, operation: operation, region: region, endpoint: url, attempts: attempts)
+        }
+
+        while true {
+            let credentials: AWSCredentials
+            do {
+                credentials = try await provider.credentials()
+            } catch {
+                throw failure(.credentials(error))
+            }
+            attempts += 1
+            let reason: AWSClientError.Reason
+            switch await exchange(form: form, endpoint: endpoint, service: service, credentials: credentials) {
+            case .success(let document): return document
+            case .failure(let failed): reason = failed.reason
+            }
+
+            // Two failures are fixed on our side and then retried once, outside the retry budget.
+            if case .service(let serviceError) = reason {
+                if serviceError.category == .clockSkew, !correctedClock, let date = serviceError.serverDate,
+                    context.clock.correct(serverDate: date)
+                {
+                    correctedClock = true
+                    context.logger.warning(
+                        "AWS reports this machine's clock is off; signing with the corrected time",
+                        metadata: [
+                            "offset_seconds": "\(Int(context.clock.currentOffset))", "operation": "\(operation)",
+                        ])
+                    continue
+                }
+                if serviceError.category == .expiredCredentials, !refreshedCredentials {
+                    refreshedCredentials = true
+                    await provider.invalidate()
+                    continue
+                }
+            }
+
+            let category = failure(reason).category
+            if category.isRetryable { retryableFailures += 1 }
+            guard category.isRetryable, retryableFailures < policy.maxAttempts, !Task.isCancelled else {
+                throw failure(reason)
+            }
+            let delay = policy.backoff(afterAttempt: retryableFailures)
+            context.logger.debug(
+                "retrying AWS call",
+                metadata: [
+                    "operation": "\(operation)", "region": "\(region ?? "global")", "attempt": "\(attempts)",
+                    "category": "\(category.rawValue)", "delay": "\(delay)",
+                ])
+            do {
+                try await policy.sleep(delay)
+            } catch {
+                throw failure(reason)  // Cancelled while waiting: report what failed last.
+            }
+        }
+    }
+
+    /// A failed exchange, boxed so the reason can travel in a `Result`.
+    private struct Failure: Error {
+        var reason: AWSClientError.Reason
+    }
+
+    /// One signed request and its answer.
+    private func exchange(
+        form: QueryForm, endpoint: ResolvedEndpoint, service: AWSService, credentials: AWSCredentials
+    ) async -> Result<XMLDocument, Failure> {
+        let body = form.body
+        let unsigned = SigningRequest(
+            method: "POST", path: endpoint.url.path,
+            headers: [
+                .init("Host", endpoint.url.hostHeader),
+                .init("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+            ], body: body)
+        let signed = SigV4Signer(region: endpoint.signingRegion, service: service.rawValue)
+            .sign(unsigned, credentials: credentials, date: context.clock.now())
+        let response: HTTPTransport.Response
+        do {
+            response = try await context.transport.send(
+                .init(
+                    method: .POST, url: endpoint.url.url(path: endpoint.url.path), headers: signed.headers, body: body,
+                    timeout: context.configuration.requestTimeout))
+        } catch {
+            return .failure(Failure(reason: .transport(error)))
+        }
+        guard (200..<300).contains(response.status) else {
+            return .failure(
+                Failure(
+                    reason: .service(
+                        AWSServiceError.parse(status: response.status, headers: response.headers, body: response.body)
+                    )))
+        }
+        do {
+            return .success(try XMLDocument.parse(response.body))
+        } catch {
+            return .failure(Failure(reason: .malformedResponse(error.description)))
+        }
+    }
+}

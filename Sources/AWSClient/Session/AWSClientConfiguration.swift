@@ -1,0 +1,45 @@
+/// Settings of the AWS client that a caller (the config file) may want to change. The defaults match the AWS
+/// CLI's behaviour where it has one.
+public struct AWSClientConfiguration: Sendable {
+    /// Explicit endpoints (`[.ec2: "http://127.0.0.1:5000"]`); they beat `AWS_ENDPOINT_URL_*` and `AWS_ENDPOINT_URL`.
+    public var endpointOverrides: [AWSService: String]
+    /// The limit for one EC2 or STS request, connect to last byte. A 1,000-instance page is a few megabytes.
+    public var requestTimeout: Duration
+    public var connectTimeout: Duration
+    public var retry: RetryPolicy
+    /// Per request to the instance metadata service. Nil: `AWS_METADATA_SERVICE_TIMEOUT`, else 1 s (botocore's
+    /// default), short because on a laptop nothing answers there.
+    public var instanceMetadataTimeout: Duration?
+    /// Per request to the container credentials endpoint (botocore: 2 s, 3 attempts).
+    public var containerCredentialsTimeout: Duration
+    /// How long a `credential_process` may run before it is killed.
+    public var credentialProcessTimeout: Duration
+    /// Temporary credentials are refreshed this long before they expire.
+    public var credentialRefreshMargin: Duration
+    /// Larger responses are refused rather than buffered.
+    public var maximumResponseBytes: Int
+    public var userAgent: String
+    /// The `RoleSessionName` for role profiles without `role_session_name` (shows up in CloudTrail).
+    public var roleSessionName: String
+
+    public init(
+        endpointOverrides: [AWSService: String] = [:], requestTimeout: Duration = .seconds(30),
+        connectTimeout: Duration = .seconds(5), retry: RetryPolicy = .standard,
+        instanceMetadataTimeout: Duration? = nil, containerCredentialsTimeout: Duration = .seconds(2),
+        credentialProcessTimeout: Duration = .seconds(60), credentialRefreshMargin: Duration = .seconds(300),
+        maximumResponseBytes: Int = 64 << 20, userAgent: String = "fedns-awsclient/1.0",
+        roleSessionName: String = "fedns"
+    ) {
+        self.endpointOverrides = endpointOverrides
+        self.requestTimeout = requestTimeout
+        self.connectTimeout = connectTimeout
+        self.retry = retry
+        self.instanceMetadataTimeout = instanceMetadataTimeout
+        self.containerCredentialsTimeout = containerCredentialsTimeout
+        self.credentialProcessTimeout = credentialProcessTimeout
+        self.credentialRefreshMargin = credentialRefreshMargin
+        self.maximumResponseBytes = maximumResponseBytes
+        self.userAgent = userAgent
+        self.roleSessionName = roleSessionName
+    }
+}

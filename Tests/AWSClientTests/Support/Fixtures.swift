@@ -1,0 +1,20 @@
+import Foundation
+
+/// Files under `Tests/AWSClientTests/Fixtures`, found from this source file's path so that no resource bundle is
+/// needed.
+enum Fixtures {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func url(_ relativePath: String) -> URL {
+        directory.appendingPathComponent(relativePath)
+    }
+
+    static func bytes(_ relativePath: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: url(relativePath)))
+    }
+
+    static func text(_ relativePath: String) throws -> String {
+        String(decoding: try bytes(relativePath), as: UTF8.self)
+    }
+}
