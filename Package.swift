@@ -64,6 +64,16 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
+        // The inventory from EC2: the AWS source of the refresher, set up from [discovery].
+        .target(
+            name: "AWSDiscovery",
+            dependencies: [
+                "AWSClient", "Inventory", "Settings",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings),
+
         // Names to records and the authoritative protocol policy: pure (query + snapshot -> response).
         .target(
             name: "EC2Zone",
@@ -117,7 +127,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport",
+                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,7 +159,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone"], swiftSettings: strictSettings),
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),

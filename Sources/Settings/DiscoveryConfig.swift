@@ -1,8 +1,12 @@
+import Inventory
+
 /// `[discovery]`: where the inventory comes from.
 public struct DiscoveryConfig: Sendable, Hashable {
     public enum Source: Sendable, Hashable {
         /// A JSON inventory in the snapshot format, re-read when it changes.
         case file(path: String)
+        /// EC2 DescribeInstances across regions and profiles, refreshed in the background.
+        case aws(AWSDiscoveryConfig)
     }
 
     public var source: Source
@@ -11,8 +15,20 @@ public struct DiscoveryConfig: Sendable, Hashable {
         self.source = source
     }
 
+    /// The persisted snapshot, when there is one (the AWS source's cache).
+    public var snapshotPath: String? {
+        if case .aws(let aws) = source { return aws.refresh.snapshotPath }
+        return nil
+    }
+
+    /// How old a persisted snapshot may be before the companion commands ask AWS instead.
+    public var refreshInterval: Duration {
+        if case .aws(let aws) = source { return aws.refresh.interval }
+        return .seconds(60)
+    }
+
     static func read(_ reader: inout TableReader, resolvingPathsFrom directory: String) throws(ConfigError) -> DiscoveryConfig {
-        let sourceName = try reader.string("source", default: "file")
+        let sourceName = try reader.string("source", default: "aws")
         let config: DiscoveryConfig
         switch sourceName {
         case "file":
@@ -20,11 +36,88 @@ public struct DiscoveryConfig: Sendable, Hashable {
                 throw reader.error("file", "required when source = \"file\": the path of a JSON inventory")
             }
             config = DiscoveryConfig(source: .file(path: resolvePath(file, from: directory)))
+        case "aws":
+            config = DiscoveryConfig(source: .aws(try AWSDiscoveryConfig.read(&reader, directory: directory)))
         default:
-            throw reader.error("source", "expected \"file\", found \"\(sourceName)\"")
+            throw reader.error("source", "expected \"aws\" or \"file\", found \"\(sourceName)\"")
         }
         try reader.rejectUnknownKeys()
         return config
+    }
+}
+
+/// The AWS source's settings.
+public struct AWSDiscoveryConfig: Sendable, Hashable {
+    public var refresh: RefreshSettings
+    /// Explicit endpoints (`ec2_endpoint`, `sts_endpoint`), winning over `AWS_ENDPOINT_URL*`.
+    public var ec2Endpoint: String?
+    public var stsEndpoint: String?
+    /// The time limit of one AWS request (each retry gets its own).
+    public var requestTimeout: Duration
+
+    static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> AWSDiscoveryConfig {
+        let regions: RegionSelection
+        switch try reader.stringOrArray("regions") {
+        case nil:
+            // The region of the credentials' profile or environment, resolved at start.
+            regions = .list([])
+        case .some(["all"]):
+            regions = .all
+        case .some(let names):
+            for (index, name) in names.enumerated() where !Self.looksLikeRegion(name) {
+                throw ConfigError(
+                    file: reader.file, key: "\(reader.key("regions"))[\(index)]",
+                    message: "expected a region such as \"eu-west-1\" (or regions = \"all\"), found \"\(name)\"")
+            }
+            regions = .list(names)
+        }
+        let profiles = try reader.stringArray("profiles") ?? []
+        for (index, profile) in profiles.enumerated() where profile.isEmpty || profile.contains(where: \.isWhitespace) {
+            throw ConfigError(
+                file: reader.file, key: "\(reader.key("profiles"))[\(index)]",
+                message: "expected a profile name from ~/.aws/config, found \"\(profile)\"")
+        }
+        let interval = try reader.seconds("refresh_interval", in: 1...86400, default: 60)
+        let snapshot = try reader.string("snapshot")
+        let snapshotPath: String? =
+            switch snapshot {
+            case nil: defaultSnapshotPath()
+            case .some(""): nil
+            case .some(let path): resolvePath(path, from: directory)
+            }
+        let ec2Endpoint = try reader.string("ec2_endpoint")
+        let stsEndpoint = try reader.string("sts_endpoint")
+        for (key, value) in [("ec2_endpoint", ec2Endpoint), ("sts_endpoint", stsEndpoint)] {
+            if let value, !(value.hasPrefix("https://") || value.hasPrefix("http://")) {
+                throw reader.error(key, "expected a URL such as \"https://ec2.eu-west-1.amazonaws.com\", found \"\(value)\"")
+            }
+        }
+        let timeout = try reader.seconds("request_timeout", in: 0.5...300, default: 30)
+        return AWSDiscoveryConfig(
+            refresh: RefreshSettings(
+                regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,
+                interval: .milliseconds(Int64(interval * 1000)),
+                maxConcurrency: try reader.integer("max_concurrency", in: 1...64, default: 8), snapshotPath: snapshotPath),
+            ec2Endpoint: ec2Endpoint, stsEndpoint: stsEndpoint, requestTimeout: .milliseconds(Int64(timeout * 1000)))
+    }
+
+    /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`…: letters, a dash, letters, a digit.
+    static func looksLikeRegion(_ name: String) -> Bool {
+        let parts = name.split(separator: "-")
+        return parts.count >= 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) } }
+            && parts.last?.allSatisfy(\.isNumber) == true
+    }
+
+    /// `$CACHE_DIRECTORY/snapshot.json` under systemd, else `$XDG_CACHE_HOME/fedns/snapshot.json` or
+    /// `~/.cache/fedns/snapshot.json`.
+    public static func defaultSnapshotPath() -> String? {
+        if let cache = ProcessEnvironment.value("CACHE_DIRECTORY")?.split(separator: ":").first {
+            return "\(cache)/snapshot.json"
+        }
+        if let xdg = ProcessEnvironment.value("XDG_CACHE_HOME"), !xdg.isEmpty {
+            return "\(xdg)/fedns/snapshot.json"
+        }
+        return ProcessEnvironment.value("HOME").map { "\($0)/.cache/fedns/snapshot.json" }
     }
 }
 

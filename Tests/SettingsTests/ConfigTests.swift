@@ -1,5 +1,6 @@
 import DNSWire
 import EC2Zone
+import Inventory
 import Testing
 
 @testable import Settings
@@ -37,7 +38,7 @@ struct ConfigTests {
 
     @Test("defaults match the documented contract")
     func defaults() throws {
-        let config = try parse("[discovery]\nfile = \"/srv/inventory.json\"\n")
+        let config = try parse("[discovery]\nsource = \"file\"\nfile = \"/srv/inventory.json\"\n")
         #expect(config.dns.listen.map(\.displayText) == ["127.0.0.1:5353"])
         #expect(config.dns.zone.origin == DNSName("ec2"))
         #expect(config.dns.zone.ttl == 60)
@@ -83,6 +84,41 @@ struct ConfigTests {
             #expect(error.key == bad.key)
             #expect(error.description.contains(bad.mentions), "\(error.description)")
         }
+    }
+
+    @Test("the AWS source's keys")
+    func awsSource() throws {
+        let config = try parse(
+            """
+            [discovery]
+            source = "aws"
+            regions = ["us-east-1", "eu-west-1"]
+            profiles = ["prod", "staging"]
+            refresh_interval = 30
+            snapshot = "cache/snapshot.json"
+            max_concurrency = 4
+            ec2_endpoint = "http://127.0.0.1:5000"
+            """)
+        guard case .aws(let aws) = config.discovery.source else {
+            Issue.record("not the aws source")
+            return
+        }
+        #expect(aws.refresh.regions == .list(["us-east-1", "eu-west-1"]))
+        #expect(aws.refresh.profiles == ["prod", "staging"])
+        #expect(aws.refresh.interval == .seconds(30))
+        #expect(aws.refresh.snapshotPath == "/etc/fedns/cache/snapshot.json")
+        #expect(aws.refresh.maxConcurrency == 4)
+        #expect(aws.ec2Endpoint == "http://127.0.0.1:5000")
+        let all = try parse("[discovery]\nregions = \"all\"\nsnapshot = \"\"\n")
+        guard case .aws(let everywhere) = all.discovery.source else {
+            Issue.record("aws is not the default source")
+            return
+        }
+        #expect(everywhere.refresh.regions == .all)
+        #expect(everywhere.refresh.profiles == [nil])
+        #expect(everywhere.refresh.snapshotPath == nil)
+        #expect(throws: ConfigError.self) { try parse("[discovery]\nregions = [\"Europe\"]\n") }
+        #expect(throws: ConfigError.self) { try parse("[discovery]\nrefresh_interval = 0\n") }
     }
 
     @Test("a missing file is a clear error")

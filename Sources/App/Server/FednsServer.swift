@@ -1,3 +1,4 @@
+import AWSDiscovery
 import DNSServer
 import Inventory
 import Logging
@@ -18,24 +19,34 @@ public struct FednsServer {
         self.logger = logger
     }
 
-    public func run() async throws {
-        // DNS gets event loops of its own, so HTTPS or discovery work never sits in front of a query.
-        let dnsLoops = MultiThreadedEventLoopGroup(
-            numberOfThreads: config.dns.threads > 0 ? config.dns.threads : System.coreCount)
-        do {
-            try await run(dnsLoops: dnsLoops)
-        } catch {
-            try? await dnsLoops.shutdownGracefully()
-            throw error
-        }
-        try? await dnsLoops.shutdownGracefully()
+    /// What the configuration turns into: services for the group, actions for SIGHUP, and clean-up that must run
+    /// however the group ends.
+    struct Assembly {
+        var services: [any Service] = []
+        var reloaders: [@Sendable () async -> Void] = []
+        var shutdownHooks: [@Sendable () async -> Void] = []
     }
 
-    private func run(dnsLoops: MultiThreadedEventLoopGroup) async throws {
-        let store = SnapshotStore()
-        var services: [any Service] = []
-        var reloaders: [@Sendable () -> Void] = []
+    public func run() async throws {
+        var assembly = Assembly()
+        do {
+            try await assemble(into: &assembly)
+            assembly.services.append(SignalReloader(signal: .sighup, logger: logger, actions: assembly.reloaders))
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: assembly.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            for hook in assembly.shutdownHooks.reversed() { await hook() }
+            throw error
+        }
+        for hook in assembly.shutdownHooks.reversed() { await hook() }
+        logger.info("stopped")
+    }
 
+    private func assemble(into assembly: inout Assembly) async throws {
+        let store = SnapshotStore()
         // The zone publisher observes the store before the first inventory arrives, so the first answer already
         // comes from it.
         let zonePublisher = config.dns.enabled
@@ -45,11 +56,24 @@ public struct FednsServer {
         case .file(let path):
             let inventory = FileInventory(path: path, store: store, logger: logger)
             try inventory.load()
-            services.append(inventory)
-            reloaders.append { inventory.reload() }
+            assembly.services.append(inventory)
+            assembly.reloaders.append { inventory.reload() }
+        case .aws(let aws):
+            let discovery = try await AWSDiscovery.make(aws, logger: logger)
+            assembly.shutdownHooks.append { await discovery.shutdown() }
+            let refresher = InventoryRefresher(
+                source: discovery.source, settings: discovery.settings, store: store, logger: logger)
+            // The last good snapshot answers at once; the first refresh runs as soon as the services start.
+            await refresher.loadPersisted()
+            assembly.services.append(refresher)
+            assembly.reloaders.append { await refresher.requestRefresh() }
         }
 
         if let zonePublisher {
+            // DNS gets event loops of its own, so HTTPS or discovery work never sits in front of a query.
+            let dnsLoops = MultiThreadedEventLoopGroup(
+                numberOfThreads: config.dns.threads > 0 ? config.dns.threads : System.coreCount)
+            assembly.shutdownHooks.append { try? await dnsLoops.shutdownGracefully() }
             let dns = config.dns
             let server = DNSServer(
                 settings: DNSServerSettings(
@@ -60,16 +84,8 @@ public struct FednsServer {
                 queryLogger: dns.queryLog ? logger : nil)
             // Bind before anything else runs, so a port in use stops start-up with a clear message.
             try await server.start()
-            services.append(server)
+            assembly.services.append(server)
         }
-
-        services.append(SignalReloader(signal: .sighup, logger: logger, actions: reloaders))
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        logger.info("stopped")
     }
 }
 
@@ -77,13 +93,13 @@ public struct FednsServer {
 struct SignalReloader: Service {
     let signal: UnixSignal
     let logger: Logger
-    let actions: [@Sendable () -> Void]
+    let actions: [@Sendable () async -> Void]
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: signal)
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.info("reloading", metadata: ["signal": "\(signal)"])
-            for action in actions { action() }
+            for action in actions { await action() }
         }
     }
 }

@@ -122,6 +122,14 @@ public actor InventoryRefresher: Service {
             await refresh()
             await sleepUntilNextRefresh()
         }
+        // A last write on the way out, so the next start serves exactly what this process served.
+        if let file, store.isLoaded {
+            do {
+                try file.save(store.current)
+            } catch {
+                logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
+            }
+        }
     }
 
     private func sleepUntilNextRefresh() async {

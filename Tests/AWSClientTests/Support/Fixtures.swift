@@ -10,6 +10,12 @@ enum Fixtures {
         directory.appendingPathComponent(relativePath)
     }
 
+    /// Fixtures shared with the end-to-end tests (`Tests/fixtures`), such as the moto launcher and seeder.
+    static func shared(_ relativePath: String) -> URL {
+        directory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures")
+            .appendingPathComponent(relativePath)
+    }
+
     static func bytes(_ relativePath: String) throws -> [UInt8] {
         Array(try Data(contentsOf: url(relativePath)))
     }

@@ -7,7 +7,7 @@ import Testing
 @testable import AWSClient
 
 /// A real `moto_server` for the integration tests: started on a free loopback port, seeded by
-/// `Fixtures/moto/seed_moto.py` (boto3), switched to checking signatures, and always terminated.
+/// `Tests/fixtures/moto/seed_moto.py` (boto3), switched to checking signatures, and always terminated.
 ///
 /// Tests get it from `MotoServer.current`, inside suites marked `.motoServer`.
 final class MotoServer: @unchecked Sendable {
@@ -111,7 +111,7 @@ final class MotoServer: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.url("moto/run_moto.py").path, "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = [Fixtures.shared("moto/run_moto.py").path, "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         process.environment = environment
@@ -152,7 +152,7 @@ final class MotoServer: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         let output = try await ChildProcess.run(
-            [python, Fixtures.url("moto/seed_moto.py").path, endpoint, String(bulkReservations)],
+            [python, Fixtures.shared("moto/seed_moto.py").path, endpoint, String(bulkReservations)],
             environment: environment, timeout: .seconds(240))
         guard output.status == 0 else {
             throw StartFailure(

@@ -1,0 +1,43 @@
+import AWSClient
+import Inventory
+import Logging
+import Settings
+
+/// Everything AWS discovery needs, made from `[discovery]` once: the session (one HTTP client), the instance
+/// source, and refresh settings with the regions resolved. Used by `fedns serve`, `fedns instances` and the
+/// companion commands alike, so they read AWS the same way.
+public struct AWSDiscovery: Sendable {
+    public let session: AWSSession
+    public let source: AWSInstanceSource
+    public let settings: RefreshSettings
+
+    /// When `regions` is not configured, the region of the (first) profile, `AWS_REGION` or instance metadata.
+    public static func make(_ config: AWSDiscoveryConfig, logger: Logger) async throws -> AWSDiscovery {
+        var overrides: [AWSService: String] = [:]
+        overrides[.ec2] = config.ec2Endpoint
+        overrides[.sts] = config.stsEndpoint
+        let session = try AWSSession(
+            configuration: AWSClientConfiguration(endpointOverrides: overrides, requestTimeout: config.requestTimeout),
+            logger: logger)
+        var settings = config.refresh
+        if case .list(let regions) = settings.regions, regions.isEmpty {
+            do {
+                settings.regions = .list([try await session.region(profile: settings.profiles.first ?? nil)])
+            } catch {
+                try? await session.shutdown()
+                throw DiscoverySetupError(
+                    message: "no region to read: set [discovery] regions (a list, or \"all\"), AWS_REGION, or a region in the AWS profile (\(error))")
+            }
+        }
+        return AWSDiscovery(session: session, source: AWSInstanceSource(session: session, logger: logger), settings: settings)
+    }
+
+    public func shutdown() async {
+        try? await session.shutdown()
+    }
+}
+
+public struct DiscoverySetupError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

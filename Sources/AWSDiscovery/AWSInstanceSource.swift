@@ -1,0 +1,73 @@
+import AWSClient
+import Inventory
+import Logging
+import Metrics
+import Synchronization
+
+/// The inventory as EC2 reports it: DescribeInstances per profile and region, DescribeRegions for
+/// `regions = "all"`. One credential provider per profile is kept, so temporary credentials are cached and
+/// refreshed rather than fetched per call.
+///
+/// Metrics: `fedns_aws_requests_total{operation,outcome}` with outcome `ok` or the error category
+/// (`throttling`, `auth`, `transient`, ...).
+public final class AWSInstanceSource: InstanceSource {
+    /// Every state but `terminated`: the zone serves the configured states, and the companion commands must be
+    /// able to say "web-1 is stopped" rather than "no such instance". Filtering server-side also draws on EC2's
+    /// larger throttling bucket for filtered calls.
+    static let liveStates = ["pending", "running", "shutting-down", "stopping", "stopped"]
+    /// Where DescribeRegions is asked when no region is configured anywhere (it lists every region from any).
+    static let fallbackHomeRegion = "us-east-1"
+
+    private let session: AWSSession
+    private let logger: Logger
+    private let providers = Mutex<[String: any CredentialProvider]>([:])
+
+    public init(session: AWSSession, logger: Logger) {
+        self.session = session
+        self.logger = logger
+    }
+
+    private func credentials(for profile: String?) -> any CredentialProvider {
+        providers.withLock { cache in
+            let key = profile ?? ""
+            if let existing = cache[key] { return existing }
+            let provider = session.credentialProvider(profile: profile)
+            cache[key] = provider
+            return provider
+        }
+    }
+
+    public func instances(in scope: DiscoveryScope) async throws -> [Instance] {
+        let ec2 = session.ec2(credentials: credentials(for: scope.profile))
+        return try await counted("DescribeInstances") {
+            try await ec2.describeInstances(region: scope.region, filters: [.instanceStates(Self.liveStates)])
+        }
+    }
+
+    public func regions(profile: String?) async throws -> [String] {
+        let home: String
+        do {
+            home = try await session.region(profile: profile)
+        } catch {
+            logger.debug(
+                "no home region configured; asking \(Self.fallbackHomeRegion) for the region list",
+                metadata: ["reason": "\(error)"])
+            home = Self.fallbackHomeRegion
+        }
+        let ec2 = session.ec2(credentials: credentials(for: profile))
+        return try await counted("DescribeRegions") { try await ec2.describeRegions(region: home) }.map(\.name)
+    }
+
+    private func counted<T>(_ operation: String, _ call: () async throws -> T) async throws -> T {
+        do {
+            let value = try await call()
+            Counter(label: "fedns_aws_requests_total", dimensions: [("operation", operation), ("outcome", "ok")]).increment()
+            return value
+        } catch {
+            let outcome = (error as? AWSClientError)?.category.rawValue ?? "other"
+            Counter(label: "fedns_aws_requests_total", dimensions: [("operation", operation), ("outcome", outcome)])
+                .increment()
+            throw error
+        }
+    }
+}
