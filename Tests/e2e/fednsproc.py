@@ -81,6 +81,8 @@ class Fedns:
         )
         self.log_path = workdir / "fedns.log"
         self.process: subprocess.Popen | None = None
+        # Extra environment variables for the process (AWS keys, endpoints...).
+        self.environment: dict[str, str] = {}
 
     def write_inventory(self, instances: list[dict]) -> None:
         temporary = self.inventory_path.with_suffix(".tmp")
@@ -91,7 +93,7 @@ class Fedns:
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [FEDNS_BIN, "serve", "--config", str(self.config_path), *args],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **self.environment},
         )
         if wait:
             self.wait_ready()
@@ -108,6 +110,18 @@ class Fedns:
             except Exception:
                 time.sleep(0.1)
         raise AssertionError(f"fedns did not answer within {timeout} s:\n{self.log_text()}")
+
+    def wait_until(self, condition, timeout: float = 20, message: str = "condition") -> None:
+        """Polls `condition` (exceptions count as false); fails with the server's log if it never holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if condition():
+                    return
+            except Exception:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"{message}: not met within {timeout} s (alive: {self.alive()})\n{self.log_text()[-6000:]}")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

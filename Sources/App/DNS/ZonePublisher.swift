@@ -17,7 +17,8 @@ final class ZonePublisher: Sendable {
         handler = ZoneQueryHandler(
             zone: store.isLoaded
                 ? CompiledZone(snapshot: store.current, settings: settings) : .notReady(settings: settings))
-        store.observe { [weak self] snapshot in self?.publish(snapshot) }
+        // The store keeps the publisher alive: nothing else needs to hold it.
+        store.observe { snapshot in self.publish(snapshot) }
     }
 
     private func publish(_ snapshot: Snapshot) {

@@ -56,7 +56,8 @@ public actor InventoryRefresher: Service {
     /// The last good instances and status of every scope ever read.
     private var scopes: [DiscoveryScope: ScopeState] = [:]
     private var regionsByProfile: [String: (regions: [String], fetched: ContinuousClock.Instant)] = [:]
-    private var wakeUp: CheckedContinuation<Void, Never>?
+    /// The sleep between refreshes; cancelling it starts the next refresh early.
+    private var sleeper: Task<Void, Never>?
     /// A refresh was requested while none was being waited for; the next wait returns at once.
     private var wakeUpPending = false
 
@@ -109,9 +110,8 @@ public actor InventoryRefresher: Service {
 
     /// Asks the running loop to refresh now (SIGHUP, `--refresh`).
     public func requestRefresh() {
-        if let waiter = wakeUp {
-            wakeUp = nil
-            waiter.resume()
+        if let sleeper {
+            sleeper.cancel()
         } else {
             wakeUpPending = true
         }
@@ -132,33 +132,22 @@ public actor InventoryRefresher: Service {
         }
     }
 
+    /// Sleeps for the refresh interval, or less when a refresh is requested, shutdown begins or the task is
+    /// cancelled. The sleep is a task of its own so that any of those can end it by cancelling it.
     private func sleepUntilNextRefresh() async {
-        let interval = settings.interval
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            }
-            group.addTask { await self.waitForWakeUp() }
-            await group.next()
-            group.cancelAll()
-            self.releaseWaiter()
-        }
-    }
-
-    private func waitForWakeUp() async {
         if wakeUpPending {
             wakeUpPending = false
             return
         }
-        await withCheckedContinuation { continuation in
-            wakeUp = continuation
+        let interval = settings.interval
+        let sleeper = Task<Void, Never> { _ = try? await Task.sleep(for: interval) }
+        self.sleeper = sleeper
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await sleeper.value
+        } onCancelOrGracefulShutdown: {
+            sleeper.cancel()
         }
-    }
-
-    /// The timer won: let the wake-up task finish without recording a request.
-    private func releaseWaiter() {
-        wakeUp?.resume()
-        wakeUp = nil
+        self.sleeper = nil
     }
 
     /// One refresh: read every scope (bounded concurrency), keep the last good data of the ones that fail,
