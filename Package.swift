@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Shared helpers with no domain knowledge (dates, files).
@@ -71,6 +73,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // Stellar federation (SEP-2 and the 2014 protocol), StrKey, memos, stellar.toml / stellar.txt: pure values,
+        // no HTTP and no database (request value in, response value out).
+        .target(
+            name: "Federation",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strictSettings),
+
+        // The address book behind federation: one store protocol, SQLite and PostgreSQL behind one code path,
+        // migrations, CSV/JSON import, and the in-memory mirror the server answers from.
+        .target(
+            name: "AddressBook",
+            dependencies: [
+                "Federation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings),
+
         // Wiring: services, signals, logging.
         .target(
             name: "App",
@@ -107,6 +128,11 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone"], swiftSettings: strictSettings),
+        .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AddressBookTests",
+            dependencies: ["AddressBook", "Federation", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
     ]

@@ -1,0 +1,4 @@
+import Federation
+import SQLiteNIO
+import PostgresNIO
+enum AddressBookPlaceholder {}
