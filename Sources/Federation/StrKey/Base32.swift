@@ -41,12 +41,15 @@ enum Base32 {
         case nonZeroTrailingBits
     }
 
+    /// The byte offset of the first byte outside the alphabet.
+    static func firstInvalidSymbol(in symbols: [UInt8]) -> Int? {
+        symbols.firstIndex { values[Int($0)] == nil }
+    }
+
     static func decode(_ text: some StringProtocol) -> Result<[UInt8], DecodingProblem> {
         let symbols = Array(text.utf8)
         // A character outside the alphabet says more about the mistake than the length does; check it first.
-        if let offset = symbols.firstIndex(where: { values[Int($0)] == nil }) {
-            return .failure(.invalidSymbol(offset: offset))
-        }
+        if let offset = firstInvalidSymbol(in: symbols) { return .failure(.invalidSymbol(offset: offset)) }
         switch symbols.count % 8 {
         case 1, 3, 6: return .failure(.impossibleLength(symbols.count))
         default: break

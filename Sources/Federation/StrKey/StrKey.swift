@@ -79,21 +79,24 @@ public struct StrKey: Hashable, Sendable, CustomStringConvertible {
         if let equals = text.unicodeScalars.firstIndex(of: "=") {
             throw .padding(offset: text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: equals))
         }
-        let bytes: [UInt8]
-        switch Base32.decode(text) {
-        case .success(let decoded): bytes = decoded
-        case .failure(.invalidSymbol(let offset)):
-            // The decoder stops at the first byte of the offending scalar; name the whole character.
-            let index = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+        if let offset = Base32.firstInvalidSymbol(in: Array(text.utf8)) {
+            // Offsets count bytes and stop at the first byte of the offending scalar; name the whole character.
             let scalars = text.unicodeScalars
+            let index = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
             let position = index.samePosition(in: scalars) ?? scalars.startIndex
             throw .invalidCharacter(
                 offset: scalars.distance(from: scalars.startIndex, to: position), character: String(scalars[position]))
+        }
+        // Every kind is at least a version byte, 32 bytes and a checksum (56 characters); a shorter key was cut
+        // off, which says more than any later check would.
+        guard text.utf8.count >= 56 else { throw .tooShort(text.utf8.count) }
+        let bytes: [UInt8]
+        switch Base32.decode(text) {
+        case .success(let decoded): bytes = decoded
         case .failure(.impossibleLength(let length)): throw .impossibleLength(length)
         case .failure(.nonZeroTrailingBits): throw .nonZeroTrailingBits
+        case .failure(.invalidSymbol): throw .notCanonical  // ruled out above
         }
-        // Room for a version byte and the checksum; the layout check below is exact.
-        guard bytes.count >= 3 else { throw .impossibleLength(text.utf8.count) }
         let version = bytes[0]
         guard let kind = StrKeyKind(rawValue: version & 0xF8) else { throw .unknownVersion(version) }
         guard version & 0x07 == 0 else { throw .unsupportedAlgorithm(kind: kind, algorithm: version & 0x07) }
@@ -148,6 +151,7 @@ public struct StrKey: Hashable, Sendable, CustomStringConvertible {
 public enum StrKeyError: Error, Hashable, Sendable, CustomStringConvertible {
     case empty
     case tooLong(Int)
+    case tooShort(Int)
     case padding(offset: Int)
     case invalidCharacter(offset: Int, character: String)
     case impossibleLength(Int)
@@ -168,6 +172,8 @@ public enum StrKeyError: Error, Hashable, Sendable, CustomStringConvertible {
             return "it is empty; a Stellar account ID is 56 characters starting with G"
         case .tooLong(let length):
             return "it is \(length) characters long, longer than any Stellar key; copy the key alone"
+        case .tooShort(let length):
+            return "it is only \(length) characters; Stellar keys have at least 56, so check that it was copied whole"
         case .padding:
             return "it ends in '=' padding, which Stellar keys never have; remove the '=' signs"
         case .invalidCharacter(let offset, let character):
