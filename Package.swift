@@ -78,6 +78,7 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // The address book behind federation: one store protocol, SQLite and PostgreSQL behind one code path,
@@ -87,9 +88,11 @@ let package = Package(
             dependencies: [
                 "Federation",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // Wiring: services, signals, logging.
@@ -131,7 +134,12 @@ let package = Package(
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(
             name: "AddressBookTests",
-            dependencies: ["AddressBook", "Federation", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AddressBook", "Federation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),

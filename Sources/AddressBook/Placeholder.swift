@@ -1,4 +1,0 @@
-import Federation
-import SQLiteNIO
-import PostgresNIO
-enum AddressBookPlaceholder {}
