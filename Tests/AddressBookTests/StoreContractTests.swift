@@ -261,4 +261,40 @@ import Testing
             #expect(unknownDomain.status == 404)
         }
     }
+
+    // MARK: PostgreSQL only
+
+    @Test func passwordsStayOutOfLogsAndErrors() async throws {
+        let server = try #require(PostgresServerTrait.current)
+        let database = try await TestDatabase.make(.postgres)
+        let logs = CapturedLogs()
+        let store = try await database.open(logger: logs.logger)
+        try await store.add(Self.record("bob*example.org", Self.bob))
+        _ = try await store.list(domain: nil)
+        #expect(store.location == "postgres://fedns@127.0.0.1:\(server.port)/\(database.name)?sslmode=disable")
+        await store.close()
+
+        let wrongPassword = database.url.replacingOccurrences(of: PostgresTestServer.encodedPassword, with: "not-it")
+        let refused = await #expect(throws: AddressBookError.self) { try await AddressBook.open(url: wrongPassword, logger: logs.logger) }
+        #expect(refused?.description.contains("password authentication failed") == true)
+        #expect(refused?.description.contains("not-it") == false)
+
+        let everything = logs.all.joined(separator: "\n") + (refused?.description ?? "")
+        #expect(!logs.all.isEmpty)
+        #expect(!everything.contains(PostgresTestServer.password))
+        #expect(!everything.contains(PostgresTestServer.encodedPassword))
+    }
+
+    @Test func anUnreachableServerIsReported() async throws {
+        let error = await #expect(throws: AddressBookError.self) {
+            try await AddressBook.open(url: "postgres://fedns:secret@127.0.0.1:1/book?sslmode=disable", logger: TestDatabase.quiet)
+        }
+        guard case .unavailable(let location, let reason)? = error else {
+            Issue.record("expected unavailable, got \(String(describing: error))")
+            return
+        }
+        #expect(location == "postgres://fedns@127.0.0.1:1/book?sslmode=disable")
+        #expect(reason.hasPrefix("cannot connect to 127.0.0.1:1"))
+        #expect(reason.hasSuffix("check that PostgreSQL runs there"))
+    }
 }
