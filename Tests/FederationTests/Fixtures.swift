@@ -28,6 +28,11 @@ enum Fixtures {
 
     static let responder = FederationResponder(settings: FederationSettings(domains: [domain("empty.org")]))
 
+    /// The fixture responder's answer to a raw query.
+    static func get(_ query: String, method: String = "GET") async -> FederationResponse {
+        await responder.respond(method: method, rawQuery: query, directory: index)
+    }
+
     static func domain(_ text: String) -> FederationDomain {
         do { return try FederationDomain(text) } catch { preconditionFailure("fixture domain \(text): \(error)") }
     }

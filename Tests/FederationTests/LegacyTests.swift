@@ -4,12 +4,8 @@ import Testing
 
 /// The 2014 protocol, compared byte for byte with the PHP server's output where the reference fixes it.
 @Suite struct LegacyTests {
-    private func get(_ query: String, method: String = "GET") async -> FederationResponse {
-        await Fixtures.responder.respond(method: method, rawQuery: query, directory: Fixtures.index)
-    }
-
     @Test func noSuchUserMatchesThePHPServer() async {
-        let response = await get("type=federation&user=nobody&domain=stellar.org")
+        let response = await Fixtures.get("type=federation&user=nobody&domain=stellar.org")
         #expect(response.status == 404)
         #expect(
             response.bodyText == """
@@ -29,7 +25,7 @@ import Testing
 
     @Test func successEchoesTheRequestVerbatim() async {
         // The name matches ignoring case, but the reply carries exactly what the client sent.
-        let response = await get("type=federation&destination=ALICE&user=ALICE&domain=Stellar.ORG")
+        let response = await Fixtures.get("type=federation&destination=ALICE&user=ALICE&domain=Stellar.ORG")
         #expect(response.status == 200)
         #expect(
             response.bodyText == """
@@ -47,14 +43,14 @@ import Testing
     }
 
     @Test func destinationAloneAndDestinationTag() async {
-        let response = await get("type=federation&destination=carol&domain=other.org")
+        let response = await Fixtures.get("type=federation&destination=carol&domain=other.org")
         #expect(response.status == 200)
         #expect(response.bodyText.contains(#""user": "carol",\#n        "destination": "carol","#))
         #expect(response.bodyText.contains(#""dt": "7",\#n        "destination_tag": 7\#n"#))
     }
 
     @Test func reverseFederation() async {
-        let response = await get(
+        let response = await Fixtures.get(
             "type=reverse_federation&destination_address=GCCVPYFOHY7ZB7557JKENAX62LUAPLMGIWNZJAFV2MITK6T32V37KEJU&domain=other.org")
         #expect(response.status == 200)
         #expect(
@@ -92,20 +88,20 @@ import Testing
          "invalidParams", "Invalid destination_address: character 1 ('g') is not allowed: Stellar keys are upper case"),
     ])
     func errors(query: String, status: Int, code: String, message: String) async {
-        let response = await get(query)
+        let response = await Fixtures.get(query)
         #expect(response.status == status)
         #expect(response.bodyText.hasPrefix("{\n    \"error\": \"\(code)\",\n    \"error_message\": \"\(message)\",\n    \"result\": \"error\",\n    \"request\": {\n"))
     }
 
     @Test func methodNotAllowedMatchesThePHPServer() async {
-        let response = await get("type=federation&user=bob&domain=stellar.org", method: "POST")
+        let response = await Fixtures.get("type=federation&user=bob&domain=stellar.org", method: "POST")
         #expect(response.status == 405)
         #expect(response.header("Allow") == "GET, HEAD")
         #expect(response.bodyText.hasPrefix("{\n    \"error\": \"405 - Method Not Allowed\",\n    \"error_message\": \"HTTP method must be GET\","))
     }
 
     @Test func phpEscapesSlashesAndNonASCII() async {
-        let response = await get("type=federation&user=Zo%C3%AB&domain=stellar.org&note=a/b%F0%9F%98%80")
+        let response = await Fixtures.get("type=federation&user=Zo%C3%AB&domain=stellar.org&note=a/b%F0%9F%98%80")
         #expect(response.status == 501)  // an id memo above 32 bits cannot be a destination tag
         #expect(response.bodyText.contains(#""user": "Zo\u00eb","#))
         #expect(response.bodyText.contains(#""note": "a\/b\ud83d\ude00""#))

@@ -4,12 +4,8 @@ import Testing
 
 /// SEP-2 requests, table-driven: query in, status and body out.
 @Suite struct SEP2Tests {
-    private func get(_ query: String, method: String = "GET") async -> FederationResponse {
-        await Fixtures.responder.respond(method: method, rawQuery: query, directory: Fixtures.index)
-    }
-
     @Test func nameReplyIsByteExact() async {
-        let response = await get("q=bob*stellar.org&type=name")
+        let response = await Fixtures.get("q=bob*stellar.org&type=name")
         #expect(response.status == 200)
         #expect(
             response.bodyText
@@ -39,17 +35,17 @@ import Testing
         ("type=id&q=GCCVPYFOHY7ZB7557JKENAX62LUAPLMGIWNZJAFV2MITK6T32V37KEJU", "deposit*stellar.org"),
     ])
     func found(query: String, address: String) async {
-        let response = await get(query)
+        let response = await Fixtures.get(query)
         #expect(response.status == 200)
         #expect(response.bodyText.hasPrefix(#"{"stellar_address":"\#(address)","#))
     }
 
     @Test func memoIsAlwaysAString() async {
-        let hash = await get("type=name&q=%2B14155550100*stellar.org")
+        let hash = await Fixtures.get("type=name&q=%2B14155550100*stellar.org")
         #expect(hash.bodyText.hasSuffix(#""memo_type":"hash","memo":"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk="}"#))
-        let largeID = await get("type=name&q=zo%C3%AB*stellar.org")
+        let largeID = await Fixtures.get("type=name&q=zo%C3%AB*stellar.org")
         #expect(largeID.bodyText.hasSuffix(#""memo_type":"id","memo":"18446744073709551615"}"#))
-        let noMemo = await get("type=name&q=alice*stellar.org")
+        let noMemo = await Fixtures.get("type=name&q=alice*stellar.org")
         #expect(
             noMemo.bodyText
                 == #"{"stellar_address":"Alice*stellar.org","account_id":"GD2GJPL3UOK5LX7TWXOACK2ZPWPFSLBNKL3GTGH6BLBNISK4BGWMFBBG"}"#)
@@ -82,7 +78,7 @@ import Testing
          "forward_type \"bank_account\" is not supported here (none is configured)"),
     ])
     func errors(query: String, status: Int, message: String) async {
-        let response = await get(query)
+        let response = await Fixtures.get(query)
         #expect(response.status == status)
         let escaped = message.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: #"\""#)
         #expect(response.bodyText == "{\"error\":\"\(escaped)\"}")
@@ -91,7 +87,7 @@ import Testing
     }
 
     @Test func overlongQueryIs414() async {
-        let response = await get("type=name&q=" + String(repeating: "a", count: 3000))
+        let response = await Fixtures.get("type=name&q=" + String(repeating: "a", count: 3000))
         #expect(response.status == 414)
     }
 
@@ -106,9 +102,9 @@ import Testing
     }
 
     @Test func methodsOtherThanGetAndHead() async {
-        let head = await get("type=name&q=bob*stellar.org", method: "HEAD")
+        let head = await Fixtures.get("type=name&q=bob*stellar.org", method: "HEAD")
         #expect(head.status == 200)
-        let post = await get("type=name&q=bob*stellar.org", method: "POST")
+        let post = await Fixtures.get("type=name&q=bob*stellar.org", method: "POST")
         #expect(post.status == 405)
         #expect(post.header("Allow") == "GET, HEAD")
         #expect(post.bodyText == #"{"error":"federation requests use GET (or HEAD)"}"#)
@@ -122,7 +118,7 @@ import Testing
     }
 
     @Test func errorTextIsEscapedAsJSON() async {
-        let response = await get("type=%22%5C%0A&q=x")
+        let response = await Fixtures.get("type=%22%5C%0A&q=x")
         #expect(response.bodyText == #"{"error":"type \"\"\\\n\" is not a federation request type; use name, id, txid or forward"}"#)
     }
 }

@@ -73,7 +73,6 @@ enum CSVReader {
                 line += 1
                 recordLine = line
             default:
-                if fieldWasQuoted { throw Failure(line: line, message: "text after a closing quote; put the whole field in quotes") }
                 field.unicodeScalars.append(scalar)
             }
         }

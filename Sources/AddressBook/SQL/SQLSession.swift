@@ -52,7 +52,13 @@ final class SQLSession<Backend: SQLBackend>: Sendable {
                 _ = try? await connection.query("ROLLBACK", [])
                 throw error
             }
-            _ = try await connection.query("COMMIT", [])
+            do {
+                _ = try await connection.query("COMMIT", [])
+            } catch {
+                // A COMMIT that fails can leave SQLite's transaction open; end it so the connection stays usable.
+                _ = try? await connection.query("ROLLBACK", [])
+                throw error
+            }
             return result
         }
     }
