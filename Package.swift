@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Shared helpers with no domain knowledge (dates, files).
@@ -110,6 +112,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The inventory document (control endpoint, `fedns instances --json`) and where commands find it.
+        .target(
+            name: "InventoryLookup",
+            dependencies: ["Inventory", "EC2Zone", "FednsSupport"],
+            swiftSettings: strictSettings),
+
         // The companion commands' core: OpenSSH argument grammar, destination rewriting, name resolution.
         .target(name: "Companion", dependencies: ["Inventory", "EC2Zone"], swiftSettings: strictSettings),
 
@@ -123,11 +131,33 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // Stellar federation (SEP-2 and the 2014 protocol), StrKey, memos, stellar.toml / stellar.txt: pure values,
+        // no HTTP and no database (request value in, response value out).
+        .target(
+            name: "Federation",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings),
+
+        // The address book behind federation: one store protocol, SQLite and PostgreSQL behind one code path,
+        // migrations, CSV/JSON import, and the in-memory mirror the server answers from.
+        .target(
+            name: "AddressBook",
+            dependencies: [
+                "Federation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings),
+
         // Wiring: services, signals, logging.
         .target(
             name: "App",
             dependencies: [
-                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery",
+                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -161,6 +191,16 @@ let package = Package(
         .testTarget(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "AddressBookTests",
+            dependencies: [
+                "AddressBook", "Federation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
         .testTarget(

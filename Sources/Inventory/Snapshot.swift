@@ -120,7 +120,8 @@ public struct SnapshotFormatError: Error, Hashable, Sendable, CustomStringConver
 }
 
 extension JSONDecoder {
-    static var snapshot: JSONDecoder {
+    /// ISO 8601 dates with or without fractions, as the snapshot file and the control endpoint write them.
+    public static var snapshot: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -136,7 +137,8 @@ extension JSONDecoder {
 }
 
 extension JSONEncoder {
-    static var snapshot: JSONEncoder {
+    /// Stable key order and whole-second ISO 8601 dates, so files and answers diff well.
+    public static var snapshot: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in

@@ -7,11 +7,13 @@ public struct FednsConfig: Sendable, Hashable {
     public var origin: String
     public var dns: DNSConfig
     public var discovery: DiscoveryConfig
+    public var control: ControlConfig
 
-    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig) {
+    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig) {
         self.origin = origin
         self.dns = dns
         self.discovery = discovery
+        self.control = control
     }
 
     /// Reads and validates a configuration file. Relative paths inside it are relative to its directory.
@@ -42,12 +44,14 @@ public struct FednsConfig: Sendable, Hashable {
         var root = TableReader(table, path: "", file: origin)
         var dnsReader = try root.subtable("dns")
         var discoveryReader = try root.subtable("discovery")
+        var controlReader = try root.subtable("control")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
             origin: origin,
             dns: try DNSConfig.read(&dnsReader),
-            discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory))
+            discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
+            control: try ControlConfig.read(&controlReader))
     }
 }
 

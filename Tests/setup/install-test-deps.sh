@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the tests need, idempotently: real DNS clients and the Python test tooling.
+# Installs what the tests need, idempotently: real DNS clients, the Python test tooling, and the PostgreSQL server
+# binaries the address-book tests start their own throwaway server from (any cluster the package starts is unused).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-apt_packages=(dnsutils knot-dnsutils iproute2 openssl curl)
+apt_packages=(dnsutils knot-dnsutils iproute2 openssl curl postgresql)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -1,0 +1,118 @@
+import Federation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The address book as the server answers from it: an immutable in-memory ``AddressIndex``, replaced whole
+/// whenever the store changes.
+///
+/// ``run()`` polls the store's change counter (one single-row read) every `pollInterval` (default 500 ms), so a
+/// change made by any process, `fedns federation add` included, is served within a second; only then is the book
+/// reloaded. Lookups never wait on the database, and when the database is unreachable the last loaded book keeps
+/// being served (logged once per outage) until it comes back.
+///
+/// It is an ``AddressDirectory``, so it goes straight into ``FederationResponder``, and a ServiceLifecycle
+/// `Service`, so it runs in the application's service group.
+public final class AddressBookMirror: AddressDirectory, Service, Sendable {
+    public let store: any AddressBookStore
+    private let logger: Logger
+    private let pollInterval: Duration
+
+    private struct State {
+        var index = AddressIndex.empty
+        var version: Int64?
+        var failing = false
+        var observers: [@Sendable (AddressIndex, Int64) -> Void] = []
+    }
+
+    private let state = Mutex(State())
+    /// One refresh at a time, so two never interleave their version and list reads.
+    private let refreshing = AsyncGate()
+
+    public init(store: any AddressBookStore, logger: Logger, pollInterval: Duration = .milliseconds(500)) {
+        self.store = store
+        self.logger = logger
+        self.pollInterval = pollInterval
+    }
+
+    /// The book being served.
+    public var index: AddressIndex { state.withLock { $0.index } }
+
+    /// The store version the index was loaded at; nil before the first load.
+    public var loadedVersion: Int64? { state.withLock { $0.version } }
+
+    /// Calls `observer` after every reload, with the new index and its version.
+    public func observe(_ observer: @escaping @Sendable (AddressIndex, Int64) -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
+    /// Reloads if the store changed since the last load (or nothing is loaded yet). Returns true when it reloaded.
+    /// Throws when the store cannot be read; the previous index stays in place.
+    @discardableResult
+    public func refresh() async throws(AddressBookError) -> Bool {
+        await refreshing.acquire()
+        defer { refreshing.release() }
+        let version = try await store.version()
+        guard version != loadedVersion else { return false }
+        // Listed after the version was read: a write in between makes the list newer than `version`, and the next
+        // poll simply loads again.
+        let records = try await store.list(domain: nil).sorted(by: StoredAddress.preferredFirst).map(\.record)
+        let index = AddressIndex(records: records)
+        let observers = state.withLock { state in
+            state.index = index
+            state.version = version
+            return state.observers
+        }
+        logger.info("address book loaded", metadata: ["store": "\(store.location)", "version": "\(version)", "addresses": "\(index.count)"])
+        for observer in observers { observer(index, version) }
+        return true
+    }
+
+    /// Polls until cancelled or a graceful shutdown.
+    public func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            await poll()
+            do {
+                try await cancelWhenGracefulShutdown { [pollInterval] in try await Task.sleep(for: pollInterval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One poll: refresh, logging the first failure of an outage and the recovery.
+    func poll() async {
+        do {
+            try await refresh()
+            let recovered = state.withLock { state in
+                defer { state.failing = false }
+                return state.failing
+            }
+            if recovered { logger.notice("address book reachable again", metadata: ["store": "\(store.location)"]) }
+        } catch {
+            let first = state.withLock { state in
+                defer { state.failing = true }
+                return !state.failing
+            }
+            if first {
+                logger.error(
+                    "address book unreadable; serving the last loaded addresses",
+                    metadata: ["error": "\(error)", "version": "\(loadedVersion.map(String.init) ?? "none")"])
+            }
+        }
+    }
+
+    // MARK: AddressDirectory, answered from memory
+
+    public func record(named name: UserName, in domain: FederationDomain) -> AddressRecord? {
+        index.record(named: name, in: domain)
+    }
+
+    public func reverseRecord(for account: AccountID, in domain: FederationDomain?) -> AddressRecord? {
+        index.reverseRecord(for: account, in: domain)
+    }
+
+    public func hasAddresses(in domain: FederationDomain) -> Bool {
+        index.hasAddresses(in: domain)
+    }
+}

@@ -1,0 +1,93 @@
+import Federation
+import Foundation
+
+/// An address book: the records behind federation, kept in SQLite or PostgreSQL.
+///
+/// Every write is one transaction and raises ``version()``, a counter a running server polls (cheaply, one
+/// row) to notice changes made by another process, such as `fedns federation add`, within its poll interval;
+/// ``AddressBookMirror`` does exactly that. Names match ignoring case (``UserName/key``, computed in Swift and
+/// stored), so both databases match identically whatever their collation.
+public protocol AddressBookStore: AddressDirectory {
+    /// Where the store lives, without any password: safe for logs and messages.
+    var location: String { get }
+
+    /// The record for an address, matching the name ignoring case.
+    func lookup(_ address: StellarAddress) async throws(AddressBookError) -> StoredAddress?
+    /// The preferred record paying `account` (earliest added; then smallest domain and name key), optionally
+    /// within one domain.
+    func reverseLookup(_ account: AccountID, in domain: FederationDomain?) async throws(AddressBookError) -> StoredAddress?
+    /// Every record, or those of one domain, sorted by domain and then name key.
+    func list(domain: FederationDomain?) async throws(AddressBookError) -> [StoredAddress]
+    /// Adds a new address; fails with ``AddressBookError/alreadyExists(_:)`` if the name is taken (in any case).
+    @discardableResult
+    func add(_ record: AddressRecord) async throws(AddressBookError) -> StoredAddress
+    /// Adds the address, or replaces the account, memo and spelling of the name of an existing one.
+    @discardableResult
+    func upsert(_ record: AddressRecord) async throws(AddressBookError) -> UpsertOutcome
+    /// Removes an address (matched ignoring case); false when there was none.
+    @discardableResult
+    func remove(_ address: StellarAddress) async throws(AddressBookError) -> Bool
+    /// Writes all records in one transaction, or none (a duplicate in `records` or any failure writes nothing).
+    @discardableResult
+    func importRecords(_ records: [AddressRecord], mode: ImportMode) async throws(AddressBookError) -> ImportSummary
+    /// The change counter: raised by every write that changed something.
+    func version() async throws(AddressBookError) -> Int64
+    /// Closes the connection; the store cannot be used afterwards.
+    func close() async
+}
+
+/// A record as stored, with when and in which order it was added.
+public struct StoredAddress: Hashable, Sendable {
+    public var record: AddressRecord
+    /// The store's version when the record was first added: the reverse-lookup preference (lowest first).
+    public var addedAt: Int64
+    public var created: Date
+    public var updated: Date
+
+    public init(record: AddressRecord, addedAt: Int64, created: Date, updated: Date) {
+        self.record = record
+        self.addedAt = addedAt
+        self.created = created
+        self.updated = updated
+    }
+
+    /// Reverse-lookup preference: earliest added, then domain, then name key. One rule for every store and for the
+    /// in-memory index, so answers never depend on where the records live.
+    public static func preferredFirst(_ lhs: StoredAddress, _ rhs: StoredAddress) -> Bool {
+        lhs.addedAt != rhs.addedAt ? lhs.addedAt < rhs.addedAt : lhs.record.address.key < rhs.record.address.key
+    }
+
+    /// Listing order: domain, then name key.
+    public static func listedFirst(_ lhs: StoredAddress, _ rhs: StoredAddress) -> Bool {
+        lhs.record.address.key < rhs.record.address.key
+    }
+}
+
+public enum UpsertOutcome: Hashable, Sendable {
+    case added, updated, unchanged
+}
+
+public enum ImportMode: Hashable, Sendable {
+    /// Add new addresses and update existing ones; leave the others.
+    case merge
+    /// Make the address book exactly the imported records: others are removed.
+    case replaceAll
+}
+
+public struct ImportSummary: Hashable, Sendable, CustomStringConvertible {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var removed = 0
+
+    public init(added: Int = 0, updated: Int = 0, unchanged: Int = 0, removed: Int = 0) {
+        self.added = added
+        self.updated = updated
+        self.unchanged = unchanged
+        self.removed = removed
+    }
+
+    public var description: String {
+        "\(added) added, \(updated) updated, \(unchanged) unchanged, \(removed) removed"
+    }
+}
