@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
@@ -115,7 +116,13 @@ let package = Package(
         // The inventory document (control endpoint, `fedns instances --json`) and where commands find it.
         .target(
             name: "InventoryLookup",
-            dependencies: ["Inventory", "EC2Zone", "FednsSupport"],
+            dependencies: [
+                "Inventory", "EC2Zone", "FednsSupport", "Settings", "AWSDiscovery", "DNSWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
 
         // The companion commands' core: OpenSSH argument grammar, destination rewriting, name resolution.
@@ -163,13 +170,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings),
 
         .executableTarget(
             name: "fedns",
             dependencies: [
-                "App", "DNSServer", "DNSWire", "Settings",
+                "App", "DNSServer", "DNSWire", "Settings", "Companion", "EC2Zone", "FednsSupport", "Inventory",
+                "InventoryLookup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

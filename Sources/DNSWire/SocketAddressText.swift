@@ -32,3 +32,15 @@ extension SocketAddress {
         return self.protocol == .inet6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
+
+extension SocketAddress {
+    /// A listen address turned into one a client on this host can send to: the wildcard becomes loopback.
+    public var reachableFromHere: SocketAddress {
+        guard let port, let ip = ipAddress else { return self }
+        switch ip {
+        case "0.0.0.0": return (try? SocketAddress(ipAddress: "127.0.0.1", port: port)) ?? self
+        case "::": return (try? SocketAddress(ipAddress: "::1", port: port)) ?? self
+        default: return self
+        }
+    }
+}

@@ -16,6 +16,27 @@ public struct FednsConfig: Sendable, Hashable {
         self.control = control
     }
 
+    /// The configuration file commands use when none is given: `$FEDNS_CONFIG`, then
+    /// `~/.config/fedns/fedns.toml`, then `/etc/fedns/fedns.toml`; nil when there is none.
+    public static func locate() -> String? {
+        var candidates: [String] = []
+        if let explicit = ProcessEnvironment.value("FEDNS_CONFIG"), !explicit.isEmpty { return explicit }
+        if let xdg = ProcessEnvironment.value("XDG_CONFIG_HOME"), !xdg.isEmpty {
+            candidates.append("\(xdg)/fedns/fedns.toml")
+        } else if let home = ProcessEnvironment.value("HOME") {
+            candidates.append("\(home)/.config/fedns/fedns.toml")
+        }
+        candidates.append("/etc/fedns/fedns.toml")
+        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+    }
+
+    /// The located configuration, or every default (AWS discovery in the environment's region) when there is
+    /// none: what the companion commands and `fedns instances` run with.
+    public static func loadOrDefaults() throws(ConfigError) -> FednsConfig {
+        if let path = locate() { return try load(path: path) }
+        return try parse("", origin: "defaults (no configuration file)", directory: "")
+    }
+
     /// Reads and validates a configuration file. Relative paths inside it are relative to its directory.
     public static func load(path: String) throws(ConfigError) -> FednsConfig {
         let text: String

@@ -34,10 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let logger = LogSetup.bootstrap(format: format, level: level)
+        let metrics = MetricsSetup.bootstrap()
         do {
             let config = try configOptions.load()
             logger.info("starting", metadata: ["config": "\(config.origin)", "version": "\(FednsVersion.current)"])
-            try await FednsServer(config: config, logger: logger).run()
+            try await FednsServer(config: config, logger: logger, metrics: metrics).run()
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure

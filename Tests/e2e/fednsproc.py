@@ -74,9 +74,12 @@ class Fedns:
         self.inventory_path = workdir / "inventory.json"
         self.write_inventory(instances if instances is not None else [])
         self.config_path = workdir / "fedns.toml"
+        self.control_port = free_port()
         listen_toml = ", ".join(f'"{address}"' for address in self.listen)
+        # [discovery] comes last: tests that switch to the AWS source replace everything from it on.
         self.config_path.write_text(
             f"[dns]\nlisten = [{listen_toml}]\n{dns_extra}\n"
+            f'[control]\nlisten = "127.0.0.1:{self.control_port}"\n\n'
             f'[discovery]\nsource = "file"\nfile = "{self.inventory_path}"\n{extra_config}'
         )
         self.log_path = workdir / "fedns.log"
@@ -158,6 +161,17 @@ class Fedns:
             capture_output=True, text=True, timeout=20,
         )
         return result.stdout + result.stderr
+
+    def control(self, path: str) -> tuple[int, bytes]:
+        """GET on the control endpoint: (status, body)."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.control_port}{path}", timeout=5) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
 
     def run_cli(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
         return subprocess.run([FEDNS_BIN, *args], capture_output=True, text=True, timeout=timeout)

@@ -1,9 +1,11 @@
 import AWSDiscovery
 import DNSServer
+import EC2Zone
 import Inventory
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Settings
 import UnixSignals
@@ -13,10 +15,13 @@ import UnixSignals
 public struct FednsServer {
     public let config: FednsConfig
     public let logger: Logger
+    /// Where metrics are collected; `/metrics` on the control endpoint renders it.
+    public let metrics: PrometheusCollectorRegistry
 
-    public init(config: FednsConfig, logger: Logger) {
+    public init(config: FednsConfig, logger: Logger, metrics: PrometheusCollectorRegistry) {
         self.config = config
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// What the configuration turns into: services for the group, actions for SIGHUP, and clean-up that must run
@@ -85,6 +90,16 @@ public struct FednsServer {
             // Bind before anything else runs, so a port in use stops start-up with a clear message.
             try await server.start()
             assembly.services.append(server)
+        }
+
+        if config.control.enabled {
+            let handler = zonePublisher?.handler
+            let currentZone: @Sendable () -> CompiledZone? = { handler?.zone }
+            let gauges = InventoryGauges(store: store)
+            let control = ControlServer(
+                config: config.control, store: store, zone: currentZone, registry: metrics,
+                beforeScrape: [gauges.update], logger: logger)
+            assembly.services.append(control.makeApplication())
         }
     }
 }

@@ -118,12 +118,12 @@ public struct CommandRewriter: Sendable {
             }
             throw CompanionError(
                 "\(candidates.count) running instances are called \(host); pick one with --pick N, --first or --random, or use an instance id:\n"
-                    + CandidateTable.render(candidates))
+                    + InventoryTable.render(candidates, numbered: true))
         case .notRunning(let candidates):
             let states = Set(candidates.map(\.state)).sorted().joined(separator: "/")
             throw CompanionError(
                 "\(host) is \(states), not running (start it, or run \(tool.companionName) --start \(host)):\n"
-                    + CandidateTable.render(candidates), exitCode: 3)
+                    + InventoryTable.render(candidates, numbered: true), exitCode: 3)
         case .notFound(let suggestions):
             let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.joined(separator: ", "))?"
             throw CompanionError("no EC2 instance is called \(host)\(hint)", exitCode: 2)
@@ -139,32 +139,4 @@ public struct CommandRewriter: Sendable {
 extension OpenSSHTool {
     /// The companion command for this program (`ec2ssh`).
     public var companionName: String { "ec2\(rawValue)" }
-}
-
-/// The candidates table printed when a name is ambiguous, and by `ec2host`.
-public enum CandidateTable {
-    public static func render(_ instances: [Instance], numbered: Bool = true) -> String {
-        let header = ["#", "INSTANCE", "NAME", "STATE", "AZ", "PRIVATE IP", "PUBLIC IP", "LAUNCHED"]
-        let rows = instances.enumerated().map { index, instance in
-            [
-                "\(index + 1)", instance.id, instance.name ?? "-", instance.state, instance.availabilityZone ?? "-",
-                instance.primaryPrivateIPv4 ?? "-", instance.publicIPv4 ?? "-",
-                instance.launchTime.map { $0.formatted(Date.ISO8601FormatStyle()) } ?? "-",
-            ]
-        }
-        return TextTable.render(header: numbered ? header : Array(header.dropFirst()), rows: numbered ? rows : rows.map { Array($0.dropFirst()) })
-    }
-}
-
-/// Left-aligned columns separated by two spaces.
-public enum TextTable {
-    public static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
 }

@@ -1,0 +1,142 @@
+import AWSDiscovery
+import AsyncHTTPClient
+import DNSWire
+import EC2Zone
+import FednsSupport
+import Foundation
+import Inventory
+import Logging
+import NIOCore
+import NIOHTTP1
+import Settings
+
+/// Where the commands (`fedns instances`, `ec2ssh`, `ec2host`, …) get the inventory, fastest first:
+/// 1. a running fedns on this machine (its control endpoint, `GET /v1/instances`);
+/// 2. the persisted snapshot, when it is younger than the refresh interval;
+/// 3. AWS directly (one refresh through the same code as the server), writing the snapshot for next time.
+/// When AWS fails, an older snapshot is still used, and its age is said.
+public struct InventoryLookup: Sendable {
+    public enum Origin: Sendable, CustomStringConvertible {
+        case server(SocketAddress)
+        case snapshot(path: String, age: TimeInterval)
+        case file(path: String)
+        case aws(regions: Int, failed: [String])
+
+        public var description: String {
+            switch self {
+            case .server(let address): return "the running server at \(address.displayText)"
+            case .snapshot(let path, let age): return "the snapshot \(path), \(InventoryLookup.describe(age: age)) old"
+            case .file(let path): return "the inventory file \(path)"
+            case .aws(let regions, let failed):
+                return "AWS (\(regions) scope\(regions == 1 ? "" : "s"))" + (failed.isEmpty ? "" : "; failed: \(failed.joined(separator: "; "))")
+            }
+        }
+    }
+
+    public struct Result: Sendable {
+        public var document: InventoryDocument
+        public var origin: Origin
+        /// Something the person should know (a stale snapshot used because AWS failed).
+        public var warning: String?
+    }
+
+    public let config: FednsConfig
+    public let logger: Logger
+
+    public init(config: FednsConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// `refresh` skips the server and the snapshot and asks AWS.
+    public func fetch(refresh: Bool = false) async throws -> Result {
+        if !refresh {
+            if let fromServer = await fromControlEndpoint() { return fromServer }
+        }
+        switch config.discovery.source {
+        case .file(let path):
+            let snapshot = try FileInventory(path: path, store: SnapshotStore(), logger: logger).read()
+            return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
+        case .aws(let aws):
+            let persisted = aws.refresh.snapshotPath.flatMap(Self.loadSnapshot)
+            if !refresh, let persisted, persisted.age < seconds(config.discovery.refreshInterval) {
+                return Result(
+                    document: document(for: persisted.snapshot),
+                    origin: .snapshot(path: aws.refresh.snapshotPath ?? "", age: persisted.age), warning: nil)
+            }
+            do {
+                return try await fromAWS(aws)
+            } catch {
+                guard let persisted, let path = aws.refresh.snapshotPath else { throw error }
+                return Result(
+                    document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age),
+                    warning: "AWS could not be read (\(error)); using the snapshot from \(Self.describe(age: persisted.age)) ago")
+            }
+        }
+    }
+
+    /// The running server's inventory, or nil when none answers on the control address (quickly: it is local).
+    func fromControlEndpoint() async -> Result? {
+        guard config.control.enabled else { return nil }
+        let address = config.control.listen.reachableFromHere
+        let host = address.protocol == .inet6 ? "[\(address.ipAddress ?? "::1")]" : (address.ipAddress ?? "127.0.0.1")
+        let request = HTTPClientRequest(url: "http://\(host):\(address.port ?? 9153)/v1/instances")
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(1500))
+            guard response.status == .ok else { return nil }
+            let body = try await response.body.collect(upTo: 256 << 20)
+            let document = try InventoryDocument.decode(Data(body.readableBytesView))
+            guard document.loaded else { return nil }
+            return Result(document: document, origin: .server(address), warning: nil)
+        } catch {
+            logger.debug("no running server answered", metadata: ["address": "\(address.displayText)", "reason": "\(error)"])
+            return nil
+        }
+    }
+
+    private func fromAWS(_ aws: AWSDiscoveryConfig) async throws -> Result {
+        let discovery = try await AWSDiscovery.make(aws, logger: logger)
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(source: discovery.source, settings: discovery.settings, store: store, logger: logger)
+        let report = await refresher.refresh()
+        await discovery.shutdown()
+        guard store.isLoaded else {
+            let reasons = report.failed.map { "\($0.scope): \($0.reason)" }.joined(separator: "; ")
+            throw LookupError(message: "AWS could not be read: \(reasons)")
+        }
+        return Result(
+            document: document(for: store.current),
+            origin: .aws(regions: report.succeeded.count + report.failed.count, failed: report.failed.map { "\($0.scope): \($0.reason)" }),
+            warning: nil)
+    }
+
+    /// The document for a snapshot read here, with the naming problems the zone would report.
+    private func document(for snapshot: Snapshot) -> InventoryDocument {
+        InventoryDocument(
+            snapshot: snapshot, loaded: true, problems: CompiledZone(snapshot: snapshot, settings: config.dns.zone).problems)
+    }
+
+    static func loadSnapshot(_ path: String) -> (snapshot: Snapshot, age: TimeInterval)? {
+        guard case .loaded(let snapshot) = SnapshotFile(path: path).load() else { return nil }
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? snapshot.generatedAt
+        return (snapshot, max(0, Date().timeIntervalSince(modified)))
+    }
+
+    private func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func describe(age: TimeInterval) -> String {
+        switch age {
+        case ..<120: return "\(Int(age)) s"
+        case ..<7200: return "\(Int(age / 60)) min"
+        case ..<172_800: return "\(Int(age / 3600)) h"
+        default: return "\(Int(age / 86400)) days"
+        }
+    }
+}
+
+public struct LookupError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
