@@ -8,12 +8,17 @@ public struct FednsConfig: Sendable, Hashable {
     public var dns: DNSConfig
     public var discovery: DiscoveryConfig
     public var control: ControlConfig
+    public var process: ProcessConfig
 
-    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig) {
+    public init(
+        origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
+        process: ProcessConfig = ProcessConfig()
+    ) {
         self.origin = origin
         self.dns = dns
         self.discovery = discovery
         self.control = control
+        self.process = process
     }
 
     /// The configuration file commands use when none is given: `$FEDNS_CONFIG`, then
@@ -50,8 +55,15 @@ public struct FednsConfig: Sendable, Hashable {
         return try parse(text, origin: path, directory: directory)
     }
 
-    /// Parses configuration text. `directory` anchors relative paths.
-    public static func parse(_ text: String, origin: String, directory: String) throws(ConfigError) -> FednsConfig {
+    /// The sections a configuration may have (also the ones environment variables can reach).
+    static let sections = ["dns", "discovery", "control", "process"]
+
+    /// Parses configuration text. `directory` anchors relative paths; `environment` supplies the
+    /// `FEDNS_<SECTION>_<KEY>` overrides (the process's own by default).
+    public static func parse(
+        _ text: String, origin: String, directory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> FednsConfig {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -62,17 +74,34 @@ public struct FednsConfig: Sendable, Hashable {
         } catch {
             throw ConfigError(file: origin, key: "", message: "not valid TOML: \(error)")
         }
+        let overrides = EnvironmentOverrides.apply(to: table, sections: sections, environment: environment)
+        do {
+            return try read(table, origin: origin, directory: directory)
+        } catch {
+            // A bad value that came from the environment is reported as such, not as a line of the file.
+            guard let override = overrides.first(where: { error.key == $0.key || error.key.hasPrefix("\($0.key)[") }) else {
+                throw error
+            }
+            throw ConfigError(
+                file: "environment variable \(override.variable) (overriding \(origin))", key: error.key,
+                message: error.message)
+        }
+    }
+
+    private static func read(_ table: TOMLTable, origin: String, directory: String) throws(ConfigError) -> FednsConfig {
         var root = TableReader(table, path: "", file: origin)
         var dnsReader = try root.subtable("dns")
         var discoveryReader = try root.subtable("discovery")
         var controlReader = try root.subtable("control")
+        var processReader = try root.subtable("process")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
             origin: origin,
             dns: try DNSConfig.read(&dnsReader),
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
-            control: try ControlConfig.read(&controlReader))
+            control: try ControlConfig.read(&controlReader),
+            process: try ProcessConfig.read(&processReader))
     }
 }
 

@@ -121,6 +121,35 @@ struct ConfigTests {
         #expect(throws: ConfigError.self) { try parse("[discovery]\nrefresh_interval = 0\n") }
     }
 
+    @Test("FEDNS_<SECTION>_<KEY> overrides a key, typed as TOML when it parses")
+    func environmentOverrides() throws {
+        let environment = [
+            "FEDNS_DNS_TTL": "15", "FEDNS_DNS_LISTEN": #"["127.0.0.1:5999"]"#, "FEDNS_DISCOVERY_REGIONS": "all",
+            "FEDNS_CONFIG": "/ignored/not/a/key.toml", "FEDNS_PROCESS_USER": "nobody",
+        ]
+        let config = try FednsConfig.parse(
+            "[dns]\nttl = 60\n[discovery]\nregions = [\"eu-west-1\"]\n", origin: "test.toml", directory: "/etc/fedns",
+            environment: environment)
+        #expect(config.dns.zone.ttl == 15)
+        #expect(config.dns.listen.map(\.displayText) == ["127.0.0.1:5999"])
+        #expect(config.process.user == "nobody")
+        guard case .aws(let aws) = config.discovery.source else {
+            Issue.record("not aws")
+            return
+        }
+        #expect(aws.refresh.regions == .all)
+        do {
+            _ = try FednsConfig.parse("", origin: "test.toml", directory: "", environment: ["FEDNS_DNS_TTL": "soon"])
+            Issue.record("accepted a bad override")
+        } catch {
+            #expect(error.file == "environment variable FEDNS_DNS_TTL (overriding test.toml)")
+            #expect(error.key == "dns.ttl")
+        }
+        #expect(throws: ConfigError.self) {
+            try FednsConfig.parse("", origin: "t", directory: "", environment: ["FEDNS_DNS_TLL": "5"])
+        }
+    }
+
     @Test("a missing file is a clear error")
     func missingFile() {
         #expect(throws: ConfigError.self) { try FednsConfig.load(path: "/nonexistent/fedns.toml") }

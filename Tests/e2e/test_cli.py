@@ -138,3 +138,27 @@ def test_embedded_demo_answers_out_of_the_box(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
+
+
+def test_sighup_reloads_the_configuration_or_keeps_it(fresh):
+    fedns = fresh(instances=[instance("i-1", "alpha", private=["10.43.0.1"], public="54.43.0.1")]).start()
+    first = fedns.query("alpha.ec2")
+    assert answers(first) == ["54.43.0.1"] and first.answer[0].ttl == 60
+    original = fedns.config_path.read_text()
+    fedns.config_path.write_text(original.replace("[dns]\n", '[dns]\nttl = 5\naddress = "private"\n', 1))
+    fedns.process.send_signal(signal.SIGHUP)
+    fedns.wait_until(lambda: answers(fedns.query("alpha.ec2")) == ["10.43.0.1"], message="new address mode")
+    assert fedns.query("alpha.ec2").answer[0].ttl == 5
+    # A configuration that no longer validates changes nothing.
+    fedns.config_path.write_text(original.replace("[dns]\n", '[dns]\nttl = "soon"\n', 1))
+    fedns.process.send_signal(signal.SIGHUP)
+    fedns.wait_until(lambda: "configuration not reloaded" in fedns.log_text(), message="bad reload reported")
+    assert "dns.ttl: expected an integer" in fedns.log_text()
+    assert answers(fedns.query("alpha.ec2")) == ["10.43.0.1"] and fedns.query("alpha.ec2").answer[0].ttl == 5
+    # Listen addresses need new sockets: reported, not applied.
+    fedns.config_path.write_text(original.replace(f"127.0.0.1:{fedns.port}", "127.0.0.1:1"))
+    fedns.process.send_signal(signal.SIGHUP)
+    fedns.wait_until(lambda: "only after a restart" in fedns.log_text(), message="restart-only change reported")
+    assert "dns.listen" in fedns.log_text()
+    assert answers(fedns.query("alpha.ec2")) == ["54.43.0.1"]
+    assert fedns.stop() == 0

@@ -21,7 +21,8 @@ struct ControlServer {
     let beforeScrape: [@Sendable () -> Void]
     let logger: Logger
 
-    func makeApplication() -> some ApplicationProtocol {
+    /// `onRunning` is called once the listener is bound.
+    func makeApplication(onRunning: @escaping @Sendable () -> Void = {}) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ in
             Self.json(.ok, #"{"status":"ok"}"#)
@@ -44,7 +45,8 @@ struct ControlServer {
         }
         var configuration = ApplicationConfiguration(address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 9153))
         configuration.serverName = nil
-        return Application(router: router, configuration: configuration, logger: logger)
+        return Application(
+            router: router, configuration: configuration, onServerRunning: { _ in onRunning() }, logger: logger)
     }
 
     /// `?region=R&name=N` narrow the list (name as the zone understands it: the tag's DNS label, or an id).

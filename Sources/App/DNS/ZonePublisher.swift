@@ -7,12 +7,14 @@ import Synchronization
 /// publisher's task, never on an event loop, so a refresh of 10,000 instances does not delay a query.
 final class ZonePublisher: Sendable {
     let handler: ZoneQueryHandler
-    private let settings: ZoneSettings
+    private let settings: Mutex<ZoneSettings>
+    private let store: SnapshotStore
     private let logger: Logger
     private let reportedProblems = Mutex<[NamingProblem]>([])
 
     init(settings: ZoneSettings, store: SnapshotStore, logger: Logger) {
-        self.settings = settings
+        self.settings = Mutex(settings)
+        self.store = store
         self.logger = logger
         handler = ZoneQueryHandler(
             zone: store.isLoaded
@@ -21,8 +23,23 @@ final class ZonePublisher: Sendable {
         store.observe { snapshot in self.publish(snapshot) }
     }
 
+    /// New zone settings (a configuration reload): the zone is rebuilt from the current inventory and swapped in
+    /// like any refresh, so queries in flight finish with the old one.
+    func update(settings newSettings: ZoneSettings) {
+        let changed = settings.withLock { current in
+            defer { current = newSettings }
+            return current != newSettings
+        }
+        guard changed else { return }
+        if store.isLoaded {
+            publish(store.current)
+        } else {
+            handler.publish(.notReady(settings: newSettings))
+        }
+    }
+
     private func publish(_ snapshot: Snapshot) {
-        let zone = CompiledZone(snapshot: snapshot, settings: settings)
+        let zone = CompiledZone(snapshot: snapshot, settings: settings.withLock { $0 })
         handler.publish(zone)
         logger.debug("zone published", metadata: ["serial": "\(zone.serial)", "names": "\(zone.instanceCount)"])
         reportProblemsIfChanged(zone.problems)

@@ -1,4 +1,5 @@
 import AWSDiscovery
+import Foundation
 import DNSServer
 import EC2Zone
 import Inventory
@@ -52,10 +53,16 @@ public struct FednsServer {
 
     private func assemble(into assembly: inout Assembly) async throws {
         let store = SnapshotStore()
+        // SIGHUP: the configuration first, so what follows (inventory, certificates) uses the new settings.
+        let configReloader = ConfigReloader(initial: config, logger: logger)
+        assembly.reloaders.append { await configReloader.reload() }
         // The zone publisher observes the store before the first inventory arrives, so the first answer already
         // comes from it.
         let zonePublisher = config.dns.enabled
             ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger) : nil
+        if let zonePublisher {
+            configReloader.onReload { zonePublisher.update(settings: $0.dns.zone) }
+        }
 
         switch config.discovery.source {
         case .file(let path):
@@ -70,6 +77,13 @@ public struct FednsServer {
                 source: discovery.source, settings: discovery.settings, store: store, logger: logger)
             // The last good snapshot answers at once; the first refresh runs as soon as the services start.
             await refresher.loadPersisted()
+            configReloader.onReload { fresh in
+                guard case .aws(let aws) = fresh.discovery.source else { return }
+                var settings = aws.refresh
+                // An unset region list was resolved once at start; keep that resolution.
+                if case .list(let regions) = settings.regions, regions.isEmpty { settings.regions = discovery.settings.regions }
+                await refresher.update(settings: settings)
+            }
             assembly.services.append(refresher)
             assembly.reloaders.append { await refresher.requestRefresh() }
         }
@@ -92,6 +106,19 @@ public struct FednsServer {
             assembly.services.append(server)
         }
 
+        // Listeners that bind inside the group report here; the last one lets privileges go.
+        let bindsInGroup = config.control.enabled ? 1 : 0
+        let barrier = StartupBarrier(expecting: bindsInGroup) { [config, logger] in
+            guard let user = config.process.user else { return }
+            do {
+                try PrivilegeDrop.drop(to: user, group: config.process.group, logger: logger)
+            } catch {
+                // Carrying on as root after being told not to would be worse than stopping.
+                logger.critical("\(error)")
+                exit(EXIT_FAILURE)
+            }
+        }
+
         if config.control.enabled {
             let handler = zonePublisher?.handler
             let currentZone: @Sendable () -> CompiledZone? = { handler?.zone }
@@ -99,7 +126,7 @@ public struct FednsServer {
             let control = ControlServer(
                 config: config.control, store: store, zone: currentZone, registry: metrics,
                 beforeScrape: [gauges.update], logger: logger)
-            assembly.services.append(control.makeApplication())
+            assembly.services.append(control.makeApplication(onRunning: barrier.arrive))
         }
     }
 }

@@ -48,7 +48,7 @@ public struct RefreshReport: Sendable {
 /// the first answer needs no AWS call and an AWS outage across a restart still serves the last known fleet.
 public actor InventoryRefresher: Service {
     private let source: any InstanceSource
-    private let settings: RefreshSettings
+    private var settings: RefreshSettings
     private let store: SnapshotStore
     private let logger: Logger
     private let file: SnapshotFile?
@@ -106,6 +106,17 @@ public actor InventoryRefresher: Service {
                 ])
             return true
         }
+    }
+
+    /// New settings from a configuration reload: regions, profiles, interval and concurrency apply from the next
+    /// refresh, which starts at once. (The snapshot path is fixed for the life of the process.)
+    public func update(settings newSettings: RefreshSettings) {
+        var next = newSettings
+        next.snapshotPath = settings.snapshotPath
+        guard next != settings else { return }
+        settings = next
+        regionsByProfile = [:]
+        requestRefresh()
     }
 
     /// Asks the running loop to refresh now (SIGHUP, `--refresh`).
