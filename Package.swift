@@ -165,6 +165,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
+                "AWSClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -201,6 +202,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(name: "AppTests", dependencies: ["App", "Settings"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-apt_packages=(dnsutils knot-dnsutils iproute2 openssl curl postgresql)
+apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql openssh-server openssh-client procps)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

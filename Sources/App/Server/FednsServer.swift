@@ -110,6 +110,7 @@ public struct FednsServer {
         let bindsInGroup = config.control.enabled ? 1 : 0
         let barrier = StartupBarrier(expecting: bindsInGroup) { [config, logger] in
             guard let user = config.process.user else { return }
+            // glibc switches every thread of the process along with the calling one.
             do {
                 try PrivilegeDrop.drop(to: user, group: config.process.group, logger: logger)
             } catch {

@@ -1,0 +1,96 @@
+import App
+import ArgumentParser
+import Settings
+
+struct ResolverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resolver",
+        abstract: "Route .ec2 from this machine's resolver to fedns (systemd-resolved, dnsmasq, NetworkManager, macOS).",
+        subcommands: [Install.self, Uninstall.self, Status.self])
+
+    struct Options: ParsableArguments {
+        @Option(name: .shortAndLong, help: "Configuration file whose [dns] zone and listen address to route to.")
+        var config: String?
+
+        @Option(help: "resolved, dnsmasq, networkmanager or macos (default: detected).")
+        var method: String?
+
+        @Option(help: "Prefix for every path written or read (packaging, tests).")
+        var root: String = ""
+
+        func load() throws -> (FednsConfig, ResolverMethod) {
+            let settings: FednsConfig
+            do {
+                settings = try config.map { path throws(ConfigError) in try FednsConfig.load(path: path) } ?? FednsConfig.loadOrDefaults()
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            guard let chosen = method.map({ ResolverMethod(rawValue: $0) }) ?? ResolverMethod.detect(root: root) else {
+                throw ValidationError("--method must be one of: \(ResolverMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return (settings, chosen)
+        }
+
+        func files(_ settings: FednsConfig, _ method: ResolverMethod, withService: Bool) -> [ManagedFile] {
+            var files = [ResolverFiles.routing(method, config: settings)]
+            if withService {
+                let binary = CommandLine.arguments.first.map { $0.hasPrefix("/") ? $0 : "/usr/local/bin/fedns" } ?? "/usr/local/bin/fedns"
+                files.append(ResolverFiles.service(method, configPath: settings.origin, binary: binary))
+            }
+            return files
+        }
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the routing file (and, with --service, the service definition).")
+        @OptionGroup var options: Options
+        @Flag(help: "Print what would be written; change nothing.") var dryRun = false
+        @Flag(help: "Also install the systemd unit or launchd daemon that runs fedns serve.") var service = false
+
+        func run() throws {
+            let (settings, method) = try options.load()
+            do {
+                let report = try ResolverInstaller(root: options.root, dryRun: dryRun)
+                    .install(options.files(settings, method, withService: service))
+                print("method: \(method.rawValue)")
+                report.forEach { print($0) }
+            } catch {
+                printError("fedns resolver install: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Uninstall: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove the files fedns wrote (never other files).")
+        @OptionGroup var options: Options
+        @Flag(help: "Print what would be removed; change nothing.") var dryRun = false
+        @Flag(help: "Also remove the service definition.") var service = false
+
+        func run() throws {
+            let (settings, method) = try options.load()
+            do {
+                let report = try ResolverInstaller(root: options.root, dryRun: dryRun)
+                    .uninstall(options.files(settings, method, withService: service))
+                report.forEach { print($0) }
+            } catch {
+                printError("fedns resolver uninstall: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say whether the routing file is in place (exit 0 when it is current).")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let (settings, method) = try options.load()
+            let file = ResolverFiles.routing(method, config: settings)
+            let state = ResolverInstaller(root: options.root).state(of: file)
+            print("method: \(method.rawValue)")
+            print("\(options.root + file.path): \(state)")
+            guard state == .current else { throw ExitCode.failure }
+        }
+    }
+}
