@@ -188,7 +188,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
-        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"], swiftSettings: strictSettings),
+        // Helpers several test targets share.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
@@ -219,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "AWSClientTests",
             dependencies: [
-                "AWSClient", "Inventory", "FednsSupport",
+                "AWSClient", "Inventory", "FednsSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

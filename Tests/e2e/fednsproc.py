@@ -115,16 +115,8 @@ class Fedns:
         raise AssertionError(f"fedns did not answer within {timeout} s:\n{self.log_text()}")
 
     def wait_until(self, condition, timeout: float = 20, message: str = "condition") -> None:
-        """Polls `condition` (exceptions count as false); fails with the server's log if it never holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if condition():
-                    return
-            except Exception:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{message}: not met within {timeout} s (alive: {self.alive()})\n{self.log_text()[-6000:]}")
+        """Polls `condition`; fails with the server's log if it never holds."""
+        wait_until(condition, timeout, message, lambda: f"(alive: {self.alive()})\n{self.log_text()[-6000:]}")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -175,6 +167,19 @@ class Fedns:
 
     def run_cli(self, *args: str, timeout: float = 20) -> subprocess.CompletedProcess:
         return subprocess.run([FEDNS_BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def wait_until(condition, timeout: float = 20, message: str = "condition", describe=lambda: "") -> None:
+    """Polls `condition` every 0.1 s (exceptions count as false) until it holds or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{message}: not met within {timeout} s {describe()}")
 
 
 def answers(response: dns.message.Message) -> list[str]:

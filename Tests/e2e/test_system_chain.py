@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fednsproc import FEDNS_BIN
+from fednsproc import FEDNS_BIN, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "moto"
 INSTANCE_IP = "127.0.1.10"
@@ -61,18 +61,6 @@ class Namespace:
         shutil.rmtree(self.etc, ignore_errors=True)
 
 
-def wait(condition, what: str, timeout: float = 30, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s\n{log.read_text(errors='replace')[-4000:] if log else ''}")
-
-
 SEED = """
 import sys
 sys.path.insert(0, {fixtures!r})
@@ -103,7 +91,8 @@ def chain():
         moto_log = work / "moto.log"
         namespace.start([sys.executable, str(FIXTURES / "run_moto.py"), "-H", "127.0.0.1", "-p", "5000"], moto_log)
         endpoint = "http://127.0.0.1:5000"
-        wait(lambda: namespace.run(["curl", "-sf", f"{endpoint}/moto-api/"]).returncode == 0, "moto up", log=moto_log)
+        wait_until(lambda: namespace.run(["curl", "-sf", f"{endpoint}/moto-api/"]).returncode == 0, 30, "moto up",
+                   lambda: moto_log.read_text())
         seeded = namespace.run([sys.executable, "-c", SEED.format(fixtures=str(FIXTURES), ip=INSTANCE_IP), endpoint])
         assert seeded.returncode == 0, seeded.stderr
         reader = json.loads(seeded.stdout.strip().splitlines()[-1])
@@ -135,8 +124,8 @@ def chain():
         }
         fedns_log = work / "fedns.log"
         fedns = namespace.start([FEDNS_BIN, "serve", "--config", str(config)], fedns_log, env=environment)
-        wait(lambda: "appserver-1.ec2" in namespace.run(["getent", "hosts", "appserver-1.ec2"]).stdout,
-             "appserver-1.ec2 resolving through the system resolver", log=fedns_log)
+        wait_until(lambda: "appserver-1.ec2" in namespace.run(["getent", "hosts", "appserver-1.ec2"]).stdout, 30,
+                   "appserver-1.ec2 resolving through the system resolver", lambda: fedns_log.read_text())
         yield {"ns": namespace, "work": work, "fedns": fedns, "log": fedns_log, "snapshot": snapshot,
                "config": config, "env": environment}
     finally:

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Discovery refresh of 10,000 instances over 4 regions against moto.
+
+Reports the refresh's wall time (mostly moto rendering XML), the CPU fedns spends on it per 1,000 instances
+(HTTP receive, XML parse, mapping, snapshot and zone build, snapshot write: an upper bound of "parse + build"),
+and DNS latency at a fixed query rate while idle and while a refresh runs (p99 ratio, target <= 2).
+fedns runs pinned to CPU 1; moto and dnsperf share CPU 0, so moto's rendering does not steal fedns's core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests" / "fixtures" / "moto"))
+import motolib  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def seed(endpoint: str, per_region: int) -> None:
+    """Reservations of 100 instances each (one run_instances call per reservation), a Name on every instance."""
+    def fill(region: str) -> None:
+        ec2 = motolib.client(endpoint, "ec2", region)
+        ami = motolib.linux_ami(ec2)
+        for batch in range(per_region // 100):
+            ec2.run_instances(
+                ImageId=ami, MinCount=100, MaxCount=100, InstanceType="t3.micro",
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": f"{region}-b{batch}"}]}])
+    with ThreadPoolExecutor(len(REGIONS)) as pool:
+        list(pool.map(fill, REGIONS))
+
+
+def dnsperf_p99(port: int, queries: Path, seconds: int, rate: int) -> tuple[float, float, int]:
+    output = subprocess.run(
+        ["taskset", "-c", "0", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(seconds),
+         "-Q", str(rate), "-t", "2", "-v"], capture_output=True, text=True).stdout
+    latencies = sorted(float(line.split()[-1]) for line in output.splitlines()
+                       if line.startswith("> ") and re.fullmatch(r"[\d.]+", line.split()[-1]))
+    lost = int(re.search(r"Queries lost:\s+(\d+)", output).group(1))
+    return latencies[int(len(latencies) * 0.99) - 1] * 1000, statistics.median(latencies) * 1000, lost
+
+
+def refresh_count(log: Path) -> int:
+    return log.read_text().count("refresh complete")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fedns", required=True)
+    parser.add_argument("--instances", type=int, default=10_000)
+    parser.add_argument("--rate", type=int, default=10_000, help="DNS queries per second during the latency runs")
+    args = parser.parse_args()
+    per_region = args.instances // len(REGIONS)
+
+    work = Path(tempfile.mkdtemp(prefix="fedns-bench-aws-"))
+    moto, endpoint = motolib.start(work / "moto.log")
+    subprocess.run(["taskset", "-pc", "0", str(moto.pid)], capture_output=True)
+    try:
+        started = time.monotonic()
+        seed(endpoint, per_region)
+        print(f"seeded {per_region * len(REGIONS)} instances in {len(REGIONS)} regions in {time.monotonic() - started:.0f} s", flush=True)
+
+        port = motolib.free_port()
+        config = work / "fedns.toml"
+        config.write_text(
+            f'[dns]\nlisten = ["127.0.0.1:{port}"]\nthreads = 1\n[control]\nlisten = "127.0.0.1:{motolib.free_port()}"\n'
+            f'[discovery]\nsource = "aws"\nregions = {REGIONS!r}\nrefresh_interval = 86400\nrequest_timeout = 120\n'
+            f'snapshot = "{work}/snapshot.json"\nec2_endpoint = "{endpoint}"\n'.replace("'", '"'))
+        log = work / "fedns.log"
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
+        fedns = subprocess.Popen(["taskset", "-c", "1", args.fedns, "serve", "--config", str(config)],
+                                 stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env)
+        try:
+            # First refresh (not measured: includes starting the HTTP client and credentials).
+            while refresh_count(log) < 1:
+                assert fedns.poll() is None, log.read_text()
+                time.sleep(0.2)
+            queries = work / "queries.txt"
+            queries.write_text("".join(f"{region}-b{batch}.ec2 A\n" for region in REGIONS for batch in range(per_region // 100)))
+
+            idle_p99, idle_p50, idle_lost = dnsperf_p99(port, queries, 10, args.rate)
+
+            # Measured refreshes: SIGHUP starts one; CPU is read around it.
+            walls, cpus = [], []
+            for _ in range(3):
+                before_cpu, before_count = cpu_seconds(fedns.pid), refresh_count(log)
+                fedns.send_signal(signal.SIGHUP)
+                while refresh_count(log) == before_count:
+                    time.sleep(0.05)
+                cpus.append(cpu_seconds(fedns.pid) - before_cpu)
+                walls.append(int(re.findall(r"ms=(\d+)", log.read_text())[-1]) / 1000)
+
+            # DNS latency while a refresh runs: start one, then measure for as long as it lasts.
+            before_count = refresh_count(log)
+            fedns.send_signal(signal.SIGHUP)
+            busy_p99, busy_p50, busy_lost = dnsperf_p99(port, queries, max(5, int(min(walls))), args.rate)
+            overlapped = refresh_count(log) > before_count
+        finally:
+            fedns.send_signal(signal.SIGTERM)
+            fedns.wait(60)
+    finally:
+        moto.terminate()
+        moto.wait(30)
+
+    instances = per_region * len(REGIONS)
+    cpu = statistics.median(cpus)
+    print(f"\n| metric | value |\n|---|---|")
+    print(f"| instances / regions | {instances} / {len(REGIONS)} |")
+    print(f"| refresh wall time (median of 3, mostly moto rendering) | {statistics.median(walls):.1f} s |")
+    print(f"| fedns CPU per refresh (median) | {cpu * 1000:.0f} ms |")
+    print(f"| fedns CPU per 1,000 instances | {cpu * 1000 / (instances / 1000):.1f} ms (target < 50) |")
+    print(f"| DNS p50 / p99 at {args.rate} qps, idle | {idle_p50:.3f} / {idle_p99:.3f} ms (lost {idle_lost}) |")
+    print(f"| DNS p50 / p99 at {args.rate} qps, during a refresh | {busy_p50:.3f} / {busy_p99:.3f} ms (lost {busy_lost}; refresh overlapped: {overlapped}) |")
+    print(f"| p99 during refresh / idle | {busy_p99 / idle_p99:.2f} (target <= 2) |")
+
+
+if __name__ == "__main__":
+    main()
