@@ -50,29 +50,38 @@ public struct InventoryLookup: Sendable {
 
     /// `refresh` skips the server and the snapshot and asks AWS.
     public func fetch(refresh: Bool = false) async throws -> Result {
-        if !refresh {
-            if let fromServer = await fromControlEndpoint() { return fromServer }
+        if !refresh, let fromServer = await fromControlEndpoint() {
+            return fromServer
         }
         switch config.discovery.source {
         case .file(let path):
             let snapshot = try FileInventory(path: path, store: SnapshotStore(), logger: logger).read()
             return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
         case .aws(let aws):
-            let persisted = aws.refresh.snapshotPath.flatMap(Self.loadSnapshot)
-            if !refresh, let persisted, persisted.age < seconds(config.discovery.refreshInterval) {
-                return Result(
-                    document: document(for: persisted.snapshot),
-                    origin: .snapshot(path: aws.refresh.snapshotPath ?? "", age: persisted.age), warning: nil)
-            }
-            do {
-                return try await fromAWS(aws)
-            } catch {
-                guard let persisted, let path = aws.refresh.snapshotPath else { throw error }
-                return Result(
-                    document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age),
-                    warning: "AWS could not be read (\(error)); using the snapshot from \(Self.describe(age: persisted.age)) ago")
-            }
+            return try await fromSnapshotOrAWS(aws, refresh: refresh)
         }
+    }
+
+    /// A fresh enough snapshot, else AWS, else (AWS failing) an older snapshot with a warning.
+    private func fromSnapshotOrAWS(_ aws: AWSDiscoveryConfig, refresh: Bool) async throws -> Result {
+        let path = aws.refresh.snapshotPath
+        let persisted = path.flatMap(Self.loadSnapshot)
+        let maximumAge = seconds(config.discovery.refreshInterval)
+        if let path, let persisted, !refresh, persisted.age < maximumAge {
+            return Result(
+                document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age),
+                warning: nil)
+        }
+        let failure: any Error
+        do {
+            return try await fromAWS(aws)
+        } catch {
+            failure = error
+        }
+        guard let path, let persisted else { throw failure }
+        return Result(
+            document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age),
+            warning: "AWS could not be read (\(failure)); using the snapshot from \(Self.describe(age: persisted.age)) ago")
     }
 
     /// The running server's inventory, or nil when none answers on the control address (quickly: it is local).
