@@ -276,25 +276,30 @@ public actor InventoryRefresher: Service {
     private func fetch(_ wanted: [DiscoveryScope]) async -> [DiscoveryScope: FetchResult] {
         let source = source
         let limit = max(1, settings.maxConcurrency)
+        // A plain loop over the group, no helper closure capturing it: Swift 6.3.1's optimizer miscompiled that
+        // shape in release builds (a crash in TaskGroup when a child completed).
         return await withTaskGroup(of: (DiscoveryScope, FetchResult).self) { group in
             var results: [DiscoveryScope: FetchResult] = [:]
-            var pending = wanted[...]
-            func startNext() {
-                guard let scope = pending.popFirst() else { return }
-                group.addTask {
-                    do {
-                        return (scope, .success(try await source.instances(in: scope)))
-                    } catch {
-                        return (scope, .failure("\(error)"))
-                    }
-                }
+            var pending = wanted.makeIterator()
+            for _ in 0..<limit {
+                guard let scope = pending.next() else { break }
+                group.addTask { await Self.read(scope, from: source) }
             }
-            for _ in 0..<limit { startNext() }
             while let (scope, result) = await group.next() {
                 results[scope] = result
-                startNext()
+                if let next = pending.next() {
+                    group.addTask { await Self.read(next, from: source) }
+                }
             }
             return results
+        }
+    }
+
+    private static func read(_ scope: DiscoveryScope, from source: any InstanceSource) async -> (DiscoveryScope, FetchResult) {
+        do {
+            return (scope, .success(try await source.instances(in: scope)))
+        } catch {
+            return (scope, .failure("\(error)"))
         }
     }
 
