@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone",
+                "DNSWire", "EC2Zone", "Companion",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -200,7 +200,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion"],
+            swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(

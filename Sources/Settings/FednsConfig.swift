@@ -8,12 +8,17 @@ public struct FednsConfig: Sendable, Hashable {
     public var dns: DNSConfig
     public var discovery: DiscoveryConfig
     public var control: ControlConfig
+    public var companion: CompanionConfig
 
-    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig) {
+    public init(
+        origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
+        companion: CompanionConfig = CompanionConfig()
+    ) {
         self.origin = origin
         self.dns = dns
         self.discovery = discovery
         self.control = control
+        self.companion = companion
     }
 
     /// The configuration file commands use when none is given: `$FEDNS_CONFIG`, then
@@ -66,13 +71,15 @@ public struct FednsConfig: Sendable, Hashable {
         var dnsReader = try root.subtable("dns")
         var discoveryReader = try root.subtable("discovery")
         var controlReader = try root.subtable("control")
+        var companionReader = try root.subtable("companion")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
             origin: origin,
             dns: try DNSConfig.read(&dnsReader),
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
-            control: try ControlConfig.read(&controlReader))
+            control: try ControlConfig.read(&controlReader),
+            companion: try CompanionConfig.read(&companionReader, resolvingPathsFrom: directory))
     }
 }
 
