@@ -75,6 +75,20 @@ public struct InventoryLookup: Sendable {
         }
     }
 
+    /// What this machine already knows, never asking AWS: the running server, else the inventory file or the
+    /// persisted snapshot whatever its age; nil when there is neither. For shell completion, which must be instant.
+    public func fetchCached() async -> Result? {
+        if let fromServer = await fromControlEndpoint() { return fromServer }
+        switch config.discovery.source {
+        case .file(let path):
+            guard let snapshot = try? FileInventory(path: path, store: SnapshotStore(), logger: logger).read() else { return nil }
+            return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
+        case .aws(let aws):
+            guard let path = aws.refresh.snapshotPath, let persisted = Self.loadSnapshot(path) else { return nil }
+            return Result(document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age), warning: nil)
+        }
+    }
+
     /// The running server's inventory, or nil when none answers on the control address (quickly: it is local).
     func fromControlEndpoint() async -> Result? {
         guard config.control.enabled else { return nil }
