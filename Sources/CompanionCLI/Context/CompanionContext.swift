@@ -1,0 +1,88 @@
+import ArgumentParser
+import Companion
+import DNSWire
+import EC2Zone
+import Foundation
+import InventoryLookup
+import Logging
+import Settings
+
+/// What every companion command starts from: its name (for messages), the configuration, a logger that stays
+/// quiet unless asked, and the inventory through the shared lookup (running fedns, snapshot, AWS).
+struct CompanionContext {
+    let command: String
+    let config: FednsConfig
+    let logger: Logger
+    let verbose: Bool
+
+    init(command: String, options: LookupOptions) {
+        self.command = command
+        verbose = options.verbose
+        // Results go to standard output, so logs never do; without --verbose only failures that nothing else
+        // reports would show, and the lookup reports those itself.
+        let level: Logger.Level = options.verbose ? .debug : .critical
+        logger = Logger(label: command) { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            config = try options.configPath.map { path throws(ConfigError) in try FednsConfig.load(path: path) }
+                ?? FednsConfig.loadOrDefaults()
+        } catch {
+            Diagnostics.fail(command, .configuration, "\(error)")
+        }
+    }
+
+    /// The inventory, fastest source first (`refresh` asks AWS). A stale snapshot used because AWS failed is
+    /// said, with its age; no inventory at all ends the command.
+    func inventory(refresh: Bool) async -> InventoryLookup.Result {
+        let result: InventoryLookup.Result
+        do {
+            result = try await InventoryLookup(config: config, logger: logger).fetch(refresh: refresh)
+        } catch {
+            var context = ""
+            if config.discovery.snapshotPath != nil {
+                context = refresh ? " (and no snapshot to fall back on)" : " (no fedns answered, and no snapshot to fall back on)"
+            }
+            Diagnostics.fail(command, .inventoryUnavailable, "no inventory: \(error)\(context)")
+        }
+        if verbose { Diagnostics.note(command, "inventory from \(result.origin)") }
+        if let warning = result.warning { Diagnostics.note(command, "warning: \(warning)") }
+        return result
+    }
+
+    /// A resolver over the inventory, with the zone's name so `web-1.ec2` works as in DNS.
+    func resolver(for result: InventoryLookup.Result) -> InstanceResolver {
+        InstanceResolver(instances: result.document.instances, zone: config.dns.zone.origin.description)
+    }
+}
+
+/// Messages for people, on standard error, each starting with the command's name.
+enum Diagnostics {
+    /// Prints `message` on one line (what the person must read first fits there) and exits with `status`.
+    static func fail(_ command: String, _ status: CompanionExitStatus, _ message: String) -> Never {
+        write("\(command): \(oneLine(message))")
+        exit(status.rawValue)
+    }
+
+    /// A companion error: its first line, and the candidates table below it when it lists instances.
+    static func fail(_ command: String, _ error: CompanionError) -> Never {
+        write("\(command): \(error.message)")
+        exit(error.exitCode)
+    }
+
+    static func note(_ command: String, _ message: String) {
+        write("\(command): \(oneLine(message))")
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// Errors from deeper layers may span lines (the credential chain lists every source it tried).
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: " ")
+    }
+}
