@@ -55,21 +55,18 @@ public struct InventoryLookup: Sendable {
         }
         switch config.discovery.source {
         case .file(let path):
-            let snapshot = try FileInventory(path: path, store: SnapshotStore(), logger: logger).read()
-            return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
+            return try fromFile(path)
         case .aws(let aws):
             let persisted = aws.refresh.snapshotPath.flatMap(Self.loadSnapshot)
             if !refresh, let persisted, persisted.age < seconds(config.discovery.refreshInterval) {
-                return Result(
-                    document: document(for: persisted.snapshot),
-                    origin: .snapshot(path: aws.refresh.snapshotPath ?? "", age: persisted.age), warning: nil)
+                return fromSnapshot(persisted)
             }
             do {
                 return try await fromAWS(aws)
             } catch {
-                guard let persisted, let path = aws.refresh.snapshotPath else { throw error }
-                return Result(
-                    document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age),
+                guard let persisted else { throw error }
+                return fromSnapshot(
+                    persisted,
                     warning: "AWS could not be read (\(error)); using the snapshot from \(Self.describe(age: persisted.age)) ago")
             }
         }
@@ -81,11 +78,9 @@ public struct InventoryLookup: Sendable {
         if let fromServer = await fromControlEndpoint() { return fromServer }
         switch config.discovery.source {
         case .file(let path):
-            guard let snapshot = try? FileInventory(path: path, store: SnapshotStore(), logger: logger).read() else { return nil }
-            return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
+            return try? fromFile(path)
         case .aws(let aws):
-            guard let path = aws.refresh.snapshotPath, let persisted = Self.loadSnapshot(path) else { return nil }
-            return Result(document: document(for: persisted.snapshot), origin: .snapshot(path: path, age: persisted.age), warning: nil)
+            return aws.refresh.snapshotPath.flatMap(Self.loadSnapshot).map { fromSnapshot($0) }
         }
     }
 
@@ -135,16 +130,36 @@ public struct InventoryLookup: Sendable {
             warning: nil)
     }
 
+    /// The inventory file of `source = "file"`. A function of its own: with this typed-throws call written inside
+    /// the async `fetch`, Swift 6.3.1's optimizer crashed splitting `fetch` into coroutines (release builds only).
+    private func fromFile(_ path: String) throws -> Result {
+        let snapshot = try FileInventory(path: path, store: SnapshotStore(), logger: logger).read()
+        return Result(document: document(for: snapshot), origin: .file(path: path), warning: nil)
+    }
+
+    private func fromSnapshot(_ persisted: PersistedSnapshot, warning: String? = nil) -> Result {
+        Result(
+            document: document(for: persisted.snapshot), origin: .snapshot(path: persisted.path, age: persisted.age),
+            warning: warning)
+    }
+
     /// The document for a snapshot read here, with the naming problems the zone would report.
     private func document(for snapshot: Snapshot) -> InventoryDocument {
         InventoryDocument(
             snapshot: snapshot, loaded: true, problems: CompiledZone(snapshot: snapshot, settings: config.dns.zone).problems)
     }
 
-    static func loadSnapshot(_ path: String) -> (snapshot: Snapshot, age: TimeInterval)? {
+    struct PersistedSnapshot {
+        var snapshot: Snapshot
+        var path: String
+        /// Since the file was last written.
+        var age: TimeInterval
+    }
+
+    static func loadSnapshot(_ path: String) -> PersistedSnapshot? {
         guard case .loaded(let snapshot) = SnapshotFile(path: path).load() else { return nil }
         let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? snapshot.generatedAt
-        return (snapshot, max(0, Date().timeIntervalSince(modified)))
+        return PersistedSnapshot(snapshot: snapshot, path: path, age: max(0, Date().timeIntervalSince(modified)))
     }
 
     private func seconds(_ duration: Duration) -> TimeInterval {
