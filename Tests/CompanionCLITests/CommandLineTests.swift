@@ -54,6 +54,7 @@ struct CommandLineTests {
         }
         #expect(OpenSSHCommand<SSHProgram>.exitCode(for: ValidationError("x")).rawValue == CompanionExitStatus.usage.rawValue)
         #expect(throws: (any Error).self) { try HostCommand.parse(["--names", "web-1"]) }
+        #expect(throws: (any Error).self) { try HostCommand.parse(["--json", "web-1"]) }
         #expect(throws: (any Error).self) { try HostCommand.parse(["--completion", "tcsh"]) }
     }
 }

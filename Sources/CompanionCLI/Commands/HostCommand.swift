@@ -47,7 +47,9 @@ public struct HostCommand: AsyncParsableCommand {
     public func validate() throws {
         let modes = [json, names, completion != nil, !complete.isEmpty].filter { $0 }.count
         if modes > 1 { throw ValidationError("--json, --names and --completion print different things; give one of them") }
-        if name != nil && (names || completion != nil) { throw ValidationError("a name cannot go with --names or --completion") }
+        if name != nil && (json || names || completion != nil) {
+            throw ValidationError("a name cannot go with --json, --names or --completion (they print the whole inventory)")
+        }
     }
 
     public func run() async throws {

@@ -53,7 +53,7 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
     @Flag(name: .customLong("print"), help: "Print the command that would run, quoted for a shell, and exit.")
     var printOnly = false
 
-    @Flag(help: "Start the instance if it is stopped (asking first on a terminal), and wait until its ssh port answers.")
+    @Flag(help: "Start the instance if it is stopped (asking first on a terminal), and wait until its ssh port answers (not with --print).")
     var start = false
 
     @Flag(
@@ -96,7 +96,7 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
                 duplicates: selection.duplicates, hostKeyAlias: hostKeyAlias ?? settings.hostKeyAlias)
             do {
                 plan = try rewriter.plan(arguments)
-            } catch where error.status == .notRunning && start {
+            } catch where error.status == .notRunning && start && !printOnly {
                 let started = await startInstance(of: error, context: context, address: rewriter.address)
                 rewriter.resolver = rewriter.resolver.replacing(started)
                 do {

@@ -47,7 +47,8 @@ enum ProgramLauncher {
                     ? "\(program) does not exist; install OpenSSH's client \(setting)"
                     : "\(program) is not on PATH; install OpenSSH's client (Debian: apt-get install openssh-client) \(setting)")
         case .notExecutable(let path):
-            Diagnostics.fail(command, .programNotExecutable, "\(path) is not executable; fix its permissions \(tool.rawValue == program ? "" : "or [companion] \(tool.rawValue)")")
+            Diagnostics.fail(
+                command, .programNotExecutable, "\(path) is not executable; fix its permissions, or set [companion] \(tool.rawValue)")
         }
     }
 
