@@ -60,7 +60,7 @@ public struct HostCommand: AsyncParsableCommand {
         let context = CompanionContext(command: "ec2host", options: lookup)
         if names || !complete.isEmpty {
             // Completion runs on every Tab: only what this machine already has, and silence when it has nothing.
-            guard let cached = await InventoryLookup(config: context.config, logger: context.logger).fetchCached() else {
+            guard let cached = await context.lookup().fetchCached() else {
                 throw ExitCode(CompanionExitStatus.inventoryUnavailable.rawValue)
             }
             let known = Set(cached.document.instances.compactMap(InstanceNaming.label(of:))).sorted()
@@ -68,7 +68,8 @@ public struct HostCommand: AsyncParsableCommand {
             if !lines.isEmpty { print(lines.joined(separator: "\n")) }
             return
         }
-        let inventory = await context.inventory(refresh: lookup.refresh)
+        // The JSON document lists the naming problems, as the control endpoint's does.
+        let inventory = await context.inventory(refresh: lookup.refresh, namingProblems: json)
         if let name {
             let address = selection.address ?? context.config.companion.address
             do {

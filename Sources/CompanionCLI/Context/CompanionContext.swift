@@ -34,12 +34,17 @@ struct CompanionContext {
         }
     }
 
+    /// The lookup: without the naming problems unless asked for (they cost more than everything else together).
+    func lookup(namingProblems: Bool = false) -> InventoryLookup {
+        InventoryLookup(config: config, logger: logger, namingProblems: namingProblems)
+    }
+
     /// The inventory, fastest source first (`refresh` asks AWS). A stale snapshot used because AWS failed is
     /// said, with its age; no inventory at all ends the command.
-    func inventory(refresh: Bool) async -> InventoryLookup.Result {
+    func inventory(refresh: Bool, namingProblems: Bool = false) async -> InventoryLookup.Result {
         let result: InventoryLookup.Result
         do {
-            result = try await InventoryLookup(config: config, logger: logger).fetch(refresh: refresh)
+            result = try await lookup(namingProblems: namingProblems).fetch(refresh: refresh)
         } catch {
             var context = ""
             if config.discovery.snapshotPath != nil {
