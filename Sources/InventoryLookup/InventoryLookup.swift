@@ -44,6 +44,20 @@ public struct InventoryLookup: Sendable {
         public var origin: Origin
         /// Something the person should know (a stale snapshot used because AWS failed).
         public var warning: String?
+        /// The document holds only what `only` asked the running server for, not the whole inventory.
+        public var isPartial = false
+    }
+
+    /// A narrower question for a running server (`/v1/instances?name=…&region=…`): the instances whose name, as
+    /// the zone spells it, or whose id is `name`, in `region` if given.
+    public struct InstanceQuery: Sendable, Hashable {
+        public var name: String
+        public var region: String?
+
+        public init(name: String, region: String? = nil) {
+            self.name = name
+            self.region = region
+        }
     }
 
     public let config: FednsConfig
@@ -58,10 +72,12 @@ public struct InventoryLookup: Sendable {
         self.namingProblems = namingProblems
     }
 
-    /// `refresh` skips the server and the snapshot and asks AWS.
-    public func fetch(refresh: Bool = false) async throws -> Result {
+    /// `refresh` skips the server and the snapshot and asks AWS. `only` asks a running server for just those
+    /// instances (the result is then partial: a few hundred bytes instead of the whole fleet, which the server
+    /// would encode and this process decode, about 20 ms for 1,000 instances); the snapshot and AWS give all.
+    public func fetch(refresh: Bool = false, only queries: [InstanceQuery]? = nil) async throws -> Result {
         if !refresh {
-            if let fromServer = await fromControlEndpoint() { return fromServer }
+            if let fromServer = await fromControlEndpoint(only: queries) { return fromServer }
         }
         switch config.discovery.source {
         case .file(let path):
@@ -85,7 +101,7 @@ public struct InventoryLookup: Sendable {
     /// What this machine already knows, never asking AWS: the running server, else the inventory file or the
     /// persisted snapshot whatever its age; nil when there is neither. For shell completion, which must be instant.
     public func fetchCached() async -> Result? {
-        if let fromServer = await fromControlEndpoint() { return fromServer }
+        if let fromServer = await fromControlEndpoint(only: nil) { return fromServer }
         switch config.discovery.source {
         case .file(let path):
             return try? fromFile(path)
@@ -95,24 +111,34 @@ public struct InventoryLookup: Sendable {
     }
 
     /// The running server's inventory, or nil when none answers on the control address (quickly: it is local).
-    func fromControlEndpoint() async -> Result? {
+    func fromControlEndpoint(only queries: [InstanceQuery]?) async -> Result? {
         guard config.control.enabled else { return nil }
         let address = config.control.listen.reachableFromHere
-        let host = address.protocol == .inet6 ? "[\(address.ipAddress ?? "::1")]" : (address.ipAddress ?? "127.0.0.1")
-        let request = HTTPClientRequest(url: "http://\(host):\(address.port ?? 9153)/v1/instances")
         guard Self.acceptsConnections(address) else {
             logger.debug("no running server listens", metadata: ["address": "\(address.displayText)"])
             return nil
         }
+        let host = address.protocol == .inet6 ? "[\(address.ipAddress ?? "::1")]" : (address.ipAddress ?? "127.0.0.1")
+        let base = "http://\(host):\(address.port ?? 9153)/v1/instances"
+        let urls = queries.map { $0.map { base + "?" + $0.queryString } } ?? [base]
         do {
-            let document = try await HTTPClient.withHTTPClient(configuration: Self.controlClient) { client in
-                let response = try await client.execute(request, timeout: .milliseconds(1500))
-                guard response.status == .ok else { return nil as InventoryDocument? }
-                let body = try await response.body.collect(upTo: 256 << 20)
-                return try InventoryDocument.decode(Data(body.readableBytesView))
+            let documents = try await HTTPClient.withHTTPClient(configuration: Self.controlClient) { client in
+                var documents: [InventoryDocument] = []
+                for url in urls {
+                    let response = try await client.execute(HTTPClientRequest(url: url), timeout: .milliseconds(1500))
+                    guard response.status == .ok else { return [] as [InventoryDocument] }
+                    let body = try await response.body.collect(upTo: 256 << 20)
+                    documents.append(try InventoryDocument.decode(Data(body.readableBytesView)))
+                }
+                return documents
             }
-            guard let document, document.loaded else { return nil }
-            return Result(document: document, origin: .server(address), warning: nil)
+            guard var document = documents.first, documents.allSatisfy(\.loaded) else { return nil }
+            // Several questions: one document with each instance once.
+            var seen = Set(document.instances.map(\.id))
+            for other in documents.dropFirst() {
+                document.instances += other.instances.filter { seen.insert($0.id).inserted }
+            }
+            return Result(document: document, origin: .server(address), warning: nil, isPartial: queries != nil)
         } catch {
             logger.debug("no running server answered", metadata: ["address": "\(address.displayText)", "reason": "\(error)"])
             return nil
@@ -213,6 +239,15 @@ public struct InventoryLookup: Sendable {
         case ..<172_800: return "\(Int(age / 3600)) h"
         default: return "\(Int(age / 86400)) days"
         }
+    }
+}
+
+extension InventoryLookup.InstanceQuery {
+    /// `name=…&region=…`, each value percent-encoded.
+    var queryString: String {
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+        return "name=\(encoded(name))" + (region.map { "&region=\(encoded($0))" } ?? "")
     }
 }
 

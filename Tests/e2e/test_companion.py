@@ -406,6 +406,13 @@ def test_a_running_fedns_answers_first(world, tmp_path):
         assert f"inventory from the running server at 127.0.0.1:{fedns.control_port}" in result.stderr
         names = world.run("ec2host", "--names", env=env)
         assert "web-1" in names.stdout.split()
+        # The server is asked for just the instances a name may mean, in each reading of it...
+        assert world.run("ec2host", "web-1.us-east-1.ec2", env=env).stdout == f"{PRIVATE['web-1']}\n"
+        assert world.run("ec2host", "twin", env=env).stdout.split() == [PRIVATE["twin-old"], PRIVATE["twin-new"]]
+        assert world.run("ec2host", world.id("pub-1"), env=env).stdout == f"{PUBLIC['pub-1']}\n"
+        # ...and for everything when that finds nothing, so close names can be suggested.
+        unknown = world.ssh("web1", "true", env=env)
+        assert unknown.returncode == 2 and unknown.stderr == "ec2ssh: no EC2 instance is called web1; did you mean web-1?\n"
     finally:
         fedns.stop()
 

@@ -59,8 +59,7 @@ public struct CommandRewriter: Sendable {
         var notes: [String] = []
         // One choice per name: `ec2scp --random twin:a twin:b` copies both files to the same instance.
         var chosen: [String: Instance] = [:]
-        for index in parsed.destinationIndexes {
-            guard case .operand(let text) = parsed.parts[index], let operand = tool.remoteOperand(text) else { continue }
+        for (index, operand) in parsed.remoteOperands {
             let instance: Instance
             if let earlier = chosen[operand.host.lowercased()] {
                 instance = earlier

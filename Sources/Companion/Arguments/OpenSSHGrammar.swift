@@ -69,6 +69,14 @@ public struct ParsedCommandLine: Sendable, Equatable {
         }
     }
 
+    /// The destination operands that name a host, with their indexes in `parts`.
+    public var remoteOperands: [(index: Int, operand: RemoteOperand)] {
+        destinationIndexes.compactMap { index in
+            guard case .operand(let text) = parts[index], let operand = tool.remoteOperand(text) else { return nil }
+            return (index, operand)
+        }
+    }
+
     /// The argument vector again, with operands possibly replaced.
     public var arguments: [String] {
         parts.flatMap { part -> [String] in

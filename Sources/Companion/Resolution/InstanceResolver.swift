@@ -27,12 +27,26 @@ public struct InstanceResolver: Sendable {
         self.zone = lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
     }
 
-    public func resolve(_ typed: String) -> Resolution {
+    /// One way to read a typed name: an instance id or a name as the zone spells it, in `region` if given.
+    public struct Reading: Sendable, Hashable {
+        public var name: String
+        public var region: String?
+    }
+
+    /// The ways the zone's rules read `typed` (lower-cased, without a trailing dot or the zone): as an id or a
+    /// name, then, when it has a dot, as NAME.REGION. A running fedns is asked for exactly these.
+    public func readings(of typed: String) -> [Reading] {
         var text = typed.lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         if text.hasSuffix(".\(zone)") { text.removeLast(zone.count + 1) }
-        let matches = candidates(for: text)
-        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: text)) }
+        guard let dot = text.lastIndex(of: ".") else { return [Reading(name: text)] }
+        return [Reading(name: text), Reading(name: String(text[..<dot]), region: String(text[text.index(after: dot)...]))]
+    }
+
+    public func resolve(_ typed: String) -> Resolution {
+        let readings = readings(of: typed)
+        let matches = candidates(for: readings)
+        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: readings[0].name)) }
         let running = matches.filter { $0.state == "running" }
         switch running.count {
         case 0: return .notRunning(matches.sorted(by: Self.order))
@@ -51,17 +65,16 @@ public struct InstanceResolver: Sendable {
         InstanceResolver(instances: instances.map { $0.id == instance.id ? instance : $0 }, zone: zone)
     }
 
-    private func candidates(for text: String) -> [Instance] {
+    /// An id first, then a name, then NAME.REGION (the part after the last dot must be a region the inventory knows).
+    private func candidates(for readings: [Reading]) -> [Instance] {
+        let text = readings[0].name
         let byID = instances.filter { InstanceNaming.idLabel(of: $0) == text }
         if !byID.isEmpty { return byID }
         let byName = instances.filter { InstanceNaming.label(of: $0) == text }
         if !byName.isEmpty { return byName }
-        // NAME.REGION: the part after the last dot must be a region the inventory knows.
-        guard let dot = text.lastIndex(of: ".") else { return [] }
-        let name = String(text[..<dot])
-        let region = String(text[text.index(after: dot)...])
+        guard readings.count > 1, let region = readings[1].region else { return [] }
         return instances.filter {
-            InstanceNaming.label(of: $0) == name && InstanceNaming.label(forNameTag: $0.region) == region
+            InstanceNaming.label(of: $0) == readings[1].name && InstanceNaming.label(forNameTag: $0.region) == region
         }
     }
 

@@ -68,19 +68,22 @@ public struct HostCommand: AsyncParsableCommand {
             if !lines.isEmpty { print(lines.joined(separator: "\n")) }
             return
         }
-        // The JSON document lists the naming problems, as the control endpoint's does.
-        let inventory = await context.inventory(refresh: lookup.refresh, namingProblems: json)
         if let name {
             let address = selection.address ?? context.config.companion.address
             do {
-                let chosen = try context.resolver(for: inventory).selectAll(name, duplicates: selection.duplicates, startHint: "ec2ssh")
-                for instance in chosen {
-                    print(try address.requireAddress(of: instance, typed: name))
+                let addresses = try await context.withResolver(for: [name], refresh: lookup.refresh) { resolver throws(CompanionError) in
+                    try resolver.selectAll(name, duplicates: selection.duplicates, startHint: OpenSSHTool.ssh.companionName)
+                        .map { instance throws(CompanionError) in try address.requireAddress(of: instance, typed: name) }
                 }
+                print(addresses.joined(separator: "\n"))
             } catch {
                 Diagnostics.fail(context.command, error)
             }
-        } else if json {
+            return
+        }
+        // The JSON document lists the naming problems, as the control endpoint's does.
+        let inventory = await context.inventory(refresh: lookup.refresh, namingProblems: json)
+        if json {
             var document = inventory.document
             document.instances = InventoryTable.listingOrder(document.instances)
             print(String(decoding: try document.encoded(), as: UTF8.self))

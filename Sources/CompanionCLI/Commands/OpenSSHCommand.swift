@@ -85,24 +85,13 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
         let program = settings.program(for: tool)
         let path = printOnly ? program : ProgramLauncher.require(program, tool: tool, command: context.command)
 
-        var plan: CommandPlan
-        if tool.parse(arguments).destinationIndexes.isEmpty {
-            // Nothing to resolve (`ec2ssh -V`, or no destination yet): the program explains its own usage.
-            plan = CommandPlan(program: program, arguments: arguments)
-        } else {
-            let inventory = await context.inventory(refresh: lookup.refresh)
-            var rewriter = CommandRewriter(
-                tool: tool, resolver: context.resolver(for: inventory), address: selection.address ?? settings.address,
-                duplicates: selection.duplicates, hostKeyAlias: hostKeyAlias ?? settings.hostKeyAlias)
+        var plan = CommandPlan(program: program, arguments: arguments)
+        let hosts = tool.parse(arguments).remoteOperands.map(\.operand.host)
+        // Without a destination (`ec2ssh -V`) there is nothing to resolve: the program explains its own usage.
+        if !hosts.isEmpty {
             do {
-                plan = try rewriter.plan(arguments)
-            } catch where error.status == .notRunning && start && !printOnly {
-                let started = await startInstance(of: error, context: context, address: rewriter.address)
-                rewriter.resolver = rewriter.resolver.replacing(started)
-                do {
-                    plan = try rewriter.plan(arguments)
-                } catch {
-                    Diagnostics.fail(context.command, error)
+                plan = try await context.withResolver(for: hosts, refresh: lookup.refresh) { resolver throws(CompanionError) in
+                    try await rewrite(with: resolver, context: context)
                 }
             } catch {
                 Diagnostics.fail(context.command, error)
@@ -119,6 +108,20 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
             TerminalTitle.set("ec2:\(name)")
         }
         ProgramLauncher.exec(path: path, arguments: [program] + plan.arguments, command: context.command)
+    }
+
+    /// The command line with its destinations resolved; with `--start`, a stopped instance is started first.
+    private func rewrite(with resolver: InstanceResolver, context: CompanionContext) async throws(CompanionError) -> CommandPlan {
+        let settings = context.config.companion
+        var rewriter = CommandRewriter(
+            tool: Program.tool, resolver: resolver, address: selection.address ?? settings.address,
+            duplicates: selection.duplicates, hostKeyAlias: hostKeyAlias ?? settings.hostKeyAlias)
+        do {
+            return try rewriter.plan(arguments)
+        } catch where error.status == .notRunning && start && !printOnly {
+            rewriter.resolver = resolver.replacing(await startInstance(of: error, context: context, address: rewriter.address))
+            return try rewriter.plan(arguments)
+        }
     }
 
     /// `--start` for a name whose instances are not running: one of them (the duplicate options choose when

@@ -3,6 +3,7 @@ import Companion
 import DNSWire
 import EC2Zone
 import Foundation
+import Inventory
 import InventoryLookup
 import Logging
 import Settings
@@ -39,12 +40,15 @@ struct CompanionContext {
         InventoryLookup(config: config, logger: logger, namingProblems: namingProblems)
     }
 
-    /// The inventory, fastest source first (`refresh` asks AWS). A stale snapshot used because AWS failed is
-    /// said, with its age; no inventory at all ends the command.
-    func inventory(refresh: Bool, namingProblems: Bool = false) async -> InventoryLookup.Result {
+    /// The inventory, fastest source first (`refresh` asks AWS); from a running fedns only the instances `only`
+    /// asks for, when given. A stale snapshot used because AWS failed is said, with its age; no inventory at all
+    /// ends the command.
+    func inventory(
+        refresh: Bool, namingProblems: Bool = false, only queries: [InventoryLookup.InstanceQuery]? = nil
+    ) async -> InventoryLookup.Result {
         let result: InventoryLookup.Result
         do {
-            result = try await lookup(namingProblems: namingProblems).fetch(refresh: refresh)
+            result = try await lookup(namingProblems: namingProblems).fetch(refresh: refresh, only: queries)
         } catch {
             var context = ""
             if config.discovery.snapshotPath != nil {
@@ -59,7 +63,26 @@ struct CompanionContext {
 
     /// A resolver over the inventory, with the zone's name so `web-1.ec2` works as in DNS.
     func resolver(for result: InventoryLookup.Result) -> InstanceResolver {
-        InstanceResolver(instances: result.document.instances, zone: config.dns.zone.origin.description)
+        resolver(over: result.document.instances)
+    }
+
+    private func resolver(over instances: [Instance]) -> InstanceResolver {
+        InstanceResolver(instances: instances, zone: config.dns.zone.origin.description)
+    }
+
+    /// Runs `attempt` with a resolver for the names in `hosts`. A running fedns is asked for just the instances
+    /// those names may mean (the whole fleet would cost it and us some 20 ms per 1,000 instances); when that finds
+    /// no such name, `attempt` runs again over the whole inventory, so the error can suggest close names.
+    func withResolver<Value>(
+        for hosts: [String], refresh: Bool, _ attempt: (InstanceResolver) async throws(CompanionError) -> Value
+    ) async throws(CompanionError) -> Value {
+        let readings = hosts.flatMap { resolver(over: []).readings(of: $0) }
+        let first = await inventory(refresh: refresh, only: readings.map { .init(name: $0.name, region: $0.region) })
+        do {
+            return try await attempt(resolver(for: first))
+        } catch where error.status == .notFound && first.isPartial {
+            return try await attempt(resolver(for: await inventory(refresh: refresh)))
+        }
     }
 }
 
