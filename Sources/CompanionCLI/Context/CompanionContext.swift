@@ -1,4 +1,3 @@
-import ArgumentParser
 import Companion
 import DNSWire
 import EC2Zone
