@@ -12,7 +12,11 @@ let package = Package(
     name: "fedns",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "fedns", targets: ["fedns"])
+        .executable(name: "fedns", targets: ["fedns"]),
+        .executable(name: "ec2ssh", targets: ["ec2ssh"]),
+        .executable(name: "ec2scp", targets: ["ec2scp"]),
+        .executable(name: "ec2sftp", targets: ["ec2sftp"]),
+        .executable(name: "ec2host", targets: ["ec2host"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -128,11 +132,28 @@ let package = Package(
         // The companion commands' core: OpenSSH argument grammar, destination rewriting, name resolution.
         .target(name: "Companion", dependencies: ["Inventory", "EC2Zone"], swiftSettings: strictSettings),
 
+        // The companion commands' command line: options, config, inventory lookup, --start, exec, titles, completion.
+        .target(
+            name: "CompanionCLI",
+            dependencies: [
+                "Companion", "Settings", "InventoryLookup", "AWSClient", "AWSDiscovery", "Inventory", "EC2Zone", "DNSWire",
+                "FednsSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(name: "ec2ssh", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
+        .executableTarget(name: "ec2scp", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
+        .executableTarget(name: "ec2sftp", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
+        .executableTarget(name: "ec2host", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
+
         // The configuration file: TOML in, validated typed settings out.
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone",
+                "DNSWire", "EC2Zone", "Companion",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -203,9 +224,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion"],
+            swiftSettings: strictSettings),
         .testTarget(name: "AppTests", dependencies: ["App", "Settings"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompanionCLITests",
+            dependencies: ["CompanionCLI", "Companion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(
             name: "AddressBookTests",

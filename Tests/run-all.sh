@@ -15,8 +15,8 @@ swift test --skip-build
 
 # The end-to-end tests run the optimised binary people deploy: Swift's optimiser has miscompiled code here that
 # passed every debug test (see the history of Sources/Inventory/Refresh/InventoryRefresher.swift).
-echo "== build (release)"
-swift build -c release --product fedns
+echo "== build (release: fedns and the companion commands)"
+swift build -c release
 
 echo "== end-to-end tests (real clients against the release binary)"
 FEDNS_BIN="$(swift build -c release --show-bin-path)/fedns" python3 -m pytest -q -p no:cacheprovider Tests/e2e

@@ -1,3 +1,5 @@
+import FednsSupport
+
 public enum FednsVersion {
-    public static let current = "0.1.0"
+    public static let current = ReleaseVersion.current
 }

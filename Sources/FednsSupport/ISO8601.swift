@@ -6,6 +6,7 @@ import Foundation
 /// instead of `Z`; all of them parse. Formatting always produces whole seconds in UTC with `Z`.
 public enum ISO8601 {
     public static func parse(_ text: String) -> Date? {
+        if let date = parseUTC(text.utf8) { return date }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle()) { return date }
         if let date = try? Date(trimmed, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
@@ -20,6 +21,54 @@ public enum ISO8601 {
             return try? Date(shortened, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }
         return nil
+    }
+
+    /// The form nearly every date takes here, `2026-11-21T09:56:27Z` or with a fraction (`…27.181570Z`), read
+    /// directly: a snapshot of 1,000 instances has 1,000 of them, and the format style takes milliseconds for those,
+    /// which the companion commands pay before ssh starts. Anything else (offsets, leap seconds) is left to it.
+    static func parseUTC(_ text: String.UTF8View) -> Date? {
+        let bytes = Array(text)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        let separators: [(Int, UInt8)] = [(4, 0x2D), (7, 0x2D), (10, 0x54), (13, 0x3A), (16, 0x3A)]  // - - T : :
+        guard separators.allSatisfy({ bytes[$0.0] == $0.1 }), let year = number(0..<4), let month = number(5..<7),
+            let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
+            let second = number(17..<19), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthLengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthLengths[month - 1]).contains(day) else { return nil }
+        var fraction = 0.0
+        if bytes.count > 20 {
+            // `.digits` between the seconds and the Z.
+            guard bytes[19] == UInt8(ascii: "."), bytes.count > 21 else { return nil }
+            var scale = 0.1
+            for index in 20..<(bytes.count - 1) {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                fraction += Double(digit) * scale
+                scale /= 10
+            }
+        } else if bytes[19] != UInt8(ascii: "Z") {
+            return nil
+        }
+        // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
+        return Date(timeIntervalSince1970: seconds)
     }
 
     public static func format(_ date: Date) -> String {

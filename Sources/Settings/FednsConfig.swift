@@ -9,16 +9,18 @@ public struct FednsConfig: Sendable, Hashable {
     public var discovery: DiscoveryConfig
     public var control: ControlConfig
     public var process: ProcessConfig
+    public var companion: CompanionConfig
 
     public init(
         origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
-        process: ProcessConfig = ProcessConfig()
+        process: ProcessConfig = ProcessConfig(), companion: CompanionConfig = CompanionConfig()
     ) {
         self.origin = origin
         self.dns = dns
         self.discovery = discovery
         self.control = control
         self.process = process
+        self.companion = companion
     }
 
     /// The configuration file commands use when none is given: `$FEDNS_CONFIG`, then
@@ -56,7 +58,7 @@ public struct FednsConfig: Sendable, Hashable {
     }
 
     /// The sections a configuration may have (also the ones environment variables can reach).
-    static let sections = ["dns", "discovery", "control", "process"]
+    static let sections = ["dns", "discovery", "control", "process", "companion"]
 
     /// Parses configuration text. `directory` anchors relative paths; `environment` supplies the
     /// `FEDNS_<SECTION>_<KEY>` overrides (the process's own by default).
@@ -94,6 +96,7 @@ public struct FednsConfig: Sendable, Hashable {
         var discoveryReader = try root.subtable("discovery")
         var controlReader = try root.subtable("control")
         var processReader = try root.subtable("process")
+        var companionReader = try root.subtable("companion")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
@@ -101,7 +104,8 @@ public struct FednsConfig: Sendable, Hashable {
             dns: try DNSConfig.read(&dnsReader),
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
             control: try ControlConfig.read(&controlReader),
-            process: try ProcessConfig.read(&processReader))
+            process: try ProcessConfig.read(&processReader),
+            companion: try CompanionConfig.read(&companionReader, resolvingPathsFrom: directory))
     }
 }
 

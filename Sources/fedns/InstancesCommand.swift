@@ -63,7 +63,8 @@ struct InstancesCommand: AsyncParsableCommand {
                     let wanted = wanted.lowercased()
                     return InstanceNaming.label(of: instance) == wanted || InstanceNaming.idLabel(of: instance) == wanted
                 } ?? true)
-        }.sorted { (InstanceNaming.canonicalLabel(of: $0), $0.id) < (InstanceNaming.canonicalLabel(of: $1), $1.id) }
+        }
+        document.instances = InventoryTable.listingOrder(document.instances)
 
         if json {
             print(String(decoding: try document.encoded(), as: UTF8.self))

@@ -1,8 +1,8 @@
-import FednsSupport
 import Foundation
 import Logging
 import Testing
 
+@testable import FednsSupport
 @testable import Inventory
 
 @Suite("Snapshots")
@@ -60,6 +60,24 @@ struct SnapshotTests {
         #expect(ISO8601.parse("2026-11-21T10:56:27+01:00")?.timeIntervalSince1970 == 1_795_254_987)
         #expect(ISO8601.parse("not a date") == nil)
         #expect(ISO8601.format(Date(timeIntervalSince1970: 1_795_254_987)) == "2026-11-21T09:56:27Z")
+    }
+
+    @Test("the direct reading of UTC dates agrees with Foundation's, and leaves every other form to it")
+    func directUTC() throws {
+        // Every 9 days and 7 hours from 1899 to 2101: leap years, century years, before 1970.
+        var instant = try Date("1899-12-31T23:59:59Z", strategy: Date.ISO8601FormatStyle())
+        while instant.timeIntervalSince1970 < 4_133_980_800 {
+            let text = ISO8601.format(instant)
+            #expect(ISO8601.parseUTC(text.utf8) == instant, "\(text)")
+            instant += 9 * 86400 + 7 * 3600 + 13
+        }
+        #expect(ISO8601.parseUTC("2024-02-29T12:00:00.250Z".utf8)?.timeIntervalSince1970 == 1_709_208_000.25)
+        for other in [
+            "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T09:56:60Z",
+            "2026-11-21T10:56:27+01:00", "2026-11-21 09:56:27Z", "2026-11-21T09:56:27.Z", "2026-11-21T09:56:27", "",
+        ] {
+            #expect(ISO8601.parseUTC(other.utf8) == nil, "\(other)")
+        }
     }
 }
 

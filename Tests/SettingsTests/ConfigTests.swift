@@ -1,3 +1,4 @@
+import Companion
 import DNSWire
 import EC2Zone
 import Inventory
@@ -72,6 +73,11 @@ struct ConfigTests {
         BadCase(text: "[discovery]\nsource = \"file\"\n", key: "discovery.file", mentions: "required"),
         BadCase(text: "[discovery]\nsource = \"carrier-pigeon\"\n", key: "discovery.source", mentions: "expected"),
         BadCase(text: "[dns\n", key: "", mentions: "not valid TOML at line 1"),
+        BadCase(text: "[companion]\naddress = \"v6\"\n", key: "companion.address", mentions: "\"auto\", \"private\", \"public\", \"ipv6\""),
+        BadCase(text: "[companion]\nhost_key_alias = \"yes\"\n", key: "companion.host_key_alias", mentions: "true or false"),
+        BadCase(text: "[companion]\nssh = \"\"\n", key: "companion.ssh", mentions: "program name"),
+        BadCase(text: "[companion]\nscp = 1\n", key: "companion.scp", mentions: "expected a string"),
+        BadCase(text: "[companion]\ntitel = true\n", key: "companion.titel", mentions: "unknown key"),
     ]
 
     @Test("errors name the file, the key and what was expected", arguments: badCases)
@@ -148,6 +154,32 @@ struct ConfigTests {
         #expect(throws: ConfigError.self) {
             try FednsConfig.parse("", origin: "t", directory: "", environment: ["FEDNS_DNS_TLL": "5"])
         }
+    }
+
+    @Test("[companion]: the companion commands' defaults")
+    func companion() throws {
+        let defaults = try parse("")
+        #expect(defaults.companion == CompanionConfig())
+        #expect(defaults.companion.address == .auto)
+        #expect(defaults.companion.hostKeyAlias)
+        #expect(!defaults.companion.title)
+        #expect(defaults.companion.program(for: .sftp) == "sftp")
+        let config = try parse(
+            """
+            [companion]
+            address = "private"
+            host_key_alias = false
+            title = true
+            ssh = "bin/ssh-wrapper"
+            scp = "/usr/local/bin/scp"
+            sftp = "sftp-next"
+            """)
+        #expect(config.companion.address == .private)
+        #expect(!config.companion.hostKeyAlias)
+        #expect(config.companion.title)
+        #expect(config.companion.program(for: .ssh) == "/etc/fedns/bin/ssh-wrapper")
+        #expect(config.companion.program(for: .scp) == "/usr/local/bin/scp")
+        #expect(config.companion.program(for: .sftp) == "sftp-next")
     }
 
     @Test("a missing file is a clear error")

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need, idempotently: real DNS clients, the Python test tooling, and the PostgreSQL server
+# Installs what the tests need, idempotently: real DNS clients, OpenSSH, the Python test tooling, and the PostgreSQL server
 # binaries the address-book tests start their own throwaway server from (any cluster the package starts is unused).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql openssh-server openssh-client procps)
+apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql procps)
+# sshd and clients (the companion commands, the system-chain test), tmux (window titles, completion typed into
+# real shells), zsh, fish.
+apt_packages+=(openssh-server openssh-client tmux zsh fish)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

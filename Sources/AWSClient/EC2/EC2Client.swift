@@ -6,7 +6,7 @@ public protocol EC2Describing: Sendable {
     func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region]
 }
 
-/// The EC2 query API (version 2016-11-15): the two calls discovery needs.
+/// The EC2 query API (version 2016-11-15): the two calls discovery needs, and StartInstances for `ec2ssh --start`.
 public struct EC2Client: EC2Describing {
     static let apiVersion = "2016-11-15"
     /// EC2's maximum page size. Sending it always also keeps the call out of the stricter throttling bucket for
@@ -70,6 +70,38 @@ public struct EC2Client: EC2Describing {
             let status = item.childText("optInStatus")
             guard status != "not-opted-in" else { return nil }
             return EC2Region(name: name, endpoint: item.childText("regionEndpoint"), optInStatus: status)
+        }
+    }
+
+    /// Asks EC2 to start stopped instances (a mutating call: the credentials need `ec2:StartInstances`). Returns
+    /// each instance's state before and right after the call; it becomes `running` later (poll DescribeInstances).
+    public func startInstances(region: String, ids: [String]) async throws(AWSClientError) -> [InstanceStateChange] {
+        var form = QueryForm(action: "StartInstances", version: Self.apiVersion)
+        for (index, id) in ids.enumerated() { form.append("InstanceId.\(index + 1)", id) }
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        return InstanceStateChange.list(document)
+    }
+}
+
+/// One instance's state change, as StartInstances (and StopInstances) report it.
+public struct InstanceStateChange: Sendable, Hashable {
+    public var instanceID: String
+    public var previousState: String?
+    public var currentState: String?
+
+    public init(instanceID: String, previousState: String?, currentState: String?) {
+        self.instanceID = instanceID
+        self.previousState = previousState
+        self.currentState = currentState
+    }
+
+    /// `<instancesSet><item><instanceId/><currentState><name/></currentState><previousState>…` items.
+    static func list(_ document: XMLDocument) -> [InstanceStateChange] {
+        document.root.items("instancesSet").compactMap { item in
+            guard let id = item.childText("instanceId") else { return nil }
+            return InstanceStateChange(
+                instanceID: id, previousState: item.child("previousState")?.childText("name"),
+                currentState: item.child("currentState")?.childText("name"))
         }
     }
 }

@@ -18,6 +18,11 @@ public struct EC2Filter: Sendable, Hashable {
         EC2Filter(name: "instance-state-name", values: states)
     }
 
+    /// `instance-id`: just these instances (unlike `InstanceId.N`, an id that no longer exists is no error).
+    public static func instanceIDs(_ ids: [String]) -> EC2Filter {
+        EC2Filter(name: "instance-id", values: ids)
+    }
+
     /// `tag:KEY` with the given values (`*` wildcards allowed).
     public static func tag(_ key: String, _ values: [String]) -> EC2Filter {
         EC2Filter(name: "tag:\(key)", values: values)

@@ -17,6 +17,9 @@ public enum OpenSSHTool: String, Sendable, CaseIterable {
 
     /// `ssh` keeps reading options after the destination until the first non-option (the remote command).
     var optionsMayFollowDestination: Bool { self == .ssh }
+
+    /// The flag that sets the port: ssh's `-p`, scp's and sftp's `-P` (ssh's `-P` is a tag).
+    var portFlag: Character { self == .ssh ? "p" : "P" }
 }
 
 /// A command line split into what the grammar says each argument is.
@@ -41,12 +44,14 @@ public struct ParsedCommandLine: Sendable, Equatable {
         }
     }
 
-    /// The login name given with `-l`, if any.
-    public var loginName: String? {
-        parts.lazy.compactMap { part -> String? in
-            if case .option(let flags, let value, _) = part, flags.last == "l", self.tool == .ssh { return value }
+    /// The port given on the command line, if any: ssh keeps its first `-p` (as it does every option), scp and
+    /// sftp their last `-P`. A port set in an ssh configuration file is not seen here.
+    public var port: Int? {
+        let ports = parts.compactMap { part -> Int? in
+            if case .option(let flags, let value, _) = part, flags.last == tool.portFlag { return value.flatMap { Int($0) } }
             return nil
-        }.last
+        }
+        return tool == .ssh ? ports.first : ports.last
     }
 
     /// Indexes into `parts` of the operands that name hosts: for ssh and sftp the first operand (the destination),
@@ -61,6 +66,14 @@ public struct ParsedCommandLine: Sendable, Equatable {
                 if case .operand(let text) = parts[index] { return RemoteOperand.isRemote(text) }
                 return false
             }
+        }
+    }
+
+    /// The destination operands that name a host, with their indexes in `parts`.
+    public var remoteOperands: [(index: Int, operand: RemoteOperand)] {
+        destinationIndexes.compactMap { index in
+            guard case .operand(let text) = parts[index], let operand = tool.remoteOperand(text) else { return nil }
+            return (index, operand)
         }
     }
 

@@ -1,9 +1,15 @@
+import EC2Zone
 import Foundation
 import Inventory
 
 /// Instances as a table for people: `ec2host`, `fedns instances`, and the candidate list when a name is
 /// ambiguous (numbered, so `--pick N` can refer to a row).
 public enum InventoryTable {
+    /// By name as the zone spells it (untagged instances by id), then id: the order people scan a list in.
+    public static func listingOrder(_ instances: [Instance]) -> [Instance] {
+        instances.sorted { (InstanceNaming.canonicalLabel(of: $0), $0.id) < (InstanceNaming.canonicalLabel(of: $1), $1.id) }
+    }
+
     public static func render(_ instances: [Instance], numbered: Bool = false) -> String {
         let header = ["NAME", "INSTANCE", "STATE", "REGION", "AZ", "TYPE", "PRIVATE IP", "PUBLIC IP", "IPV6", "LAUNCHED"]
         let rows = instances.map { instance in

@@ -20,17 +20,33 @@ public struct InstanceResolver: Sendable {
     /// The zone name people may append (`web-1.ec2`).
     public let zone: String
 
+    /// `zone` may be given as the configuration spells it or as a DNS name (`ec2.`).
     public init(instances: [Instance], zone: String = "ec2") {
         self.instances = instances
-        self.zone = zone.lowercased()
+        let lowered = zone.lowercased()
+        self.zone = lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
     }
 
-    public func resolve(_ typed: String) -> Resolution {
+    /// One way to read a typed name: an instance id or a name as the zone spells it, in `region` if given.
+    public struct Reading: Sendable, Hashable {
+        public var name: String
+        public var region: String?
+    }
+
+    /// The ways the zone's rules read `typed` (lower-cased, without a trailing dot or the zone): as an id or a
+    /// name, then, when it has a dot, as NAME.REGION. A running fedns is asked for exactly these.
+    public func readings(of typed: String) -> [Reading] {
         var text = typed.lowercased()
         if text.hasSuffix(".") { text.removeLast() }
         if text.hasSuffix(".\(zone)") { text.removeLast(zone.count + 1) }
-        let matches = candidates(for: text)
-        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: text)) }
+        guard let dot = text.lastIndex(of: ".") else { return [Reading(name: text)] }
+        return [Reading(name: text), Reading(name: String(text[..<dot]), region: String(text[text.index(after: dot)...]))]
+    }
+
+    public func resolve(_ typed: String) -> Resolution {
+        let readings = readings(of: typed)
+        let matches = candidates(for: readings)
+        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: readings[0].name)) }
         let running = matches.filter { $0.state == "running" }
         switch running.count {
         case 0: return .notRunning(matches.sorted(by: Self.order))
@@ -44,17 +60,21 @@ public struct InstanceResolver: Sendable {
         ((lhs.launchTime ?? .distantPast), lhs.id) < ((rhs.launchTime ?? .distantPast), rhs.id)
     }
 
-    private func candidates(for text: String) -> [Instance] {
+    /// The same inventory with `instance` in place of the instance with its id (after `--start` changed it).
+    public func replacing(_ instance: Instance) -> InstanceResolver {
+        InstanceResolver(instances: instances.map { $0.id == instance.id ? instance : $0 }, zone: zone)
+    }
+
+    /// An id first, then a name, then NAME.REGION (the part after the last dot must be a region the inventory knows).
+    private func candidates(for readings: [Reading]) -> [Instance] {
+        let text = readings[0].name
         let byID = instances.filter { InstanceNaming.idLabel(of: $0) == text }
         if !byID.isEmpty { return byID }
         let byName = instances.filter { InstanceNaming.label(of: $0) == text }
         if !byName.isEmpty { return byName }
-        // NAME.REGION: the part after the last dot must be a region the inventory knows.
-        guard let dot = text.lastIndex(of: ".") else { return [] }
-        let name = String(text[..<dot])
-        let region = String(text[text.index(after: dot)...])
+        guard readings.count > 1, let region = readings[1].region else { return [] }
         return instances.filter {
-            InstanceNaming.label(of: $0) == name && InstanceNaming.label(forNameTag: $0.region) == region
+            InstanceNaming.label(of: $0) == readings[1].name && InstanceNaming.label(forNameTag: $0.region) == region
         }
     }
 
@@ -68,6 +88,45 @@ public struct InstanceResolver: Sendable {
             return (sharesPrefix ? min(distance, 1) : distance, name)
         }
         return scored.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(5).map(\.1)
+    }
+}
+
+extension InstanceResolver {
+    /// The instance a typed name stands for, or the error to show: several running instances are resolved by
+    /// `duplicates` (or refused with the numbered candidates), a name whose instances are all stopped says so, an
+    /// unknown name suggests close ones. `startHint` is the command that could start a stopped instance.
+    public func select(_ typed: String, duplicates: DuplicatePolicy, startHint: String? = nil) throws(CompanionError) -> Instance {
+        let candidates = try selectAll(typed, duplicates: duplicates, startHint: startHint)
+        if candidates.count == 1 { return candidates[0] }
+        throw CompanionError(
+            .ambiguous,
+            "\(candidates.count) running instances are called \(typed); pick one with --pick N, --first or --random, or use an instance id:\n"
+                + InventoryTable.render(candidates, numbered: true), instances: candidates, name: typed)
+    }
+
+    /// Like `select`, but an ambiguous name with the `.refuse` policy gives every running candidate (oldest first)
+    /// instead of an error: for listing addresses, where all of them is a fine answer.
+    public func selectAll(_ typed: String, duplicates: DuplicatePolicy, startHint: String? = nil) throws(CompanionError) -> [Instance] {
+        switch resolve(typed) {
+        case .found(let instance):
+            return [instance]
+        case .ambiguous(let candidates):
+            if duplicates == .refuse { return candidates }
+            if let chosen = duplicates.choose(from: candidates) { return [chosen] }
+            throw CompanionError(
+                .ambiguous,
+                "\(duplicates) is out of range: \(candidates.count) running instances are called \(typed):\n"
+                    + InventoryTable.render(candidates, numbered: true), instances: candidates, name: typed)
+        case .notRunning(let candidates):
+            let states = Set(candidates.map(\.state)).sorted().joined(separator: "/")
+            let hint = startHint.map { " (\($0) --start \(typed) starts it and waits until ssh answers)" } ?? ""
+            throw CompanionError(
+                .notRunning, "\(typed) is \(states), not running\(hint):\n" + InventoryTable.render(candidates, numbered: true),
+                instances: candidates, name: typed)
+        case .notFound(let suggestions):
+            let hint = suggestions.isEmpty ? "; ec2host lists the instances" : "; did you mean \(suggestions.joined(separator: ", "))?"
+            throw CompanionError(.notFound, "no EC2 instance is called \(typed)\(hint)", name: typed)
+        }
     }
 }
 
@@ -104,10 +163,28 @@ public enum AddressChoice: String, Sendable, CaseIterable {
         case .ipv6: return instance.ipv6.first
         }
     }
+
+    /// The address, or an error naming the choices that would work for this instance.
+    public func requireAddress(of instance: Instance, typed: String) throws(CompanionError) -> String {
+        if let address = address(of: instance) { return address }
+        let working = Self.allCases.filter { $0 != self && $0 != .auto && $0.address(of: instance) != nil }
+        let advice = working.isEmpty ? "it has no address at all yet" : "try " + working.map { "--\($0.rawValue)" }.joined(separator: " or ")
+        throw CompanionError(.noAddress, "\(typed) (\(instance.id)) has no \(kind) address; \(advice)", instances: [instance])
+    }
+
+    /// What the choice picks, for messages.
+    var kind: String {
+        switch self {
+        case .auto: return "IPv4"
+        case .private: return "private IPv4"
+        case .public: return "public IPv4"
+        case .ipv6: return "IPv6"
+        }
+    }
 }
 
 /// How to choose among several instances with one name.
-public enum DuplicatePolicy: Sendable, Equatable {
+public enum DuplicatePolicy: Sendable, Equatable, CustomStringConvertible {
     /// Refuse and list the candidates (the default: never guess which host someone meant).
     case refuse
     case first
@@ -121,6 +198,16 @@ public enum DuplicatePolicy: Sendable, Equatable {
         case .first: return candidates.first
         case .random: return candidates.randomElement()
         case .pick(let number): return candidates.indices.contains(number - 1) ? candidates[number - 1] : nil
+        }
+    }
+
+    /// The option that asks for this policy.
+    public var description: String {
+        switch self {
+        case .refuse: return "refusing"
+        case .first: return "--first"
+        case .random: return "--random"
+        case .pick(let number): return "--pick \(number)"
         }
     }
 }

@@ -93,8 +93,10 @@ struct InstanceMetadataTests {
                 let started = ContinuousClock.now
                 let error = await #expect(throws: CredentialError.self) { try await chainCredentials(environment) }
                 let elapsed = ContinuousClock.now - started
+                // It waited for the timeout and then gave up (the 1 s itself is checked in the message below; the
+                // upper bound only says "did not hang", with room for a loaded CI machine).
                 #expect(elapsed >= .milliseconds(900))
-                #expect(elapsed < .seconds(3))
+                #expect(elapsed < .seconds(10))
                 guard case .notFound(let tried) = error else {
                     Issue.record("expected notFound, got \(String(describing: error))")
                     return

@@ -1,0 +1,3 @@
+import CompanionCLI
+
+await CompanionMain.host()
