@@ -97,10 +97,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // The HTTPS side: TLS (certificates, SNI, reload, strict policy) and the routes.
+        // The HTTPS side: TLS (certificates, SNI, reload, strict policy), the routes that frame the Federation
+        // core, and the server assembled from [federation]. Map of its folders: Sources/FederationHTTP/README.md.
         .target(
             name: "FederationHTTP",
             dependencies: [
+                "Federation", "AddressBook", "Settings", "DNSWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,7 +111,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // The inventory document (control endpoint, `fedns instances --json`) and where commands find it.
@@ -125,7 +131,7 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone",
+                "DNSWire", "EC2Zone", "Federation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -158,6 +164,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
+                "FederationHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -199,6 +206,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FederationHTTPTests",
+            dependencies: [
+                "FederationHTTP", "Federation", "AddressBook", "Settings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

@@ -8,12 +8,18 @@ public struct FednsConfig: Sendable, Hashable {
     public var dns: DNSConfig
     public var discovery: DiscoveryConfig
     public var control: ControlConfig
+    /// `[federation]`, when the section is present.
+    public var federation: FederationConfig?
 
-    public init(origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig) {
+    public init(
+        origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
+        federation: FederationConfig? = nil
+    ) {
         self.origin = origin
         self.dns = dns
         self.discovery = discovery
         self.control = control
+        self.federation = federation
     }
 
     /// Reads and validates a configuration file. Relative paths inside it are relative to its directory.
@@ -45,13 +51,15 @@ public struct FednsConfig: Sendable, Hashable {
         var dnsReader = try root.subtable("dns")
         var discoveryReader = try root.subtable("discovery")
         var controlReader = try root.subtable("control")
+        var federationReader = try root.subtable("federation")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
             origin: origin,
             dns: try DNSConfig.read(&dnsReader),
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
-            control: try ControlConfig.read(&controlReader))
+            control: try ControlConfig.read(&controlReader),
+            federation: federationReader.isPresent ? try FederationConfig.read(&federationReader, directory: directory) : nil)
     }
 }
 
@@ -59,5 +67,17 @@ public struct FednsConfig: Sendable, Hashable {
 public enum ProcessEnvironment {
     public static func value(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name]
+    }
+
+    /// fedns's directory of one kind (cache, state): the one systemd made for the unit (`CACHE_DIRECTORY`,
+    /// `STATE_DIRECTORY`; the first of a list), else `$XDG_…_HOME/fedns`, else `~/<fallback>/fedns`.
+    public static func userDirectory(systemd: String, xdg: String, fallback: String) -> String? {
+        if let directory = value(systemd)?.split(separator: ":").first {
+            return String(directory)
+        }
+        if let base = value(xdg), !base.isEmpty {
+            return "\(base)/fedns"
+        }
+        return value("HOME").map { "\($0)/\(fallback)/fedns" }
     }
 }

@@ -90,12 +90,16 @@ public final class CertificateStore: Sendable {
         }
     }
 
-    /// A fingerprint of the files (modification time and size), to notice renewals such as certbot's.
+    /// A fingerprint of the files (inode, size and modification time, after following symlinks), to notice
+    /// renewals such as certbot's, which re-point symlinks, as well as files rewritten in place.
     func filesFingerprint() -> [String] {
         sources.flatMap { [$0.certificatePath, $0.privateKeyPath] }.map { path in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            return "\(path):\(modified):\(attributes?[.size] ?? 0)"
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return "\(path): missing" }
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            let inode = attributes[.systemFileNumber].map { "\($0)" } ?? "?"
+            let size = attributes[.size].map { "\($0)" } ?? "?"
+            return "\(target):\(inode):\(size):\(modified)"
         }
     }
 }
