@@ -176,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "fedns",
             dependencies: [
-                "App", "DNSServer", "DNSWire", "Settings",
+                "App", "DNSServer", "DNSWire", "Settings", "Federation", "AddressBook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

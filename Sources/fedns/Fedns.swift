@@ -11,6 +11,6 @@ struct Fedns: AsyncParsableCommand {
             inventory, so `dig @127.0.0.1 -p 5353 appserver-1.ec2` answers right away.
             """,
         version: FednsVersion.current,
-        subcommands: [ServeCommand.self, LookupCommand.self, CheckConfigCommand.self]
+        subcommands: [ServeCommand.self, LookupCommand.self, CheckConfigCommand.self, FederationCommand.self]
     )
 }
