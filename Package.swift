@@ -196,7 +196,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory"], swiftSettings: strictSettings),
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Federation"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(
@@ -215,6 +215,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

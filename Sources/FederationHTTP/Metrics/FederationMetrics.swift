@@ -21,16 +21,16 @@ struct FederationMetrics: Sendable {
     private let lookups: [Key: Counter]
     private let certificateDaysLeft: Gauge
 
-    init() {
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
         var lookups: [Key: Counter] = [:]
         for type in Self.types {
             for result in Self.results {
                 lookups[Key(type: type, result: result)] = Counter(
-                    label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)])
+                    label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)], factory: factory)
             }
         }
         self.lookups = lookups
-        certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left")
+        certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left", factory: factory)
     }
 
     func countLookup(type: String?, status: Int) {

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Metrics
 import DNSWire
 import NIOCore
 import NIOPosix
@@ -35,7 +36,8 @@ public struct FederationHTTPServer: Sendable {
     public static let certificatePollInterval = Duration.seconds(2)
 
     public static func make(
-        config: FederationConfig, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        config: FederationConfig, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) async throws -> FederationHTTPServer {
         let certificates = try CertificateStore(
             sources: config.certificates.map { CertificateStore.Source(certificatePath: $0.certificate, privateKeyPath: $0.privateKey) },
@@ -59,7 +61,7 @@ public struct FederationHTTPServer: Sendable {
             throw ConfigError(file: config.file, key: "federation.store", message: error.description)
         }
 
-        let metrics = FederationMetrics()
+        let metrics = FederationMetrics(factory: metricsFactory)
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         let router = makeRouter(
             site: site, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)

@@ -38,6 +38,8 @@ public struct CertificateBundle: Sendable {
         guard let leaf = chain.first else {
             throw TLSSetupError(file: certificatePath, problem: "contains no certificate")
         }
+        // Order first: a reversed chain would otherwise be reported as a key that does not match its "leaf".
+        try Self.checkChainOrder(chain, path: certificatePath)
         let key: Certificate.PrivateKey
         do {
             key = try Certificate.PrivateKey(pemEncoded: keyPEM)
@@ -60,7 +62,7 @@ public struct CertificateBundle: Sendable {
                     problem: "certificate \"\(certificate.subject)\" is not valid before \(Self.describe(certificate.notValidBefore))")
             }
         }
-        try Self.checkChainIsComplete(chain, path: certificatePath, trustRoots: trustRoots)
+        try Self.checkChainReachesRoot(chain, path: certificatePath, trustRoots: trustRoots)
 
         let names: [String]
         do {
@@ -86,9 +88,8 @@ public struct CertificateBundle: Sendable {
         self.notValidAfter = leaf.notValidAfter
     }
 
-    /// Every certificate must be issued (and signed) by the next one, and the last must be a root itself or issued
-    /// by a trusted root: otherwise clients that do not cache intermediates fail with "unable to get local issuer".
-    private static func checkChainIsComplete(_ chain: [Certificate], path: String, trustRoots: TrustRoots) throws(TLSSetupError) {
+    /// Every certificate must be issued (and signed) by the next one.
+    private static func checkChainOrder(_ chain: [Certificate], path: String) throws(TLSSetupError) {
         for (certificate, issuer) in zip(chain, chain.dropFirst()) {
             guard certificate.issuer == issuer.subject else {
                 throw TLSSetupError(
@@ -101,6 +102,11 @@ public struct CertificateBundle: Sendable {
                     problem: "has \"\(certificate.subject)\" followed by an \"\(issuer.subject)\" whose key did not sign it (a certificate from another issuance?); use the chain file your CA issued with the leaf")
             }
         }
+    }
+
+    /// The last certificate must be a root itself or issued by a trusted root: otherwise clients that do not cache
+    /// intermediates fail with "unable to get local issuer certificate".
+    private static func checkChainReachesRoot(_ chain: [Certificate], path: String, trustRoots: TrustRoots) throws(TLSSetupError) {
         guard let last = chain.last, last.issuer != last.subject else { return }
         switch trustRoots.verifiesIssuer(of: last) {
         case .trusted:
