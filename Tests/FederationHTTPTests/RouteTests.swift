@@ -239,6 +239,15 @@ struct RouteTests {
         }
     }
 
+    @Test("a second Host header is refused")
+    func twoHosts() async throws {
+        let host = try #require(HTTPField.Name("Host"))
+        try await request("/.well-known/stellar.toml", headers: [host: "example.org"]) { response in
+            #expect(response.status == .badRequest)
+            Self.expectSitePolicy(response)
+        }
+    }
+
     @Test("a request with an Origin gets the same single CORS header")
     func withOrigin() async throws {
         try await request("/federation?type=name&q=bob*localhost", headers: [.origin: "https://wallet.example"]) { response in

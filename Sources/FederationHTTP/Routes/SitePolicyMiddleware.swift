@@ -23,6 +23,8 @@ struct SitePolicyMiddleware: RouterMiddleware {
     /// Allowed request headers when a preflight names none usable: what Stellar SDKs send.
     static let defaultAllowedHeaders = "Accept, Content-Type, X-Client-Name, X-Client-Version"
 
+    static let hostField = HTTPField.Name("Host")
+
     let site: SiteState
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -33,8 +35,10 @@ struct SitePolicyMiddleware: RouterMiddleware {
     }
 
     private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async -> Response {
-        guard let authority = request.head.authority else {
-            return .error(.badRequest, "a Host header is required")
+        // The HTTP/1 conversion moves the first Host into `authority` and leaves any other in the fields; RFC 9112
+        // §3.2 requires 400 for both a missing and a repeated Host (two could disagree about the site meant).
+        guard let authority = request.head.authority, Self.hostField.map({ request.headers[$0] == nil }) ?? true else {
+            return .error(.badRequest, "exactly one Host header is required")
         }
         guard let host = site.current.resolve(host: authority) else {
             return .error(.notFound, "no Stellar domain is served here under the host name \(String(authority.prefix(255)))")

@@ -91,9 +91,10 @@ public final class CertificateStore: Sendable {
     }
 
     /// A fingerprint of the files (inode, size and modification time, after following symlinks), to notice
-    /// renewals such as certbot's, which re-point symlinks, as well as files rewritten in place.
+    /// renewals such as certbot's, which re-point symlinks, as well as files rewritten in place. The CA file is
+    /// included: a chain from a new private CA is only accepted once that file names its root.
     func filesFingerprint() -> [String] {
-        sources.flatMap { [$0.certificatePath, $0.privateKeyPath] }.map { path in
+        (sources.flatMap { [$0.certificatePath, $0.privateKeyPath] } + (caFile.map { [$0] } ?? [])).map { path in
             let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return "\(path): missing" }
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
