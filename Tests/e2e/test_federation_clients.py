@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from stellar_sdk.sep import federation, stellar_toml
@@ -12,6 +17,7 @@ from stellar_sdk.sep.exceptions import BadFederationResponseError
 
 from fedfixtures import HASH_MEMO, site  # noqa: F401 - the fixture
 from fedhttps import ALICE, BOB, CAROL
+from fednsproc import FEDNS_BIN
 
 CORS = ("access-control-allow-origin", "*")
 HSTS = ("strict-transport-security", "max-age=63072000; includeSubDomains")
@@ -146,3 +152,29 @@ def test_unknown_host_is_a_json_404_not_a_redirect(site):
     assert headers[CORS[0]] == "*" and headers[HSTS[0]] == HSTS[1]
     assert "location" not in headers
     assert "unknown.example" in json.loads(body)["error"]
+
+
+def test_embedded_demo_serves_federation(tmp_path):
+    """`fedns serve` with no arguments also serves HTTPS with the demo certificate (README)."""
+    demo_ca = Path(__file__).resolve().parents[2] / "Resources" / "demo" / "tls" / "demo-ca.pem"
+    environment = {**os.environ, "HOME": str(tmp_path)}   # the demo's address book goes under HOME
+    process = subprocess.Popen([FEDNS_BIN, "serve"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        added = subprocess.run([FEDNS_BIN, "federation", "add", "bob*localhost:8443", BOB, "--memo-type", "id",
+                                "--memo", "42"], env=environment, capture_output=True, text=True, timeout=30)
+        assert added.returncode == 0, added.stderr
+        url = "https://localhost:8443/federation?type=name&q=bob*localhost:8443"
+        deadline = time.monotonic() + 20
+        reply = None
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read().decode()
+            result = subprocess.run(["curl", "-sS", "--cacert", str(demo_ca), url], capture_output=True, timeout=10)
+            if result.returncode == 0 and b"account_id" in result.stdout:
+                reply = json.loads(result.stdout)
+                break
+            time.sleep(0.2)
+        assert reply is not None and reply["account_id"] == BOB
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
