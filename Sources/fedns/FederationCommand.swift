@@ -45,11 +45,16 @@ struct FederationCommand: AsyncParsableCommand {
                     throw CommandFailure("\(error)")
                 }
                 if update {
-                    let outcome = try await store.upsert(record)
-                    print("\(outcome == .added ? "added" : outcome == .updated ? "updated" : "unchanged"): \(record)")
+                    let verb =
+                        switch try await store.upsert(record) {
+                        case .added: "added"
+                        case .updated: "updated"
+                        case .unchanged: "unchanged"
+                        }
+                    print("\(verb): \(record) (\(store.location))")
                 } else {
                     try await store.add(record)
-                    print("added: \(record)")
+                    print("added: \(record) (\(store.location))")
                 }
             }
         }
@@ -74,7 +79,7 @@ struct FederationCommand: AsyncParsableCommand {
                 guard try await store.remove(parsed) else {
                     throw CommandFailure("\(parsed) is not in the address book (\(store.location)); see `fedns federation list`")
                 }
-                print("removed: \(parsed)")
+                print("removed: \(parsed) (\(store.location))")
             }
         }
     }
@@ -140,7 +145,7 @@ struct FederationCommand: AsyncParsableCommand {
             }
             try await withAddressBook(configOptions, command: "import") { store in
                 let summary = try await store.importRecords(records, mode: replace ? .replaceAll : .merge)
-                print("imported \(records.count) addresses from \(file): \(summary)")
+                print("imported \(records.count) addresses from \(file) into \(store.location): \(summary)")
             }
         }
     }
