@@ -50,6 +50,7 @@ struct SiteTests {
         Case(host: "example.org:", expected: nil),
         Case(host: "example.org:99999", expected: nil),
         Case(host: "example.org:80a", expected: nil),
+        Case(host: "example.org:+80", expected: nil),
         Case(host: "", expected: nil),
     ]
 

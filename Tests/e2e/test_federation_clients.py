@@ -16,7 +16,7 @@ from stellar_sdk.sep import federation, stellar_toml
 from stellar_sdk.sep.exceptions import BadFederationResponseError
 
 from fedfixtures import HASH_MEMO, site  # noqa: F401 - the fixture
-from fedhttps import ALICE, BOB, CAROL
+from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer
 from fednsproc import FEDNS_BIN
 
 CORS = ("access-control-allow-origin", "*")
@@ -178,3 +178,32 @@ def test_embedded_demo_serves_federation(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(15) == 0
+
+
+def test_sighup_rereads_the_operators_stellar_toml(tmp_path):
+    pki = PKI(tmp_path / "pki")
+    root = pki.root("Toml Root")
+    leaf = pki.issue("localhost", root, ["localhost"])
+    extra = tmp_path / "extra.toml"
+    extra.write_text('NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"\n')
+    server = FederationServer(
+        tmp_path / "fedns", certificates=[(pki.write("c.pem", leaf), pki.write_key("k.pem", leaf))],
+        ca_file=pki.write("ca.pem", root), domains=["localhost"], federation_extra=f'stellar_toml = "{extra}"\n')
+    server.start()
+    ca = pki.directory / "ca.pem"
+    try:
+        def toml() -> str:
+            return server.get(ca, "/.well-known/stellar.toml")[2].decode()
+
+        assert 'NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"' in toml()
+        extra.write_text('NETWORK_PASSPHRASE = "Public Global Stellar Network ; September 2015"\n')
+        server.process.send_signal(signal.SIGHUP)
+        server.wait_until(lambda: "Public Global" in toml(), 10, "stellar.toml reloaded")
+
+        # A broken file is refused and the served one stays.
+        extra.write_text('TRANSFER_SERVER = "http://insecure.example/sep6"\n')
+        server.process.send_signal(signal.SIGHUP)
+        server.wait_until(lambda: "stellar.toml not reloaded" in server.log_text(), 10, "the refusal logged")
+        assert "Public Global" in toml() and "insecure" not in toml()
+    finally:
+        assert server.stop() == 0

@@ -74,7 +74,7 @@ struct HostHeader: Hashable {
         let portColon = rest.hasPrefix("[") ? rest.firstIndex(of: "]").flatMap { rest[$0...].firstIndex(of: ":") } : rest.lastIndex(of: ":")
         if let colon = portColon {
             let digits = rest[rest.index(after: colon)...]
-            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy(\.isASCII), let number = Int(digits),
+            guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits),
                 (1...65535).contains(number)
             else { return nil }
             port = number
