@@ -44,13 +44,15 @@ public struct FederationConfig: Sendable, Hashable {
     public var idleTimeout: Double
     /// Connections open at once; further clients wait in the listen backlog until one closes.
     public var maxConnections: Int
+    /// Event-loop threads serving HTTPS; 0 means one per CPU core.
+    public var threads: Int
     public var forwardRules: [ForwardRule]
 
     public init(
         file: String, enabled: Bool = true, listen: SocketAddress, certificates: [CertificatePair], caFile: String? = nil,
         domains: [FederationDomain], publicURL: HTTPSURL? = nil, store: String, stellarToml: String? = nil,
         idleTimeout: Double = FederationConfig.defaultIdleTimeout, maxConnections: Int = FederationConfig.defaultMaxConnections,
-        forwardRules: [ForwardRule] = []
+        threads: Int = 0, forwardRules: [ForwardRule] = []
     ) {
         self.file = file
         self.enabled = enabled
@@ -63,6 +65,7 @@ public struct FederationConfig: Sendable, Hashable {
         self.stellarToml = stellarToml
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
+        self.threads = threads
         self.forwardRules = forwardRules
     }
 
@@ -128,6 +131,7 @@ public struct FederationConfig: Sendable, Hashable {
         let stellarToml = try reader.string("stellar_toml").map { resolvePath($0, from: directory) }
         let idleTimeout = try reader.seconds("idle_timeout", in: 0.5...3600, default: defaultIdleTimeout)
         let maxConnections = try reader.integer("max_connections", in: 1...1_000_000, default: defaultMaxConnections)
+        let threads = try reader.integer("threads", in: 0...256, default: 0)
 
         var forwardRules: [ForwardRule] = []
         for var rule in try reader.tables("forward") ?? [] {
@@ -137,7 +141,7 @@ public struct FederationConfig: Sendable, Hashable {
         return FederationConfig(
             file: reader.file, enabled: enabled, listen: listen, certificates: certificates, caFile: caFile, domains: domains,
             publicURL: publicURL, store: store, stellarToml: stellarToml, idleTimeout: idleTimeout,
-            maxConnections: maxConnections, forwardRules: forwardRules)
+            maxConnections: maxConnections, threads: threads, forwardRules: forwardRules)
     }
 
     /// `sqlite:PATH` with PATH made absolute (relative to the configuration file, `~/` expanded), or a PostgreSQL

@@ -43,7 +43,7 @@ struct TLSServerTests: Sendable {
         .init(certificate: pki.path("\(file).pem"), privateKey: pki.path("\(file)-key.pem"))
     }
 
-    func config(port: Int) throws -> FederationConfig {
+    func config(port: Int = 0) throws -> FederationConfig {
         try LiveServer.config(
             port: port, certificates: [pair("a"), pair("b")], caFile: pki.path("roots.pem"), domains: ["a.test", "b.test"],
             store: "sqlite:\(pki.path("book.db"))")
@@ -64,8 +64,7 @@ struct TLSServerTests: Sendable {
 
     @Test("SNI picks each domain's certificate, and the Host picks its stellar.toml")
     func sni() async throws {
-        let port = try await LiveServer.freePort()
-        try await LiveServer.run(try config(port: port)) { _ in
+        try await LiveServer.run(try config()) { _, port in
             for (host, root) in [("a.test", rootA), ("b.test", rootB), ("www.a.test", rootA)] {
                 let client = try client(port: port, trusting: root, serverName: host)
                 let response = try await stellarToml(client, host: host)
@@ -84,8 +83,7 @@ struct TLSServerTests: Sendable {
 
     @Test("new certificate files reach new handshakes; open connections keep working; a broken file changes nothing")
     func rotation() async throws {
-        let port = try await LiveServer.freePort()
-        try await LiveServer.run(try config(port: port)) { server in
+        try await LiveServer.run(try config()) { server, port in
             let open = try client(port: port, trusting: rootA, serverName: "a.test")
             #expect(try await stellarToml(open, host: "a.test").status == .ok)
 
@@ -119,8 +117,7 @@ struct TLSServerTests: Sendable {
 
     @Test("start-up refuses a broken chain, a bad stellar.toml, a busy port and an unusable store, naming each")
     func startupChecks() async throws {
-        let port = try await LiveServer.freePort()
-        var config = try config(port: port)
+        let config = try config()
 
         var broken = config
         broken.certificates = [pair("a"), .init(certificate: pki.path("b.pem"), privateKey: pki.path("a-key.pem"))]
@@ -138,11 +135,15 @@ struct TLSServerTests: Sendable {
         badStore.store = "sqlite:\(pki.path("roots.pem"))/book.db"  // under a file: no directory can be made
         #expect(await startupError(badStore)?.hasPrefix("test.toml: federation.store:") == true)
 
-        let squatter = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get()
-        let busy = await startupError(config)
-        #expect(busy?.hasPrefix("test.toml: federation.listen: cannot listen on 127.0.0.1:\(port)") == true, "\(busy ?? "started")")
+        // A port this test holds itself.
+        let squatter = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(squatter.localAddress?.port)
+        var busy = config
+        busy.listen = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        let refusal = await startupError(busy)
+        #expect(refusal?.hasPrefix("test.toml: federation.listen: cannot listen on 127.0.0.1:\(port)") == true, "\(refusal ?? "started")")
         try await squatter.close()
-        config.listen = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+
         #expect(await startupError(config) == nil)
     }
 }

@@ -34,6 +34,7 @@ struct FederationConfigTests {
                 ca_file = "tls/ca.pem"
                 idle_timeout = 2.5
                 max_connections = 64
+                threads = 2
                 extra_certificates = [{ certificate = "tls/net.pem", private_key = "tls/net-key.pem" }]
                 """))
         #expect(config.enabled)
@@ -50,6 +51,7 @@ struct FederationConfigTests {
         #expect(config.caFile == "/etc/fedns/tls/ca.pem")
         #expect(config.idleTimeout == 2.5)
         #expect(config.maxConnections == 64)
+        #expect(config.threads == 2)
         #expect(config.file == "test.toml")
     }
 
@@ -60,6 +62,7 @@ struct FederationConfigTests {
         #expect(config.store == "sqlite:\(FederationConfig.defaultStorePath() ?? "?")")
         #expect(config.store.hasSuffix("/fedns/addresses.db") || config.store.hasSuffix("/addresses.db"))
         #expect(config.idleTimeout == 10)
+        #expect(config.threads == 0)
         #expect(config.publicURL == nil)
         #expect(config.forwardRules.isEmpty)
     }

@@ -2,8 +2,8 @@
 """fedns's federation endpoint against nginx serving the same reply as a static file over TLS: same machine, same
 certificate, same cipher policy, same run, rounds interleaved so drift hits both alike.
 
-Both servers run one worker pinned to CPU 1 (nginx `worker_processes 1`; fedns under `taskset`, so its event loops
-size themselves to one core); wrk runs one thread pinned to CPU 0. Reported, as medians of the rounds:
+Both servers run one worker pinned to CPU 1 (nginx `worker_processes 1`, fedns `[federation] threads = 1`); wrk runs
+one thread pinned to CPU 0. Reported, as medians of the rounds:
 
 - keep-alive requests/s: `type=name` lookups of random names among N addresses (SQLite store, served from memory),
   and nginx returning an equivalent JSON file with the same headers;
@@ -101,6 +101,7 @@ ca_file = "{ca}"
 domains = ["{DOMAIN}"]
 store = "sqlite:{workdir}/addresses.db"
 max_connections = 4096
+threads = 1
 """)
     book = workdir / "addresses.csv"
     book.write_text("address,account_id,memo_type,memo\n" + "".join(

@@ -7,12 +7,20 @@ import NIOCore
 extension HTTPFields {
     init(_ fields: [Federation.HTTPField]) {
         self.init()
+        reserveCapacity(fields.count + 3)
         for field in fields {
             // The core's header names are constants of its own, all valid tokens.
-            guard let name = HTTPTypes.HTTPField.Name(field.name) else { continue }
+            guard let name = Self.knownNames[field.name] ?? HTTPTypes.HTTPField.Name(field.name) else { continue }
             append(HTTPTypes.HTTPField(name: name, value: field.value))
         }
     }
+
+    /// The names the core uses (its standard reply headers, `Allow` on 405, `ETag` on discovery files), parsed once:
+    /// checking a name's characters costs more than the rest of a header.
+    private static let knownNames: [String: HTTPTypes.HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: (FederationResponse.standardHeaders.map(\.name) + ["Allow", "ETag"]).compactMap { name in
+            HTTPTypes.HTTPField.Name(name).map { (name, $0) }
+        })
 }
 
 extension Response {

@@ -11,6 +11,7 @@ import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import Settings
+import Synchronization
 
 /// The HTTPS endpoint assembled from `[federation]`: certificates, the site (discovery files per domain), the
 /// address book and its mirror, the routes, and the services that keep them current. Everything that can be
@@ -30,14 +31,32 @@ public struct FederationHTTPServer: Sendable {
     private let site: SiteState
     private let mirror: AddressBookMirror
     private let metrics: FederationMetrics
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let boundAddress: ListeningAddress
     private let logger: Logger
+
+    /// The address the server listens on once it runs (the port chosen when `listen` has port 0); nil before.
+    public var localAddress: SocketAddress? { boundAddress.value }
 
     /// How often the certificate files are checked for changes.
     public static let certificatePollInterval = Duration.seconds(2)
 
     public static func make(
-        config: FederationConfig, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws -> FederationHTTPServer {
+        // Event loops of its own, as DNS has: a burst of handshakes never delays DNS, AWS or database work.
+        let eventLoopGroup = MultiThreadedEventLoopGroup(
+            numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
+        do {
+            return try await make(config: config, logger: logger, metricsFactory: metricsFactory, eventLoopGroup: eventLoopGroup)
+        } catch {
+            try? await eventLoopGroup.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func make(
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup
     ) async throws -> FederationHTTPServer {
         let certificates = try CertificateStore(
             sources: config.certificates.map { CertificateStore.Source(certificatePath: $0.certificate, privateKeyPath: $0.privateKey) },
@@ -61,6 +80,7 @@ public struct FederationHTTPServer: Sendable {
             throw ConfigError(file: config.file, key: "federation.store", message: error.description)
         }
 
+        let localAddress = ListeningAddress()
         let metrics = FederationMetrics(factory: metricsFactory)
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         let router = makeRouter(
@@ -75,7 +95,8 @@ public struct FederationHTTPServer: Sendable {
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
-            onServerRunning: { [logger, config] channel in
+            onServerRunning: { [logger, config, localAddress] channel in
+                localAddress.set(channel.localAddress)
                 logger.info(
                     "HTTPS listening",
                     metadata: [
@@ -84,14 +105,14 @@ public struct FederationHTTPServer: Sendable {
                         "store": "\(store.location)",
                     ])
             },
-            eventLoopGroupProvider: .shared(eventLoopGroup), logger: logger)
+            eventLoopGroupProvider: .shared(eventLoopGroup), logger: DeferredMetadataLogHandler.wrapping(logger))
 
         let watcher = CertificateWatcher(
             store: certificates, interval: certificatePollInterval,
             onReload: { metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry) }, logger: logger)
         return FederationHTTPServer(
             services: [mirror, watcher, application], config: config, certificates: certificates, site: site, mirror: mirror,
-            metrics: metrics, logger: logger)
+            metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
     }
 
     /// SIGHUP: re-reads the certificates and the operator's stellar.toml (keeping what is in use when either is
@@ -113,9 +134,10 @@ public struct FederationHTTPServer: Sendable {
         }
     }
 
-    /// Closes the address book.
+    /// Closes the address book and stops the event loops.
     public func shutdown() async {
         await mirror.store.close()
+        try? await eventLoopGroup.shutdownGracefully()
     }
 
     // MARK: Parts
@@ -169,5 +191,16 @@ public struct FederationHTTPServer: Sendable {
         return try FederationSite(
             domains: config.domains, publicURL: config.publicURL, operatorTOML: operatorTOML,
             operatorSource: config.stellarToml ?? "stellar.toml")
+    }
+}
+
+/// Where the server listens, known once it runs.
+final class ListeningAddress: Sendable {
+    private let address = Mutex<SocketAddress?>(nil)
+
+    var value: SocketAddress? { address.withLock { $0 } }
+
+    func set(_ value: SocketAddress?) {
+        address.withLock { $0 = value }
     }
 }

@@ -8,6 +8,8 @@ import Settings
 /// error after everything else had started. Probed here, it stops start-up with the configuration key named.
 enum ListenProbe {
     static func check(_ address: SocketAddress, file: String, key: String, group: any EventLoopGroup) async throws(ConfigError) {
+        // Port 0 means "any free port": nothing to probe.
+        guard address.port != 0 else { return }
         do {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)

@@ -12,16 +12,8 @@ import Settings
 enum LiveServer {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// A port nothing listens on right now.
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
-
     static func config(
-        port: Int, certificates: [FederationConfig.CertificatePair], caFile: String?, domains: [String], store: String,
+        port: Int = 0, certificates: [FederationConfig.CertificatePair], caFile: String?, domains: [String], store: String,
         stellarToml: String? = nil
     ) throws -> FederationConfig {
         FederationConfig(
@@ -29,41 +21,38 @@ enum LiveServer {
             caFile: caFile, domains: try domains.map { try FederationDomain($0) }, store: store, stellarToml: stellarToml)
     }
 
-    /// Starts the server, waits until it accepts connections, runs `body`, and shuts everything down.
-    static func run<Result: Sendable>(
-        _ config: FederationConfig, _ body: @Sendable (FederationHTTPServer) async throws -> Result
-    ) async throws -> Result {
+    /// Starts the server, waits until it listens, runs `body` with the port, and shuts everything down. The
+    /// configuration's port is replaced by 0: the server picks a free one, so parallel tests never race for one.
+    static func run<Value: Sendable>(
+        _ config: FederationConfig, _ body: @Sendable (FederationHTTPServer, Int) async throws -> Value
+    ) async throws -> Value {
+        var config = config
+        config.listen = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
         let server = try await FederationHTTPServer.make(config: config, logger: logger)
         let group = ServiceGroup(services: server.services, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        let outcome = await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
+            let outcome: Result<Value, any Error>
             do {
-                try await waitUntilListening(port: config.listen.port ?? 0)
-                let result = try await body(server)
-                await group.triggerGracefulShutdown()
-                await server.shutdown()
-                return result
+                outcome = .success(try await body(server, try await listeningPort(server)))
             } catch {
-                await group.triggerGracefulShutdown()
-                await server.shutdown()
-                throw error
+                outcome = .failure(error)
             }
+            // The services stop before what they use (the event loops, the store) is shut down.
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            return outcome
         }
+        await server.shutdown()
+        return try outcome.get()
     }
 
-    private static func waitUntilListening(port: Int) async throws {
+    private static func listeningPort(_ server: FederationHTTPServer) async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            do {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: "127.0.0.1", port: port).get()
-                try await channel.close()
-                return
-            } catch {
-                guard ContinuousClock.now < deadline else { throw error }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+        while ContinuousClock.now < deadline {
+            if let port = server.localAddress?.port { return port }
+            try await Task.sleep(for: .milliseconds(20))
         }
+        throw CancellationError()
     }
 }
