@@ -239,6 +239,16 @@ struct RouteTests {
         }
     }
 
+    @Test("Connection: close is answered with Connection: close")
+    func connectionClose() async throws {
+        try await request("/stellar.txt", headers: [.connection: "close"]) { response in
+            #expect(response.headers[.connection] == "close")
+        }
+        try await request("/stellar.txt") { response in
+            #expect(response.headers[.connection] == nil)
+        }
+    }
+
     @Test("a second Host header is refused")
     func twoHosts() async throws {
         let host = try #require(HTTPField.Name("Host"))

@@ -13,6 +13,7 @@ import Logging
 /// - `OPTIONS` is a CORS preflight: 204 with the allowed methods and headers, on every path.
 /// - Other methods than GET, HEAD and OPTIONS: 405 with `Allow`.
 /// - Errors thrown below (the router's 404) become SEP-2 JSON errors, so clients get one error shape.
+/// - A request with `Connection: close` gets `Connection: close` back (the connection is closed after it).
 struct SitePolicyMiddleware: RouterMiddleware {
     typealias Context = FederationRequestContext
 
@@ -33,6 +34,9 @@ struct SitePolicyMiddleware: RouterMiddleware {
         // costs a search and a copy.
         if response.headers[.accessControlAllowOrigin] != "*" { response.headers[.accessControlAllowOrigin] = "*" }
         response.headers.append(HTTPField(name: .strictTransportSecurity, value: Self.hsts))
+        // Hummingbird closes the connection after answering a request that asked to; say so (RFC 9112 §9.6), or a
+        // client would send its next request on a connection about to close.
+        if request.headers[.connection]?.lowercased() == "close" { response.headers[.connection] = "close" }
         return response
     }
 

@@ -63,7 +63,6 @@ public struct FederationHTTPServer: Sendable {
             caFile: config.caFile, logger: logger)
         warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
         let site = SiteState(try loadSite(config))
-        let tlsContext = try TLSPolicy.makeServerContext(store: certificates)
         try await ListenProbe.check(config.listen, file: config.file, key: "federation.listen", group: eventLoopGroup)
 
         let store: any AddressBookStore
@@ -88,7 +87,7 @@ public struct FederationHTTPServer: Sendable {
         let application = Application(
             router: router,
             server: .http1OverTLS(
-                configuration: httpConfiguration(idleTimeout: config.idleTimeout), context: tlsContext,
+                configuration: httpConfiguration(idleTimeout: config.idleTimeout), certificates: certificates,
                 plaintextHandlers: { [timeout = config.idleTimeout] in
                     [RequestReadTimeoutHandler(timeout: .nanoseconds(Int64(timeout * 1e9)))]
                 }),

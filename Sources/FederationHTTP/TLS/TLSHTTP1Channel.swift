@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// Hummingbird's HTTP/1 child channel wrapped in TLS with a context built here (HummingbirdTLS builds its own from a
-/// `TLSConfiguration`, which leaves no way to apply the server-preference option or share one SNI callback).
-/// `plaintextHandlers` go between TLS and the HTTP codec, on decrypted bytes.
+/// Hummingbird's HTTP/1 child channel wrapped in TLS with the certificate store's current context (HummingbirdTLS
+/// builds one context from a `TLSConfiguration`, which leaves no way to apply the server-preference option or to
+/// swap certificates while running). `plaintextHandlers` go between TLS and the HTTP codec, on decrypted bytes.
 ///
 /// Each connection's requests are handled with its event loop as the preferred task executor: the handler reads
 /// and writes that channel, so running it on the loop that owns the channel saves two thread hops per request
@@ -14,14 +14,15 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
-    let context: NIOSSLContext
+    let certificates: CertificateStore
     let plaintextHandlers: @Sendable () -> [any ChannelHandler]
 
     public init(
-        _ base: HTTP1Channel, context: NIOSSLContext, plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
+        _ base: HTTP1Channel, certificates: CertificateStore,
+        plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
     ) {
         self.base = base
-        self.context = context
+        self.certificates = certificates
         self.plaintextHandlers = plaintextHandlers
     }
 
@@ -29,7 +30,7 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: certificates.currentContext))
             try channel.pipeline.syncOperations.addHandlers(plaintextHandlers())
         }.flatMap {
             base.setup(channel: channel, logger: logger)
@@ -58,14 +59,14 @@ final class EventLoopTaskExecutor: TaskExecutor {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 over TLS with the given context.
+    /// HTTP/1.1 over TLS with the store's certificates.
     public static func http1OverTLS(
-        configuration: HTTP1Channel.Configuration, context: NIOSSLContext,
+        configuration: HTTP1Channel.Configuration, certificates: CertificateStore,
         plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
     ) -> HTTPServerBuilder {
         .init { responder in
             TLSHTTP1Channel(
-                HTTP1Channel(responder: responder, configuration: configuration), context: context,
+                HTTP1Channel(responder: responder, configuration: configuration), certificates: certificates,
                 plaintextHandlers: plaintextHandlers)
         }
     }
