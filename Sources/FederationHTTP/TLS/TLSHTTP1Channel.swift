@@ -6,10 +6,6 @@ import NIOSSL
 /// Hummingbird's HTTP/1 child channel wrapped in TLS with the certificate store's current context (HummingbirdTLS
 /// builds one context from a `TLSConfiguration`, which leaves no way to apply the server-preference option or to
 /// swap certificates while running). `plaintextHandlers` go between TLS and the HTTP codec, on decrypted bytes.
-///
-/// Each connection's requests are handled with its event loop as the preferred task executor: the handler reads
-/// and writes that channel, so running it on the loop that owns the channel saves two thread hops per request
-/// (routes here never block: lookups read memory).
 public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = HTTP1Channel.Value
 
@@ -38,23 +34,7 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     }
 
     public func handle(value: Value, logger: Logger) async {
-        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
-            await base.handle(value: value, logger: logger)
-        }
-    }
-}
-
-/// An event loop as a Swift task executor: jobs run on the loop's thread.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        await base.handle(value: value, logger: logger)
     }
 }
 
