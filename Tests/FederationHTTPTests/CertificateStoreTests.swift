@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+import Settings
 import Synchronization
 import X509
 
@@ -31,7 +32,7 @@ struct CertificateStoreTests {
     }
 
     func source(_ file: String) -> FederationHTTP.CertificateStore.Source {
-        FederationHTTP.CertificateStore.Source(certificatePath: pki.path("\(file).pem"), privateKeyPath: pki.path("\(file)-key.pem"))
+        .init(certificate: pki.path("\(file).pem"), privateKey: pki.path("\(file)-key.pem"))
     }
 
     func makeStore(_ files: [String]) throws -> FederationHTTP.CertificateStore {

@@ -58,9 +58,7 @@ public struct FederationHTTPServer: Sendable {
     private static func make(
         config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup
     ) async throws -> FederationHTTPServer {
-        let certificates = try CertificateStore(
-            sources: config.certificates.map { CertificateStore.Source(certificatePath: $0.certificate, privateKeyPath: $0.privateKey) },
-            caFile: config.caFile, logger: logger)
+        let certificates = try CertificateStore(sources: config.certificates, caFile: config.caFile, logger: logger)
         warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
         let site = SiteState(try loadSite(config))
         try await ListenProbe.check(config.listen, file: config.file, key: "federation.listen", group: eventLoopGroup)

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 import Logging
 import NIOCore
 import NIOSSL
@@ -12,15 +13,8 @@ import Synchronization
 /// context callback, once per handshake) for the chain matching the client's SNI name. The callback costs a
 /// suspension of the handshake, so the single-certificate case, the common one, does without it.
 public final class CertificateStore: Sendable {
-    public struct Source: Sendable, Hashable {
-        public var certificatePath: String
-        public var privateKeyPath: String
-
-        public init(certificatePath: String, privateKeyPath: String) {
-            self.certificatePath = certificatePath
-            self.privateKeyPath = privateKeyPath
-        }
-    }
+    /// A chain file and its key file, as configured.
+    public typealias Source = FederationConfig.CertificatePair
 
     private let sources: [Source]
     private let caFile: String?
@@ -43,8 +37,7 @@ public final class CertificateStore: Sendable {
         var bundles: [CertificateBundle] = []
         for source in sources {
             bundles.append(
-                try CertificateBundle(
-                    certificatePath: source.certificatePath, privateKeyPath: source.privateKeyPath, trustRoots: roots))
+                try CertificateBundle(certificatePath: source.certificate, privateKeyPath: source.privateKey, trustRoots: roots))
         }
         return bundles
     }
@@ -101,7 +94,7 @@ public final class CertificateStore: Sendable {
     /// renewals such as certbot's, which re-point symlinks, as well as files rewritten in place. The CA file is
     /// included: a chain from a new private CA is only accepted once that file names its root.
     func filesFingerprint() -> [String] {
-        (sources.flatMap { [$0.certificatePath, $0.privateKeyPath] } + (caFile.map { [$0] } ?? [])).map { path in
+        (sources.flatMap { [$0.certificate, $0.privateKey] } + (caFile.map { [$0] } ?? [])).map { path in
             let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return "\(path): missing" }
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
