@@ -1,11 +1,11 @@
 import AddressBook
+import DNSWire
 import Federation
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
 import Metrics
-import DNSWire
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -22,7 +22,7 @@ import Synchronization
 /// let https = try await FederationHTTPServer.make(config: federation, logger: logger)
 /// services += https.services            // the HTTPS server, the address book mirror, the certificate watcher
 /// onSIGHUP { await https.reload() }     // certificates and the operator's stellar.toml, old ones kept on error
-/// atExit { await https.shutdown() }     // closes the address book
+/// atExit { await https.shutdown() }     // closes the address book, stops the HTTPS event loops
 /// ```
 public struct FederationHTTPServer: Sendable {
     public let services: [any Service]
@@ -82,13 +82,12 @@ public struct FederationHTTPServer: Sendable {
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         let router = makeRouter(
             site: site, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
+        let idleTimeout = TimeAmount.nanoseconds(Int64(config.idleTimeout * 1e9))
         let application = Application(
             router: router,
             server: .http1OverTLS(
-                configuration: httpConfiguration(idleTimeout: config.idleTimeout), certificates: certificates,
-                plaintextHandlers: { [timeout = config.idleTimeout] in
-                    [RequestReadTimeoutHandler(timeout: .nanoseconds(Int64(timeout * 1e9)))]
-                }),
+                configuration: httpConfiguration(idleTimeout: idleTimeout), certificates: certificates,
+                plaintextHandlers: { [RequestReadTimeoutHandler(timeout: idleTimeout)] }),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
@@ -167,9 +166,9 @@ public struct FederationHTTPServer: Sendable {
     }
 
     /// Request limits: a federation request is one short line; nothing needs large or many headers.
-    static func httpConfiguration(idleTimeout: Double) -> HTTP1Channel.Configuration {
+    static func httpConfiguration(idleTimeout: TimeAmount) -> HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(Int64(idleTimeout * 1e9)),
+            idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))
     }
 
