@@ -102,10 +102,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // The HTTPS side: TLS (certificates, SNI, reload, strict policy) and the routes.
+        // The HTTPS side: TLS (certificates, SNI, reload, strict policy), the routes that frame the Federation
+        // core, and the server assembled from [federation]. Map of its folders: Sources/FederationHTTP/README.md.
         .target(
             name: "FederationHTTP",
             dependencies: [
+                "Federation", "AddressBook", "Settings", "DNSWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +116,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // The inventory document (control endpoint, `fedns instances --json`) and where commands find it.
@@ -153,7 +159,7 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone", "Companion",
+                "DNSWire", "EC2Zone", "Companion", "Federation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -186,7 +192,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
-                "AWSClient",
+                "AWSClient", "FederationHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -202,7 +208,7 @@ let package = Package(
             name: "fedns",
             dependencies: [
                 "App", "DNSServer", "DNSWire", "Settings", "Companion", "EC2Zone", "FednsSupport", "Inventory",
-                "InventoryLookup",
+                "InventoryLookup", "Federation", "AddressBook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -224,7 +230,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion"],
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation"],
             swiftSettings: strictSettings),
         .testTarget(name: "AppTests", dependencies: ["App", "Settings"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
@@ -240,6 +246,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "FederationHTTPTests",
+            dependencies: [
+                "FederationHTTP", "Federation", "AddressBook", "Settings",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
         .testTarget(

@@ -111,13 +111,8 @@ public struct AWSDiscoveryConfig: Sendable, Hashable {
     /// `$CACHE_DIRECTORY/snapshot.json` under systemd, else `$XDG_CACHE_HOME/fedns/snapshot.json` or
     /// `~/.cache/fedns/snapshot.json`.
     public static func defaultSnapshotPath() -> String? {
-        if let cache = ProcessEnvironment.value("CACHE_DIRECTORY")?.split(separator: ":").first {
-            return "\(cache)/snapshot.json"
-        }
-        if let xdg = ProcessEnvironment.value("XDG_CACHE_HOME"), !xdg.isEmpty {
-            return "\(xdg)/fedns/snapshot.json"
-        }
-        return ProcessEnvironment.value("HOME").map { "\($0)/.cache/fedns/snapshot.json" }
+        ProcessEnvironment.userDirectory(systemd: "CACHE_DIRECTORY", xdg: "XDG_CACHE_HOME", fallback: ".cache")
+            .map { "\($0)/snapshot.json" }
     }
 }
 

@@ -10,10 +10,13 @@ public struct FednsConfig: Sendable, Hashable {
     public var control: ControlConfig
     public var process: ProcessConfig
     public var companion: CompanionConfig
+    /// `[federation]`, when the section is present.
+    public var federation: FederationConfig?
 
     public init(
         origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
-        process: ProcessConfig = ProcessConfig(), companion: CompanionConfig = CompanionConfig()
+        process: ProcessConfig = ProcessConfig(), companion: CompanionConfig = CompanionConfig(),
+        federation: FederationConfig? = nil
     ) {
         self.origin = origin
         self.dns = dns
@@ -21,6 +24,7 @@ public struct FednsConfig: Sendable, Hashable {
         self.control = control
         self.process = process
         self.companion = companion
+        self.federation = federation
     }
 
     /// The configuration file commands use when none is given: `$FEDNS_CONFIG`, then
@@ -58,7 +62,7 @@ public struct FednsConfig: Sendable, Hashable {
     }
 
     /// The sections a configuration may have (also the ones environment variables can reach).
-    static let sections = ["dns", "discovery", "control", "process", "companion"]
+    static let sections = ["dns", "discovery", "control", "process", "companion", "federation"]
 
     /// Parses configuration text. `directory` anchors relative paths; `environment` supplies the
     /// `FEDNS_<SECTION>_<KEY>` overrides (the process's own by default).
@@ -97,6 +101,7 @@ public struct FednsConfig: Sendable, Hashable {
         var controlReader = try root.subtable("control")
         var processReader = try root.subtable("process")
         var companionReader = try root.subtable("companion")
+        var federationReader = try root.subtable("federation")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
         return FednsConfig(
@@ -105,7 +110,8 @@ public struct FednsConfig: Sendable, Hashable {
             discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
             control: try ControlConfig.read(&controlReader),
             process: try ProcessConfig.read(&processReader),
-            companion: try CompanionConfig.read(&companionReader, resolvingPathsFrom: directory))
+            companion: try CompanionConfig.read(&companionReader, resolvingPathsFrom: directory),
+            federation: federationReader.isPresent ? try FederationConfig.read(&federationReader, directory: directory) : nil)
     }
 }
 
@@ -113,5 +119,17 @@ public struct FednsConfig: Sendable, Hashable {
 public enum ProcessEnvironment {
     public static func value(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name]
+    }
+
+    /// fedns's directory of one kind (cache, state): the one systemd made for the unit (`CACHE_DIRECTORY`,
+    /// `STATE_DIRECTORY`; the first of a list), else `$XDG_…_HOME/fedns`, else `~/<fallback>/fedns`.
+    public static func userDirectory(systemd: String, xdg: String, fallback: String) -> String? {
+        if let directory = value(systemd)?.split(separator: ":").first {
+            return String(directory)
+        }
+        if let base = value(xdg), !base.isEmpty {
+            return "\(base)/fedns"
+        }
+        return value("HOME").map { "\($0)/\(fallback)/fedns" }
     }
 }

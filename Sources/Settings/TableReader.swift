@@ -98,6 +98,28 @@ struct TableReader {
         return TableReader(table, path: key(name), file: file)
     }
 
+    /// A string that must be there; `what` says what it holds, for the message when it is not.
+    mutating func requiredString(_ name: String, _ what: String) throws(ConfigError) -> String {
+        guard let text = try string(name), !text.isEmpty else { throw error(name, "required: \(what)") }
+        return text
+    }
+
+    /// An array of tables (`[[federation.forward]]`, or `[{ … }, { … }]`), each read by its own reader whose
+    /// key names the element (`federation.forward[1]`).
+    mutating func tables(_ name: String) throws(ConfigError) -> [TableReader]? {
+        guard let value = value(name) else { return nil }
+        guard let array = value.array else { throw error(name, "expected an array of tables, found \(describe(value))") }
+        var readers: [TableReader] = []
+        for (index, element) in array.enumerated() {
+            let elementKey = "\(key(name))[\(index)]"
+            guard let table = element.table else {
+                throw ConfigError(file: file, key: elementKey, message: "expected a table, found \(describe(element))")
+            }
+            readers.append(TableReader(table, path: elementKey, file: file))
+        }
+        return readers
+    }
+
     /// The raw table, for sections whose keys are free-form (the operator's own stellar.toml keys).
     mutating func rawTable(_ name: String) -> TOMLTable? {
         value(name)?.table

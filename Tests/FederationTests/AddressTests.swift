@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Federation
@@ -25,6 +26,22 @@ import Testing
     ])
     func invalidNames(text: String, expected: AddressError) {
         #expect(throws: expected) { try UserName(text) }
+    }
+
+    @Test("ASCII names, which skip normalisation, get the key and verdict of the general rule")
+    func asciiFastPath() throws {
+        let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }
+        for name in printable + ["Bob.Smith@Example.COM", "+14155550100", "A_b-C~1"] {
+            let general = UserName.matchingKey(name.precomposedStringWithCompatibilityMapping)
+            do {
+                #expect(try UserName(name).key == general, "\(name)")
+            } catch {
+                #expect([" ", "*", ">"].contains(name), "\(name) refused: \(error)")
+            }
+        }
+        for control in ["\u{0}", "\u{1F}", "\u{7F}", "a\tb"] {
+            #expect(throws: AddressError.self) { try UserName(control) }
+        }
     }
 
     @Test func matchingIgnoresCaseAndCompatibilityForms() throws {

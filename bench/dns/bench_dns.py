@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -25,9 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-SERVER_CPU = "1"
-LOAD_CPU = "0"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchproc import LOAD_CPU, SERVER_CPU, PinnedServer  # noqa: E402
 
 
 def free_port() -> int:
@@ -56,83 +53,13 @@ def write_nsd_zone(path: Path, count: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-class Server:
-    def __init__(self, label: str, command: list[str], port: int, workdir: Path):
-        self.label = label
-        self.command = command
-        self.port = port
-        self.workdir = workdir
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = open(self.workdir / f"{self.label}.log", "wb")
-        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.label} exited: {(self.workdir / f'{self.label}.log').read_text()}")
-            if dig_ok(self.port):
-                return
-            time.sleep(0.1)
-        raise SystemExit(f"{self.label} did not answer")
-
-    def pids(self) -> list[int]:
-        """The server process and its children (NSD forks a server and xfrd)."""
-        pids = [self.process.pid]
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-                if parent in pids and int(entry.name) not in pids:
-                    pids.append(int(entry.name))
-        return pids
-
-    def cpu_seconds(self) -> float:
-        total = 0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / CLOCK_TICKS
-
-    def rss_mb(self) -> tuple[float, float]:
-        """(current RSS, peak RSS) in MB, summed over the server's processes."""
-        current = peak = 0
-        for pid in self.pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            current += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            peak += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
-        return current / 1024, peak / 1024
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        for pid in self.pids()[1:]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-
-
 def dig_ok(port: int) -> bool:
     result = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "host-00001.ec2", "+short", "+time=1", "+tries=1"],
                             capture_output=True, text=True)
     return result.stdout.strip() == "10.0.0.1"
 
 
-def start_nsd(workdir: Path, count: int) -> Server:
+def start_nsd(workdir: Path, count: int) -> PinnedServer:
     port = free_port()
     zone = workdir / f"nsd-{count}.zone"
     write_nsd_zone(zone, count)
@@ -159,12 +86,12 @@ zone:
     name: ec2
     zonefile: "{zone}"
 """)
-    server = Server("nsd", ["nsd", "-d", "-c", str(config)], port, workdir)
+    server = PinnedServer("nsd", ["nsd", "-d", "-c", str(config)], port, workdir, ready=lambda: dig_ok(port))
     server.start()
     return server
 
 
-def start_fedns(binary: str, workdir: Path, count: int) -> Server:
+def start_fedns(binary: str, workdir: Path, count: int) -> PinnedServer:
     port = free_port()
     inventory = workdir / f"inventory-{count}.json"
     write_fedns_inventory(inventory, count)
@@ -177,12 +104,13 @@ tcp_max_connections = 4096
 source = "file"
 file = "{inventory}"
 """)
-    server = Server("fedns", [binary, "serve", "--config", str(config), "--log-level", "warning"], port, workdir)
+    server = PinnedServer("fedns", [binary, "serve", "--config", str(config), "--log-level", "warning"], port, workdir,
+                          ready=lambda: dig_ok(port))
     server.start()
     return server
 
 
-def dnsperf(server: Server, queries: Path, mode: str, duration: int, rate: int | None = None, verbose: bool = False) -> dict:
+def dnsperf(server: PinnedServer, queries: Path, mode: str, duration: int, rate: int | None = None, verbose: bool = False) -> dict:
     command = ["taskset", "-c", LOAD_CPU, "dnsperf", "-s", "127.0.0.1", "-p", str(server.port), "-d", str(queries),
                "-l", str(duration), "-m", mode, "-c", "20", "-q", "500", "-T", "1", "-t", "2"]
     if rate:

@@ -2,6 +2,7 @@ import AWSDiscovery
 import Foundation
 import DNSServer
 import EC2Zone
+import FederationHTTP
 import Inventory
 import Logging
 import NIOCore
@@ -12,7 +13,7 @@ import Settings
 import UnixSignals
 
 /// `fedns serve`: everything the configuration asks for, in one ServiceGroup. SIGTERM and SIGINT shut down
-/// gracefully; SIGHUP re-reads the inventory.
+/// gracefully; SIGHUP re-reads the inventory (and the federation endpoint's certificates and stellar.toml).
 public struct FednsServer {
     public let config: FednsConfig
     public let logger: Logger
@@ -104,6 +105,15 @@ public struct FednsServer {
             // Bind before anything else runs, so a port in use stops start-up with a clear message.
             try await server.start()
             assembly.services.append(server)
+        }
+
+        if let federation = config.federation, federation.enabled {
+            // Certificates, stellar.toml, the address book and the listen address are all checked here, so a
+            // problem with any of them stops start-up with a message naming the file or key.
+            let https = try await FederationHTTPServer.make(config: federation, logger: logger)
+            assembly.services += https.services
+            assembly.reloaders.append { await https.reload() }
+            assembly.shutdownHooks.append { await https.shutdown() }
         }
 
         // Listeners that bind inside the group report here; the last one lets privileges go.

@@ -12,9 +12,10 @@ public struct StellarAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(_ text: String) throws(AddressError) {
-        guard let star = text.firstIndex(of: "*") else { throw .missingSeparator }
-        let domainText = text[text.index(after: star)...]
-        guard !domainText.contains("*") else { throw .extraSeparator }
+        // Searched in UTF-8 (an ASCII '*' is always a scalar boundary), which is much cheaper than by Character.
+        guard let star = text.utf8.firstIndex(of: UInt8(ascii: "*")) else { throw .missingSeparator }
+        let domainText = text[text.utf8.index(after: star)...]
+        guard domainText.utf8.firstIndex(of: UInt8(ascii: "*")) == nil else { throw .extraSeparator }
         self.init(name: try UserName(String(text[..<star])), domain: try FederationDomain(String(domainText)))
     }
 

@@ -42,7 +42,7 @@ public struct FederationResponder: Sendable {
         do {
             return await respond(method: method, parameters: try QueryParameters(rawQuery: rawQuery), directory: directory)
         } catch {
-            return FederationResponse.sep2Error(error.status, error.description)
+            return error.response
         }
     }
 
@@ -53,7 +53,7 @@ public struct FederationResponder: Sendable {
         do {
             return await respond(method: method, parameters: try QueryParameters(decoded: decodedQuery), directory: directory)
         } catch {
-            return FederationResponse.sep2Error(error.status, error.description)
+            return error.response
         }
     }
 

@@ -52,6 +52,16 @@ indirect enum JSONValue: Sendable {
 
     private static func writeString(_ text: String, to output: inout [UInt8], phpEscapes: Bool) {
         output.append(UInt8(ascii: "\""))
+        // Most strings (addresses, account IDs, memos) need no escape at all: copied in one go.
+        let needsEscape = text.utf8.contains { byte in
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                || (phpEscapes && (byte == UInt8(ascii: "/") || byte >= 0x80))
+        }
+        guard needsEscape else {
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output.append(contentsOf: #"\""#.utf8)
@@ -65,7 +75,7 @@ indirect enum JSONValue: Sendable {
             case _ where scalar.value < 0x20 || (phpEscapes && scalar.value > 0x7F):
                 for unit in String(scalar).utf16 { appendEscape(unit, to: &output) }
             default:
-                output.append(contentsOf: String(scalar).utf8)
+                output.append(contentsOf: scalar.utf8)
             }
         }
         output.append(UInt8(ascii: "\""))

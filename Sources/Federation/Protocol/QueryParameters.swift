@@ -127,6 +127,9 @@ public enum QueryError: Error, Hashable, Sendable, CustomStringConvertible {
     case missingName(offset: Int?)
     case repeated(String)
 
+    /// The reply to a query that cannot be read: SEP-2's error shape, since which protocol was meant cannot be told.
+    public var response: FederationResponse { .sep2Error(status, description) }
+
     /// 414 for an overlong query, 400 for the rest.
     public var status: Int {
         if case .tooLong = self { return 414 }

@@ -120,8 +120,9 @@ struct SEP2Exchange<Directory: AddressDirectory> {
 }
 
 extension FederationResponse {
-    /// `{"error": message}` with the given status.
-    static func sep2Error(_ status: Int, _ message: String, extraHeaders: [HTTPField] = []) -> FederationResponse {
+    /// `{"error": message}` with the given status: SEP-2's error shape, also what the HTTP layer sends for
+    /// requests that never reach the responder (an unknown host or path, a method other than GET or HEAD).
+    public static func sep2Error(_ status: Int, _ message: String, extraHeaders: [HTTPField] = []) -> FederationResponse {
         FederationResponse(status: status, json: .object([("error", .string(message))]), style: .compact, extraHeaders: extraHeaders)
     }
 

@@ -38,6 +38,8 @@ public struct CertificateBundle: Sendable {
         guard let leaf = chain.first else {
             throw TLSSetupError(file: certificatePath, problem: "contains no certificate")
         }
+        // Order first: a reversed chain would otherwise be reported as a key that does not match its "leaf".
+        try Self.checkChainOrder(chain, path: certificatePath)
         let key: Certificate.PrivateKey
         do {
             key = try Certificate.PrivateKey(pemEncoded: keyPEM)
@@ -60,7 +62,7 @@ public struct CertificateBundle: Sendable {
                     problem: "certificate \"\(certificate.subject)\" is not valid before \(Self.describe(certificate.notValidBefore))")
             }
         }
-        try Self.checkChainIsComplete(chain, path: certificatePath, trustRoots: trustRoots)
+        try Self.checkChainReachesRoot(chain, path: certificatePath, trustRoots: trustRoots)
 
         let names: [String]
         do {
@@ -86,20 +88,37 @@ public struct CertificateBundle: Sendable {
         self.notValidAfter = leaf.notValidAfter
     }
 
-    /// Every certificate must be issued by the next one, and the last must be a root itself or issued by a
-    /// trusted root: otherwise clients that do not cache intermediates fail with "unable to get local issuer".
-    private static func checkChainIsComplete(_ chain: [Certificate], path: String, trustRoots: TrustRoots) throws(TLSSetupError) {
-        for (certificate, issuer) in zip(chain, chain.dropFirst()) where certificate.issuer != issuer.subject {
-            throw TLSSetupError(
-                file: path,
-                problem: "is out of order: \"\(certificate.subject)\" is followed by \"\(issuer.subject)\", which did not issue it; list the leaf first, then each issuer")
+    /// Every certificate must be issued (and signed) by the next one.
+    private static func checkChainOrder(_ chain: [Certificate], path: String) throws(TLSSetupError) {
+        for (certificate, issuer) in zip(chain, chain.dropFirst()) {
+            guard certificate.issuer == issuer.subject else {
+                throw TLSSetupError(
+                    file: path,
+                    problem: "is out of order: \"\(certificate.subject)\" is followed by \"\(issuer.subject)\", which did not issue it; list the leaf first, then each issuer")
+            }
+            guard issuer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+                throw TLSSetupError(
+                    file: path,
+                    problem: "has \"\(certificate.subject)\" followed by an \"\(issuer.subject)\" whose key did not sign it (a certificate from another issuance?); use the chain file your CA issued with the leaf")
+            }
         }
-        guard let last = chain.last else { return }
-        let selfIssued = last.issuer == last.subject
-        if !selfIssued && !trustRoots.containsIssuer(of: last) {
+    }
+
+    /// The last certificate must be a root itself or issued by a trusted root: otherwise clients that do not cache
+    /// intermediates fail with "unable to get local issuer certificate".
+    private static func checkChainReachesRoot(_ chain: [Certificate], path: String, trustRoots: TrustRoots) throws(TLSSetupError) {
+        guard let last = chain.last, last.issuer != last.subject else { return }
+        switch trustRoots.verifiesIssuer(of: last) {
+        case .trusted:
+            return
+        case .unknownIssuer:
             throw TLSSetupError(
                 file: path,
                 problem: "is missing intermediate certificates: the issuer \"\(last.issuer)\" of \"\(last.subject)\" is neither in the file nor a trusted root; append the intermediate certificate(s) after the leaf")
+        case .wrongKey:
+            throw TLSSetupError(
+                file: path,
+                problem: "ends with \"\(last.subject)\", which the trusted root \"\(last.issuer)\" did not sign (a root of the same name with another key); append the right intermediate or fix ca_file")
         }
     }
 
@@ -128,10 +147,10 @@ public struct CertificateBundle: Sendable {
 
 /// Roots a served chain may end at without including them.
 public struct TrustRoots: Sendable {
-    private let subjects: Set<DistinguishedName>
+    private let keysBySubject: [DistinguishedName: [Certificate.PublicKey]]
 
     public init(certificates: [Certificate]) {
-        subjects = Set(certificates.map(\.subject))
+        keysBySubject = Dictionary(grouping: certificates, by: \.subject).mapValues { $0.map(\.publicKey) }
     }
 
     /// The system store (Debian's bundle), plus an optional extra CA file.
@@ -158,8 +177,14 @@ public struct TrustRoots: Sendable {
         return TrustRoots(certificates: certificates)
     }
 
-    func containsIssuer(of certificate: Certificate) -> Bool {
-        subjects.contains(certificate.issuer)
+    enum Verdict {
+        case trusted, unknownIssuer, wrongKey
+    }
+
+    /// Whether a trusted root issued `certificate`: one of that name whose key made its signature.
+    func verifiesIssuer(of certificate: Certificate) -> Verdict {
+        guard let keys = keysBySubject[certificate.issuer] else { return .unknownIssuer }
+        return keys.contains { $0.isValidSignature(certificate.signature, for: certificate) } ? .trusted : .wrongKey
     }
 }
 

@@ -15,18 +15,16 @@ public enum TLSPolicy {
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
 
-    /// A server context using the store's certificates (picked per handshake by SNI) under the strict policy.
-    public static func makeServerContext(store: CertificateStore) throws -> NIOSSLContext {
-        guard let defaultBundle = store.bundles.first else {
-            throw TLSSetupError(file: "[federation]", problem: "needs at least one certificate")
-        }
+    /// A server context serving `bundle` under the strict policy; with `sniCallback`, the chain is chosen per
+    /// handshake instead (several certificates).
+    static func makeServerContext(serving bundle: CertificateBundle, sniCallback: NIOSSLContextCallback?) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: defaultBundle.nioChain.map { .certificate($0) }, privateKey: .privateKey(defaultBundle.nioKey))
+            certificateChain: bundle.nioChain.map { .certificate($0) }, privateKey: .privateKey(bundle.nioKey))
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv13
         configuration.cipherSuiteValues = tls12CipherSuites
         configuration.applicationProtocols = ["http/1.1"]
-        configuration.sslContextCallback = store.contextCallback
+        configuration.sslContextCallback = sniCallback
         let context = try NIOSSLContext(configuration: configuration)
         preferServerCipherOrder(context)
         return context

@@ -1,0 +1,39 @@
+import Federation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The Federation core speaks in plain values (status, header list, bytes); these turn them into Hummingbird's.
+extension HTTPFields {
+    init(_ fields: [Federation.HTTPField]) {
+        self.init()
+        reserveCapacity(fields.count + 3)
+        for field in fields {
+            // The core's header names are constants of its own, all valid tokens.
+            guard let name = Self.knownNames[field.name] ?? HTTPTypes.HTTPField.Name(field.name) else { continue }
+            append(HTTPTypes.HTTPField(name: name, value: field.value))
+        }
+    }
+
+    /// The names the core uses (its standard reply headers, `Allow` on 405, `ETag` on discovery files), parsed once:
+    /// checking a name's characters costs more than the rest of a header.
+    private static let knownNames: [String: HTTPTypes.HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: (FederationResponse.standardHeaders.map(\.name) + ["Allow", "ETag"]).compactMap { name in
+            HTTPTypes.HTTPField.Name(name).map { (name, $0) }
+        })
+}
+
+extension Response {
+    init(_ reply: FederationResponse) {
+        self.init(
+            status: HTTPResponse.Status(code: reply.status), headers: HTTPFields(reply.headers),
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+    }
+
+    /// SEP-2's `{"error": …}` reply, for requests turned away before any route.
+    static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
+        var response = Response(FederationResponse.sep2Error(status.code, message))
+        response.headers.append(contentsOf: extra)
+        return response
+    }
+}

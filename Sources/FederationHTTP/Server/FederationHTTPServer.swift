@@ -1,0 +1,202 @@
+import AddressBook
+import DNSWire
+import Federation
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Settings
+import Synchronization
+
+/// The HTTPS endpoint assembled from `[federation]`: certificates, the site (discovery files per domain), the
+/// address book and its mirror, the routes, and the services that keep them current. Everything that can be
+/// wrong with the configuration is found by ``make(config:logger:)``, before any service runs, so `fedns serve`
+/// stops with a message naming the file or key instead of starting half-way.
+///
+/// ```swift
+/// let https = try await FederationHTTPServer.make(config: federation, logger: logger)
+/// services += https.services            // the HTTPS server, the address book mirror, the certificate watcher
+/// onSIGHUP { await https.reload() }     // certificates and the operator's stellar.toml, old ones kept on error
+/// atExit { await https.shutdown() }     // closes the address book, stops the HTTPS event loops
+/// ```
+public struct FederationHTTPServer: Sendable {
+    public let services: [any Service]
+    private let config: FederationConfig
+    private let certificates: CertificateStore
+    private let site: SiteState
+    private let mirror: AddressBookMirror
+    private let metrics: FederationMetrics
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let boundAddress: ListeningAddress
+    private let logger: Logger
+
+    /// The address the server listens on once it runs (the port chosen when `listen` has port 0); nil before.
+    public var localAddress: SocketAddress? { boundAddress.value }
+
+    /// How often the certificate files are checked for changes.
+    public static let certificatePollInterval = Duration.seconds(2)
+
+    public static func make(
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws -> FederationHTTPServer {
+        // Event loops of its own, as DNS has: a burst of handshakes never delays DNS, AWS or database work.
+        let eventLoopGroup = MultiThreadedEventLoopGroup(
+            numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
+        do {
+            return try await make(config: config, logger: logger, metricsFactory: metricsFactory, eventLoopGroup: eventLoopGroup)
+        } catch {
+            try? await eventLoopGroup.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func make(
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup
+    ) async throws -> FederationHTTPServer {
+        let certificates = try CertificateStore(sources: config.certificates, caFile: config.caFile, logger: logger)
+        warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
+        let site = SiteState(try loadSite(config))
+        try await ListenProbe.check(config.listen, file: config.file, key: "federation.listen", group: eventLoopGroup)
+
+        let store: any AddressBookStore
+        do {
+            store = try await AddressBook.open(url: config.store, logger: logger)
+        } catch {
+            throw ConfigError(file: config.file, key: "federation.store", message: error.description)
+        }
+        let mirror = AddressBookMirror(store: store, logger: logger)
+        do {
+            try await mirror.refresh()
+        } catch {
+            await store.close()
+            throw ConfigError(file: config.file, key: "federation.store", message: error.description)
+        }
+
+        let localAddress = ListeningAddress()
+        let metrics = FederationMetrics(factory: metricsFactory)
+        metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
+        let router = makeRouter(
+            site: site, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
+        let idleTimeout = TimeAmount.nanoseconds(Int64(config.idleTimeout * 1e9))
+        let application = Application(
+            router: router,
+            server: .http1OverTLS(
+                configuration: httpConfiguration(idleTimeout: idleTimeout), certificates: certificates,
+                plaintextHandlers: { [RequestReadTimeoutHandler(timeout: idleTimeout)] }),
+            configuration: ApplicationConfiguration(
+                address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
+                availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
+            onServerRunning: { [logger, config, localAddress] channel in
+                localAddress.set(channel.localAddress)
+                logger.info(
+                    "HTTPS listening",
+                    metadata: [
+                        "address": "\(channel.localAddress?.displayText ?? config.listen.displayText)",
+                        "domains": "\(config.domains.map(\.description).joined(separator: ","))",
+                        "store": "\(store.location)",
+                    ])
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup), logger: DeferredMetadataLogHandler.wrapping(logger))
+
+        let watcher = CertificateWatcher(
+            store: certificates, interval: certificatePollInterval,
+            onReload: { metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry) }, logger: logger)
+        return FederationHTTPServer(
+            services: [mirror, watcher, application], config: config, certificates: certificates, site: site, mirror: mirror,
+            metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
+    }
+
+    /// SIGHUP: re-reads the certificates and the operator's stellar.toml (keeping what is in use when either is
+    /// broken, with the problem logged), and checks the address book at once.
+    public func reload() async {
+        if certificates.reload() == nil {
+            metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
+        }
+        do {
+            site.replace(with: try Self.loadSite(config))
+            logger.info("stellar.toml reloaded", metadata: ["file": "\(config.stellarToml ?? "none")"])
+        } catch {
+            logger.error("stellar.toml not reloaded; serving the previous one", metadata: ["error": "\(error)"])
+        }
+        do {
+            try await mirror.refresh()
+        } catch {
+            logger.error("address book unreadable on reload; serving the last loaded addresses", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Closes the address book and stops the event loops.
+    public func shutdown() async {
+        await mirror.store.close()
+        try? await eventLoopGroup.shutdownGracefully()
+    }
+
+    // MARK: Parts
+
+    /// The router with every route and the site policy in front of them.
+    static func makeRouter(
+        site: SiteState, responder: FederationResponder, directory: some AddressDirectory, metrics: FederationMetrics
+    ) -> Router<FederationRequestContext> {
+        // HEAD answers like GET with the same headers (Content-Length included) and no body.
+        let router = Router(context: FederationRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: SitePolicyMiddleware(site: site))
+        DiscoveryRoutes().add(to: router)
+        FederationRoutes(responder: responder, directory: directory, metrics: metrics).add(to: router)
+        return router
+    }
+
+    /// A domain no certificate names works for no client; said at start rather than discovered by users. (Not an
+    /// error: a certificate being renewed for a new name is a moment an operator may knowingly start in.)
+    static func warnAboutUncoveredHosts(_ config: FederationConfig, certificates: CertificateStore, logger: Logger) {
+        let hosts = config.domains.map(\.host) + (config.publicURL.flatMap { HostHeader(urlAuthorityOf: $0.description)?.name }.map { [$0] } ?? [])
+        for host in hosts where !certificates.bundles.contains(where: { $0.covers(host: host) }) {
+            logger.warning(
+                "no certificate names this host; TLS clients will refuse it",
+                metadata: ["host": "\(host)", "certificates": "\(certificates.bundles.map(\.certificatePath).joined(separator: ","))"])
+        }
+    }
+
+    static func settings(_ config: FederationConfig) -> FederationSettings {
+        FederationSettings(domains: Set(config.domains), forwardRules: config.forwardRules)
+    }
+
+    /// Request limits: a federation request is one short line; nothing needs large or many headers.
+    static func httpConfiguration(idleTimeout: TimeAmount) -> HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(
+            idleTimeout: idleTimeout,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))
+    }
+
+    /// The site from the configuration and the operator's stellar.toml, if any; problems name the file.
+    static func loadSite(_ config: FederationConfig) throws -> FederationSite {
+        var operatorTOML: String?
+        if let path = config.stellarToml {
+            do {
+                operatorTOML = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigError(
+                    file: config.file, key: "federation.stellar_toml",
+                    message: "cannot read \(path): \((error as NSError).localizedDescription)")
+            }
+        }
+        return try FederationSite(
+            domains: config.domains, publicURL: config.publicURL, operatorTOML: operatorTOML,
+            operatorSource: config.stellarToml ?? "stellar.toml")
+    }
+}
+
+/// Where the server listens, known once it runs.
+final class ListeningAddress: Sendable {
+    private let address = Mutex<SocketAddress?>(nil)
+
+    var value: SocketAddress? { address.withLock { $0 } }
+
+    func set(_ value: SocketAddress?) {
+        address.withLock { $0 = value }
+    }
+}

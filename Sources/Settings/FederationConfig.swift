@@ -1,0 +1,218 @@
+import DNSWire
+import Federation
+import NIOCore
+
+/// `[federation]`: the HTTPS endpoint serving stellar.toml, the legacy stellar.txt and federation queries, and the
+/// address book behind it. The section is optional: without it there is no HTTPS endpoint (and the
+/// `fedns federation` commands say that a store must be configured first).
+///
+/// Only the keys are checked here; the files they name (certificates, the operator's stellar.toml, the store) are
+/// read and validated when the server starts, with messages that name the file.
+public struct FederationConfig: Sendable, Hashable {
+    /// One certificate chain (PEM, leaf first, then intermediates) and its private key.
+    public struct CertificatePair: Sendable, Hashable {
+        public var certificate: String
+        public var privateKey: String
+
+        public init(certificate: String, privateKey: String) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
+    }
+
+    public static let defaultListen = "127.0.0.1:8443"
+    public static let defaultIdleTimeout = 10.0
+    public static let defaultMaxConnections = 1024
+
+    /// The configuration file, for messages about keys whose values turn out to be unusable at start.
+    public var file: String
+    public var enabled: Bool
+    public var listen: SocketAddress
+    /// `certificate`/`private_key` first (the default for clients without SNI), then `extra_certificates`.
+    public var certificates: [CertificatePair]
+    /// Extra trust roots a served chain may end at (a private CA), besides the system's.
+    public var caFile: String?
+    public var domains: [FederationDomain]
+    /// The base URL the endpoint is reached at from outside; `https://DOMAIN` when absent.
+    public var publicURL: HTTPSURL?
+    /// A store URL (`sqlite:/absolute/path` or `postgres://…`), relative SQLite paths already resolved.
+    public var store: String
+    /// The operator's own stellar.toml keys, merged into every generated stellar.toml.
+    public var stellarToml: String?
+    /// Seconds a connection may sit without completing a request (idle keep-alive, a trickled request head or
+    /// body, a stalled TLS handshake) before it is closed.
+    public var idleTimeout: Double
+    /// Connections open at once; further clients wait in the listen backlog until one closes.
+    public var maxConnections: Int
+    /// Event-loop threads serving HTTPS; 0 means one per CPU core.
+    public var threads: Int
+    public var forwardRules: [ForwardRule]
+
+    public init(
+        file: String, enabled: Bool = true, listen: SocketAddress, certificates: [CertificatePair], caFile: String? = nil,
+        domains: [FederationDomain], publicURL: HTTPSURL? = nil, store: String, stellarToml: String? = nil,
+        idleTimeout: Double = FederationConfig.defaultIdleTimeout, maxConnections: Int = FederationConfig.defaultMaxConnections,
+        threads: Int = 0, forwardRules: [ForwardRule] = []
+    ) {
+        self.file = file
+        self.enabled = enabled
+        self.listen = listen
+        self.certificates = certificates
+        self.caFile = caFile
+        self.domains = domains
+        self.publicURL = publicURL
+        self.store = store
+        self.stellarToml = stellarToml
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+        self.threads = threads
+        self.forwardRules = forwardRules
+    }
+
+    static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> FederationConfig {
+        let enabled = try reader.bool("enabled", default: true)
+        let listenText = try reader.string("listen", default: defaultListen)
+        guard let listen = SocketAddress(hostPort: listenText) else {
+            throw reader.error("listen", "expected an IP address and port such as \"\(defaultListen)\", found \"\(listenText)\"")
+        }
+
+        var certificates: [CertificatePair] = []
+        let certificate = try reader.string("certificate").map { resolvePath($0, from: directory) }
+        let privateKey = try reader.string("private_key").map { resolvePath($0, from: directory) }
+        switch (certificate, privateKey) {
+        case (let certificate?, let privateKey?):
+            certificates.append(CertificatePair(certificate: certificate, privateKey: privateKey))
+        case (nil, _) where enabled:
+            throw reader.error("certificate", "required: the PEM file with the certificate chain (leaf first, then intermediates)")
+        case (_, nil) where enabled:
+            throw reader.error("private_key", "required: the PEM file with the private key of the certificate")
+        default:
+            break
+        }
+        for var extra in try reader.tables("extra_certificates") ?? [] {
+            let pair = CertificatePair(
+                certificate: resolvePath(try extra.requiredString("certificate", "the PEM certificate chain"), from: directory),
+                privateKey: resolvePath(try extra.requiredString("private_key", "the PEM private key"), from: directory))
+            try extra.rejectUnknownKeys()
+            certificates.append(pair)
+        }
+        let caFile = try reader.string("ca_file").map { resolvePath($0, from: directory) }
+
+        let domainTexts = try reader.stringArray("domains") ?? []
+        guard !domainTexts.isEmpty || !enabled else {
+            throw reader.error("domains", "expected at least one domain such as [\"example.org\"]: the part after '*' in addresses")
+        }
+        var domains: [FederationDomain] = []
+        for (index, text) in domainTexts.enumerated() {
+            let key = "\(reader.key("domains"))[\(index)]"
+            do {
+                let domain = try FederationDomain(text)
+                guard !domains.contains(domain) else {
+                    throw ConfigError(file: reader.file, key: key, message: "\"\(text)\" is listed twice")
+                }
+                domains.append(domain)
+            } catch let error as AddressError {
+                throw ConfigError(file: reader.file, key: key, message: "\"\(text)\" is not a usable domain: \(error)")
+            } catch let error as ConfigError {
+                throw error
+            } catch {
+                throw ConfigError(file: reader.file, key: key, message: "\(error)")
+            }
+        }
+
+        let publicURL = try reader.string("public_url").map { text throws(ConfigError) -> HTTPSURL in
+            do {
+                return try HTTPSURL(text)
+            } catch {
+                throw reader.error("public_url", "\"\(text)\" \(error)")
+            }
+        }
+        let store = try storeURL(try reader.string("store"), reader: reader, directory: directory)
+        let stellarToml = try reader.string("stellar_toml").map { resolvePath($0, from: directory) }
+        let idleTimeout = try reader.seconds("idle_timeout", in: 0.5...3600, default: defaultIdleTimeout)
+        let maxConnections = try reader.integer("max_connections", in: 1...1_000_000, default: defaultMaxConnections)
+        let threads = try reader.integer("threads", in: 0...256, default: 0)
+
+        var forwardRules: [ForwardRule] = []
+        for var rule in try reader.tables("forward") ?? [] {
+            forwardRules.append(try readForwardRule(&rule))
+        }
+        try reader.rejectUnknownKeys()
+        return FederationConfig(
+            file: reader.file, enabled: enabled, listen: listen, certificates: certificates, caFile: caFile, domains: domains,
+            publicURL: publicURL, store: store, stellarToml: stellarToml, idleTimeout: idleTimeout,
+            maxConnections: maxConnections, threads: threads, forwardRules: forwardRules)
+    }
+
+    /// `sqlite:PATH` with PATH made absolute (relative to the configuration file, `~/` expanded), or a PostgreSQL
+    /// URL as given (its details are checked when the store is opened); the default is the state directory.
+    private static func storeURL(_ text: String?, reader: TableReader, directory: String) throws(ConfigError) -> String {
+        guard let text else {
+            guard let path = defaultStorePath() else {
+                throw reader.error("store", "no default location (neither STATE_DIRECTORY, XDG_STATE_HOME nor HOME is set); set store = \"sqlite:PATH\"")
+            }
+            return "sqlite:\(path)"
+        }
+        if text.hasPrefix("sqlite:") {
+            var path = String(text.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else { throw reader.error("store", "the path after sqlite: is empty; use sqlite:addresses.db") }
+            return "sqlite:\(resolvePath(path, from: directory))"
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+            throw reader.error(
+                "store", "expected \"sqlite:PATH\" or \"postgres://USER:PASSWORD@HOST:PORT/DATABASE\", found \"\(text.prefix(12))…\"")
+        }
+        return text
+    }
+
+    /// `$STATE_DIRECTORY/addresses.db` under systemd (`StateDirectory=fedns`), else
+    /// `$XDG_STATE_HOME/fedns/addresses.db` or `~/.local/state/fedns/addresses.db`.
+    public static func defaultStorePath() -> String? {
+        ProcessEnvironment.userDirectory(systemd: "STATE_DIRECTORY", xdg: "XDG_STATE_HOME", fallback: ".local/state")
+            .map { "\($0)/addresses.db" }
+    }
+
+    /// `[[federation.forward]]`: how `type=forward` requests are answered.
+    ///
+    /// ```toml
+    /// [[federation.forward]]
+    /// forward_type = "bank_account"
+    /// parameters = ["swift", "acct"]
+    /// address = "{acct}*bank.example.org"   # the address to look up, or with `account`: the address replied
+    /// account = "G…"                        # optional: pay this account instead of looking the address up
+    /// memo_type = "text"                    # optional, with memo: the memo built from the request
+    /// memo = "{swift}{acct}"
+    /// ```
+    private static func readForwardRule(_ reader: inout TableReader) throws(ConfigError) -> ForwardRule {
+        let forwardType = try reader.requiredString("forward_type", "the forward_type this rule answers, such as \"bank_account\"")
+        let parameters = try reader.stringArray("parameters") ?? []
+        let address = try reader.requiredString("address", "an address template such as \"{acct}*bank.example.org\"")
+        let account = try reader.string("account").map { text throws(ConfigError) -> AccountID in
+            do {
+                return try AccountID(text)
+            } catch {
+                throw reader.error("account", "\"\(text)\" is not a Stellar account ID: \(error)")
+            }
+        }
+        let memoType = try reader.string("memo_type").map { text throws(ConfigError) -> MemoType in
+            guard let type = MemoType(rawValue: text) else {
+                throw reader.error("memo_type", "expected \"text\", \"id\" or \"hash\", found \"\(text)\"")
+            }
+            return type
+        }
+        let memo = try reader.string("memo")
+        if account == nil, memoType != nil || memo != nil {
+            throw reader.error("memo", "a memo template needs account = \"G…\" (a looked-up address brings its own memo)")
+        }
+        try reader.rejectUnknownKeys()
+        let destination: ForwardRule.Destination =
+            account.map { .account($0, memoType: memoType, memoTemplate: memo, addressTemplate: address) }
+            ?? .address(template: address)
+        do {
+            return try ForwardRule(forwardType: forwardType, requiredParameters: parameters, destination: destination)
+        } catch {
+            throw ConfigError(file: reader.file, key: reader.path, message: error.description)
+        }
+    }
+}

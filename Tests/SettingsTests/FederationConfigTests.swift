@@ -1,0 +1,163 @@
+import DNSWire
+import Federation
+import Testing
+
+@testable import Settings
+
+@Suite("Configuration: [federation]")
+struct FederationConfigTests {
+    func parse(_ federation: String) throws(ConfigError) -> FederationConfig? {
+        try FednsConfig.parse(
+            "[discovery]\nsource = \"file\"\nfile = \"inventory.json\"\n[federation]\n" + federation, origin: "test.toml",
+            directory: "/etc/fedns"
+        ).federation
+    }
+
+    @Test("no section, no HTTPS endpoint")
+    func absent() throws {
+        let config = try FednsConfig.parse("[discovery]\nsource = \"file\"\nfile = \"i.json\"\n", origin: "t.toml", directory: "/")
+        #expect(config.federation == nil)
+    }
+
+    @Test("the contract keys, relative paths resolved against the configuration's directory")
+    func contractKeys() throws {
+        let config = try #require(
+            try parse(
+                """
+                listen = "0.0.0.0:443"
+                certificate = "tls/fullchain.pem"
+                private_key = "/secrets/privkey.pem"
+                domains = ["example.org", "Example.NET"]
+                store = "sqlite:book/addresses.db"
+                stellar_toml = "stellar-extra.toml"
+                public_url = "https://fed.example.org"
+                ca_file = "tls/ca.pem"
+                idle_timeout = 2.5
+                max_connections = 64
+                threads = 2
+                extra_certificates = [{ certificate = "tls/net.pem", private_key = "tls/net-key.pem" }]
+                """))
+        #expect(config.enabled)
+        #expect(config.listen.displayText == "0.0.0.0:443")
+        #expect(
+            config.certificates == [
+                .init(certificate: "/etc/fedns/tls/fullchain.pem", privateKey: "/secrets/privkey.pem"),
+                .init(certificate: "/etc/fedns/tls/net.pem", privateKey: "/etc/fedns/tls/net-key.pem"),
+            ])
+        #expect(config.domains.map(\.description) == ["example.org", "example.net"])
+        #expect(config.store == "sqlite:/etc/fedns/book/addresses.db")
+        #expect(config.stellarToml == "/etc/fedns/stellar-extra.toml")
+        #expect(config.publicURL?.description == "https://fed.example.org")
+        #expect(config.caFile == "/etc/fedns/tls/ca.pem")
+        #expect(config.idleTimeout == 2.5)
+        #expect(config.maxConnections == 64)
+        #expect(config.threads == 2)
+        #expect(config.file == "test.toml")
+    }
+
+    @Test("defaults: 127.0.0.1:8443, the state directory's SQLite file, a 10 s idle timeout")
+    func defaults() throws {
+        let config = try #require(try parse("certificate = \"c.pem\"\nprivate_key = \"k.pem\"\ndomains = [\"example.org\"]\n"))
+        #expect(config.listen.displayText == "127.0.0.1:8443")
+        #expect(config.store == "sqlite:\(FederationConfig.defaultStorePath() ?? "?")")
+        #expect(config.store.hasSuffix("/fedns/addresses.db") || config.store.hasSuffix("/addresses.db"))
+        #expect(config.idleTimeout == 10)
+        #expect(config.threads == 0)
+        #expect(config.publicURL == nil)
+        #expect(config.forwardRules.isEmpty)
+    }
+
+    @Test("a PostgreSQL store is kept as given")
+    func postgresStore() throws {
+        let config = try #require(
+            try parse("enabled = false\nstore = \"postgres://fedns:secret@db.internal:5432/federation?sslmode=require\"\n"))
+        #expect(config.store == "postgres://fedns:secret@db.internal:5432/federation?sslmode=require")
+        #expect(!config.enabled)
+    }
+
+    @Test("forward rules, looked up or paid to a fixed account")
+    func forwardRules() throws {
+        let config = try #require(
+            try parse(
+                """
+                certificate = "c.pem"
+                private_key = "k.pem"
+                domains = ["bank.example.org"]
+                [[federation.forward]]
+                forward_type = "bank_account"
+                parameters = ["swift", "acct"]
+                address = "{acct}*bank.example.org"
+                [[federation.forward]]
+                forward_type = "remittance"
+                parameters = ["ref"]
+                account = "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ"
+                memo_type = "text"
+                memo = "ref {ref}"
+                address = "{ref}*bank.example.org"
+                """))
+        #expect(config.forwardRules.map(\.forwardType) == ["bank_account", "remittance"])
+        #expect(config.forwardRules[0].destination == .address(template: "{acct}*bank.example.org"))
+        guard case .account(let account, let memoType, let memo, _) = config.forwardRules[1].destination else {
+            Issue.record("not a fixed-account rule")
+            return
+        }
+        #expect(account.description == "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ")
+        #expect(memoType == .text)
+        #expect(memo == "ref {ref}")
+    }
+
+    struct BadCase: CustomTestStringConvertible, Sendable {
+        let text: String
+        let key: String
+        let mentions: String
+        var testDescription: String { key }
+    }
+
+    static let required = "certificate = \"c.pem\"\nprivate_key = \"k.pem\"\n"
+
+    static let badCases: [BadCase] = [
+        BadCase(text: "domains = [\"example.org\"]\nprivate_key = \"k.pem\"\n", key: "federation.certificate", mentions: "required"),
+        BadCase(text: "domains = [\"example.org\"]\ncertificate = \"c.pem\"\n", key: "federation.private_key", mentions: "required"),
+        BadCase(text: required, key: "federation.domains", mentions: "at least one domain"),
+        BadCase(text: required + "domains = [\"exa mple.org\"]\n", key: "federation.domains[0]", mentions: "not a usable domain"),
+        BadCase(text: required + "domains = [\"example.org:8443\"]\n", key: "federation.domains[0]", mentions: "port"),
+        BadCase(text: required + "domains = [\"a.org\", \"A.org\"]\n", key: "federation.domains[1]", mentions: "listed twice"),
+        BadCase(text: required + "domains = [\"a.org\"]\nlisten = \"localhost:443\"\n", key: "federation.listen", mentions: "IP address and port"),
+        BadCase(text: required + "domains = [\"a.org\"]\npublic_url = \"http://a.org\"\n", key: "federation.public_url", mentions: "https://"),
+        BadCase(text: required + "domains = [\"a.org\"]\npublic_url = \"https://a.org/\"\n", key: "federation.public_url", mentions: "trailing slash"),
+        BadCase(text: required + "domains = [\"a.org\"]\nstore = \"mysql://x\"\n", key: "federation.store", mentions: "sqlite:PATH"),
+        BadCase(text: required + "domains = [\"a.org\"]\nstore = \"sqlite:\"\n", key: "federation.store", mentions: "empty"),
+        BadCase(text: required + "domains = [\"a.org\"]\nidle_timeout = 0\n", key: "federation.idle_timeout", mentions: "seconds"),
+        BadCase(text: required + "domains = [\"a.org\"]\ncertficate = \"x\"\n", key: "federation.certficate", mentions: "unknown key"),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\nextra_certificates = [{ certificate = \"x.pem\" }]\n",
+            key: "federation.extra_certificates[0].private_key", mentions: "required"),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\nextra_certificates = [\"x.pem\"]\n",
+            key: "federation.extra_certificates[0]", mentions: "expected a table"),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\n[[federation.forward]]\nforward_type = \"Bank\"\naddress = \"x*a.org\"\n",
+            key: "federation.forward[0]", mentions: "forward_type \"Bank\""),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\n[[federation.forward]]\nforward_type = \"bank\"\naddress = \"{acct}*a.org\"\n",
+            key: "federation.forward[0]", mentions: "{acct}"),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\n[[federation.forward]]\nforward_type = \"bank\"\naddress = \"x*a.org\"\nmemo = \"m\"\nmemo_type = \"text\"\n",
+            key: "federation.forward[0].memo", mentions: "needs account"),
+        BadCase(
+            text: required + "domains = [\"a.org\"]\n[[federation.forward]]\nforward_type = \"bank\"\naddress = \"x*a.org\"\naccount = \"GABC\"\n",
+            key: "federation.forward[0].account", mentions: "not a Stellar account ID"),
+    ]
+
+    @Test("errors name the file, the key and what was expected", arguments: badCases)
+    func errors(_ bad: BadCase) {
+        do {
+            _ = try parse(bad.text)
+            Issue.record("accepted: \(bad.text)")
+        } catch {
+            #expect(error.file == "test.toml")
+            #expect(error.key == bad.key, "\(error)")
+            #expect(error.description.contains(bad.mentions), "\(error.description)")
+        }
+    }
+}

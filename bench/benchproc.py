@@ -1,0 +1,86 @@
+"""What the benchmarks share: a server process pinned to its own CPU, its CPU time and memory read from /proc
+(children included, for servers that fork workers), and a clean stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SERVER_CPU = "1"
+LOAD_CPU = "0"
+
+
+class PinnedServer:
+    """A server started under `taskset -c SERVER_CPU`, ready once `ready()` holds."""
+
+    def __init__(self, label: str, command: list[str], port: int, workdir: Path, ready: Callable[[], bool]):
+        self.label, self.command, self.port, self.workdir, self.ready = label, command, port, workdir, ready
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        log = open(self.workdir / f"{self.label}.log", "wb")
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.label} exited: {(self.workdir / f'{self.label}.log').read_text()}")
+            if self.ready():
+                return
+            time.sleep(0.1)
+        raise SystemExit(f"{self.label} did not answer")
+
+    def pids(self) -> list[int]:
+        """The server process and its children (NSD forks a server and xfrd, nginx a worker)."""
+        pids = [self.process.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if parent in pids and int(entry.name) not in pids:
+                    pids.append(int(entry.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / CLOCK_TICKS
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(current RSS, peak RSS) in MB, summed over the server's processes."""
+        current = peak = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            current += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            peak += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+        return current / 1024, peak / 1024
+
+    def stop(self) -> None:
+        children = self.pids()[1:] if self.process else []
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
