@@ -13,18 +13,34 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible, Comparab
         value = bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    /// Dotted-quad text; rejects leading zeros (ambiguous octal), empty parts and values above 255.
+    /// Dotted-quad text; rejects leading zeros (ambiguous octal), empty parts and values above 255. Scans the
+    /// UTF-8 bytes once without allocating: every instance address of every refresh passes through here.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit),
-                part.count == 1 || part.first != "0", let octet = UInt8(part)
-            else { return nil }
-            value = value << 8 | UInt32(octet)
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        var leadingZero = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if digits == 1 && leadingZero { return nil }
+                if digits == 0 { leadingZero = byte == UInt8(ascii: "0") }
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard digits <= 3, octet <= 255 else { return nil }
+            case UInt8(ascii: "."):
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                octet = 0
+                digits = 0
+                dots += 1
+            default:
+                return nil
+            }
         }
-        self.value = value
+        guard dots == 3, digits > 0 else { return nil }
+        self.value = value << 8 | octet
     }
 
     public var bytes: [UInt8] { [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)] }
@@ -169,8 +185,4 @@ extension String {
         }
         return [self]
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -51,6 +51,8 @@ public struct Snapshot: Codable, Hashable, Sendable {
     /// True when both hold the same instances, whatever their order, serial or timestamps.
     public func hasSameInstances(as other: Snapshot) -> Bool {
         guard instances.count == other.instances.count else { return false }
+        // Refreshes list instances in a stable order, so the cheap comparison usually decides.
+        if instances == other.instances { return true }
         return instances.sorted { $0.id < $1.id } == other.instances.sorted { $0.id < $1.id }
     }
 

@@ -89,6 +89,32 @@ struct RefresherTests {
         #expect(persisted.instances.count == 2)
     }
 
+    @Test("an unchanged inventory is not rewritten on every refresh; a change is")
+    func rewriteOnlyOnChange() async throws {
+        let source = ScriptedSource()
+        source.set(east, .success([web("i-1", "us-east-1")]))
+        let path = temporaryPath()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), snapshotPath: path),
+            store: SnapshotStore(), logger: logger)
+        func modified() throws -> Date? {
+            try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
+        }
+        await refresher.refresh()
+        let first = try modified()
+        try await Task.sleep(for: .milliseconds(50))
+        await refresher.refresh()
+        #expect(try modified() == first)
+        source.set(east, .success([web("i-1", "us-east-1"), web("i-2", "us-east-1")]))
+        await refresher.refresh()
+        #expect(try modified() != first)
+        guard case .loaded(let saved) = SnapshotFile(path: path).load() else {
+            Issue.record("snapshot unreadable")
+            return
+        }
+        #expect(saved.instances.count == 2)
+    }
+
     @Test("a failing scope keeps serving its last good data; the others move on")
     func serveStale() async throws {
         let source = ScriptedSource()

@@ -32,14 +32,18 @@ final class ZonePublisher: Sendable {
         }
         guard changed else { return }
         if store.isLoaded {
-            publish(store.current)
+            publish(store.current)  // the settings differ from the zone's, so this compiles
         } else {
             handler.publish(.notReady(settings: newSettings))
         }
     }
 
     private func publish(_ snapshot: Snapshot) {
-        let zone = CompiledZone(snapshot: snapshot, settings: settings.withLock { $0 })
+        // The store keeps the serial when the instances are unchanged (most refreshes): the zone is then the same.
+        let current = handler.zone
+        let currentSettings = settings.withLock { $0 }
+        if current.isReady && current.serial == snapshot.serial && current.settings == currentSettings { return }
+        let zone = CompiledZone(snapshot: snapshot, settings: currentSettings)
         handler.publish(zone)
         logger.debug("zone published", metadata: ["serial": "\(zone.serial)", "names": "\(zone.instanceCount)"])
         reportProblemsIfChanged(zone.problems)

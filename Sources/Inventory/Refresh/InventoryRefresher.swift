@@ -56,6 +56,11 @@ public actor InventoryRefresher: Service {
     /// The last good instances and status of every scope ever read.
     private var scopes: [DiscoveryScope: ScopeState] = [:]
     private var regionsByProfile: [String: (regions: [String], fetched: ContinuousClock.Instant)] = [:]
+    /// What the snapshot file holds: the serial and failing scopes written last, and when.
+    private var saved: (serial: UInt32, failing: Set<DiscoveryScope>, at: ContinuousClock.Instant)?
+    /// An unchanged inventory is rewritten this often anyway, to keep the statuses in the file fresh.
+    static let unchangedSnapshotRewriteInterval: Duration = .seconds(600)
+
     /// The sleep between refreshes; cancelling it starts the next refresh early.
     private var sleeper: Task<Void, Never>?
     /// A refresh was requested while none was being waited for; the next wait returns at once.
@@ -220,12 +225,8 @@ public actor InventoryRefresher: Service {
             published = snapshot
             logger.error("no inventory loaded yet; DNS answers SERVFAIL for the zone until a refresh succeeds")
         }
-        if !succeeded.isEmpty, let file {
-            do {
-                try file.save(published)
-            } catch {
-                logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
-            }
+        if !succeeded.isEmpty {
+            saveIfChanged(published, failing: Set(failed.map(\.scope)))
         }
         let duration = ContinuousClock.now - started
         logger.info(
@@ -236,6 +237,23 @@ public actor InventoryRefresher: Service {
                 "ms": "\(Int(duration / .milliseconds(1)))",
             ])
         return RefreshReport(snapshot: published, succeeded: succeeded, failed: failed, duration: duration)
+    }
+
+    /// Writes the snapshot when the instances or the set of failing scopes changed, or every ten minutes: an
+    /// unchanged fleet is not re-encoded (several megabytes for 10,000 instances) on every refresh.
+    private func saveIfChanged(_ snapshot: Snapshot, failing: Set<DiscoveryScope>) {
+        guard let file else { return }
+        if let saved, saved.serial == snapshot.serial, saved.failing == failing,
+            ContinuousClock.now - saved.at < Self.unchangedSnapshotRewriteInterval
+        {
+            return
+        }
+        do {
+            try file.save(snapshot)
+            saved = (snapshot.serial, failing, ContinuousClock.now)
+        } catch {
+            logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
+        }
     }
 
     /// Every (profile, region) to read this time; `regions = "all"` is resolved per profile and re-scanned hourly.
