@@ -114,7 +114,7 @@ struct CredentialProcessTests {
             let started = ContinuousClock.now
             let message = await failure(script, home: home, timeout: .milliseconds(300))
             #expect(message.contains("did not finish within 0.3 s"))
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 
