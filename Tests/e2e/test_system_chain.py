@@ -1,5 +1,5 @@
-"""The real chain, no wrapper: in a network namespace of its own, fedns on port 53 (started as root, dropped to
-nobody), /etc/netns/NAME/resolv.conf pointing at it, moto and an sshd on loopback; then plain `getent hosts`
+"""The real chain, no wrapper: in a network namespace of its own, fedns on port 53 and HTTPS on port 443 (started
+as root, dropped to nobody once both are bound), /etc/netns/NAME/resolv.conf pointing at it, moto and an sshd on loopback; then plain `getent hosts`
 and plain `ssh` reach the instance by name through the system resolver. Also: SIGHUP under dnsperf load loses
 no query, SIGTERM exits 0 with the snapshot written, and `fedns doctor` passes."""
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from fedhttps import BOB, PKI
 from fednsproc import FEDNS_BIN, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "moto"
@@ -109,15 +110,28 @@ def chain():
         sshd_log = work / "sshd.log"
         namespace.start([shutil.which("sshd") or "/usr/sbin/sshd", "-D", "-e", "-f", str(sshd_config)], sshd_log)
 
-        # fedns on port 53, started as root, serving as nobody.
+        # fedns on ports 53 and 443, started as root, serving as nobody.
         snapshot = work / "cache" / "snapshot.json"
         snapshot.parent.mkdir(mode=0o777)
         snapshot.parent.chmod(0o777)
+        pki = PKI(work / "pki")
+        root = pki.root("Chain Root")
+        leaf = pki.issue("localhost", root, ["localhost"], valid_days=25)
+        certificate, key = pki.write("site.pem", leaf), pki.write_key("site-key.pem", leaf)
+        ca = pki.write("ca.pem", root)
         config = work / "fedns.toml"
         config.write_text(
             '[dns]\nlisten = ["127.0.0.1:53"]\n\n[process]\nuser = "nobody"\n\n'
             f'[discovery]\nsource = "aws"\nregions = ["us-east-1"]\nrefresh_interval = 2\nsnapshot = "{snapshot}"\n'
-            f'ec2_endpoint = "{endpoint}"\n')
+            f'ec2_endpoint = "{endpoint}"\n\n'
+            f'[federation]\nlisten = "127.0.0.1:443"\ncertificate = "{certificate}"\nprivate_key = "{key}"\nca_file = "{ca}"\n'
+            f'domains = ["localhost"]\nstore = "sqlite:{snapshot.parent / "addresses.sqlite"}"\n')
+        added = subprocess.run([FEDNS_BIN, "federation", "add", "bob*localhost", BOB, "--config", str(config)],
+                               capture_output=True, text=True)
+        assert added.returncode == 0, added.stderr
+        # What the server reads after dropping privileges (the address book, certificates on reload) is nobody's.
+        for path in [*snapshot.parent.iterdir(), *pki.directory.iterdir()]:
+            os.chown(path, 65534, 65534)
         environment = {
             "AWS_ACCESS_KEY_ID": reader["access_key_id"], "AWS_SECRET_ACCESS_KEY": reader["secret_access_key"],
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -160,10 +174,21 @@ def test_privileges_were_dropped_after_binding_port_53(chain):
     assert "privileges dropped" in chain["log"].read_text()
 
 
+def test_https_on_port_443_was_bound_before_privileges_dropped(chain):
+    """Both privileged listeners bind before the switch to nobody: DNS before the service group starts, HTTPS
+    inside it (the drop waits for it)."""
+    ca = chain["work"] / "pki" / "ca.pem"
+    result = chain["ns"].run(["curl", "-sS", "--cacert", str(ca), "https://localhost/federation?type=name&q=bob*localhost"])
+    assert result.returncode == 0, result.stderr + chain["log"].read_text()
+    assert json.loads(result.stdout)["account_id"] == BOB
+    log = chain["log"].read_text()
+    assert log.index("HTTPS listening") < log.index("privileges dropped"), log
+
+
 def test_doctor_passes_every_link(chain):
     result = chain["ns"].run([FEDNS_BIN, "doctor", "--config", str(chain["config"])], env={**os.environ, **chain["env"]})
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("config", "server", "routing", "credentials", "aws"):
+    for name in ("config", "server", "routing", "credentials", "aws", "tls"):
         assert re.search(rf"^ok\s+{name}\b", result.stdout, re.M), result.stdout
 
 

@@ -107,17 +107,9 @@ public struct FednsServer {
             assembly.services.append(server)
         }
 
-        if let federation = config.federation, federation.enabled {
-            // Certificates, stellar.toml, the address book and the listen address are all checked here, so a
-            // problem with any of them stops start-up with a message naming the file or key.
-            let https = try await FederationHTTPServer.make(config: federation, logger: logger)
-            assembly.services += https.services
-            assembly.reloaders.append { await https.reload() }
-            assembly.shutdownHooks.append { await https.shutdown() }
-        }
-
         // Listeners that bind inside the group report here; the last one lets privileges go.
-        let bindsInGroup = config.control.enabled ? 1 : 0
+        let federationEnabled = config.federation?.enabled ?? false
+        let bindsInGroup = (config.control.enabled ? 1 : 0) + (federationEnabled ? 1 : 0)
         let barrier = StartupBarrier(expecting: bindsInGroup) { [config, logger] in
             guard let user = config.process.user else { return }
             // glibc switches every thread of the process along with the calling one.
@@ -128,6 +120,15 @@ public struct FednsServer {
                 logger.critical("\(error)")
                 exit(EXIT_FAILURE)
             }
+        }
+
+        if let federation = config.federation, federation.enabled {
+            // Certificates, stellar.toml, the address book and the listen address are all checked here, so a
+            // problem with any of them stops start-up with a message naming the file or key.
+            let https = try await FederationHTTPServer.make(config: federation, logger: logger, onRunning: barrier.arrive)
+            assembly.services += https.services
+            assembly.reloaders.append { await https.reload() }
+            assembly.shutdownHooks.append { await https.shutdown() }
         }
 
         if config.control.enabled {
@@ -153,6 +154,16 @@ struct SignalReloader: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.info("reloading", metadata: ["signal": "\(signal)"])
             for action in actions { await action() }
+        }
+    }
+}
+
+extension FednsServer {
+    /// The files `serve` reads at start besides the configuration (certificates, stellar.toml), checked without
+    /// binding anything: what `fedns check-config` adds to parsing the configuration.
+    public static func checkFiles(_ config: FednsConfig) throws {
+        if let federation = config.federation, federation.enabled {
+            _ = try FederationHTTPServer.checkFiles(federation)
         }
     }
 }

@@ -41,14 +41,19 @@ public struct FederationHTTPServer: Sendable {
     /// How often the certificate files are checked for changes.
     public static let certificatePollInterval = Duration.seconds(2)
 
+    /// `onRunning` is called once the listener is bound (inside the service group), e.g. to drop privileges after
+    /// the last privileged bind.
     public static func make(
-        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        onRunning: @escaping @Sendable () -> Void = {}
     ) async throws -> FederationHTTPServer {
         // Event loops of its own, as DNS has: a burst of handshakes never delays DNS, AWS or database work.
         let eventLoopGroup = MultiThreadedEventLoopGroup(
             numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
         do {
-            return try await make(config: config, logger: logger, metricsFactory: metricsFactory, eventLoopGroup: eventLoopGroup)
+            return try await make(
+                config: config, logger: logger, metricsFactory: metricsFactory, eventLoopGroup: eventLoopGroup,
+                onRunning: onRunning)
         } catch {
             try? await eventLoopGroup.shutdownGracefully()
             throw error
@@ -56,7 +61,8 @@ public struct FederationHTTPServer: Sendable {
     }
 
     private static func make(
-        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup
+        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup,
+        onRunning: @escaping @Sendable () -> Void
     ) async throws -> FederationHTTPServer {
         let certificates = try CertificateStore(sources: config.certificates, caFile: config.caFile, logger: logger)
         warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
@@ -93,6 +99,7 @@ public struct FederationHTTPServer: Sendable {
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
             onServerRunning: { [logger, config, localAddress] channel in
                 localAddress.set(channel.localAddress)
+                onRunning()
                 logger.info(
                     "HTTPS listening",
                     metadata: [
@@ -109,6 +116,21 @@ public struct FederationHTTPServer: Sendable {
         return FederationHTTPServer(
             services: [mirror, watcher, application], config: config, certificates: certificates, site: site, mirror: mirror,
             metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
+    }
+
+    /// The files start-up reads, checked without binding or opening the address book: every certificate chain
+    /// (order, key, expiry, issuer) and the stellar.toml the site would publish. `fedns check-config` and
+    /// `fedns doctor` call this, so they refuse exactly what `fedns serve` would.
+    public static func checkFiles(_ config: FederationConfig) throws -> [CertificateBundle] {
+        let bundles = try CertificateStore.load(config.certificates, caFile: config.caFile)
+        _ = try loadSite(config)
+        return bundles
+    }
+
+    /// The configured hosts (domains and the `public_url` host) that no certificate names.
+    public static func uncoveredHosts(_ config: FederationConfig, bundles: [CertificateBundle]) -> [String] {
+        let hosts = config.domains.map(\.host) + (config.publicURL.flatMap { HostHeader(urlAuthorityOf: $0.description)?.name }.map { [$0] } ?? [])
+        return hosts.filter { host in !bundles.contains { $0.covers(host: host) } }
     }
 
     /// SIGHUP: re-reads the certificates and the operator's stellar.toml (keeping what is in use when either is
@@ -153,8 +175,7 @@ public struct FederationHTTPServer: Sendable {
     /// A domain no certificate names works for no client; said at start rather than discovered by users. (Not an
     /// error: a certificate being renewed for a new name is a moment an operator may knowingly start in.)
     static func warnAboutUncoveredHosts(_ config: FederationConfig, certificates: CertificateStore, logger: Logger) {
-        let hosts = config.domains.map(\.host) + (config.publicURL.flatMap { HostHeader(urlAuthorityOf: $0.description)?.name }.map { [$0] } ?? [])
-        for host in hosts where !certificates.bundles.contains(where: { $0.covers(host: host) }) {
+        for host in uncoveredHosts(config, bundles: certificates.bundles) {
             logger.warning(
                 "no certificate names this host; TLS clients will refuse it",
                 metadata: ["host": "\(host)", "certificates": "\(certificates.bundles.map(\.certificatePath).joined(separator: ","))"])
