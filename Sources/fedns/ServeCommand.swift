@@ -55,6 +55,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try configOptions.load()
+            try FednsServer.checkFiles(config)
             print("\(config.origin): OK")
         } catch {
             printError("\(error)")

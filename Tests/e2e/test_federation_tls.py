@@ -4,6 +4,7 @@ at start."""
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import ssl
@@ -149,6 +150,30 @@ def fresh_connection(server: FederationServer, trust):
     return connection
 
 
+def test_doctor_checks_the_certificates_and_warns_before_they_expire(tmp_path):
+    pki = PKI(tmp_path / "pki")
+    root = pki.root("Root")
+    ca = pki.write("ca.pem", root)
+    for valid_days, verdict in [(25, "ok"), (5, "FAIL")]:
+        leaf = pki.issue("localhost", root, ["localhost", "example.org"], valid_days=valid_days)
+        server = FederationServer(
+            tmp_path / f"fedns-{valid_days}",
+            certificates=[(pki.write(f"c{valid_days}.pem", leaf), pki.write_key(f"k{valid_days}.pem", leaf))],
+            ca_file=ca, domains=["example.org"])
+        assert server.run_cli("check-config", "--config", str(server.config_path)).returncode == 0
+        doctor = server.run_cli("doctor", "--config", str(server.config_path))
+        line = next((text for text in doctor.stdout.splitlines() if re.match(r"^\S+\s+tls\b", text)), "")
+        assert line.startswith(verdict), doctor.stdout
+        assert ("expires in" in line) == (verdict == "FAIL"), line
+    # A domain that no certificate names.
+    leaf = pki.issue("localhost", root, ["localhost"])
+    server = FederationServer(
+        tmp_path / "fedns-uncovered", certificates=[(pki.write("u.pem", leaf), pki.write_key("u-key.pem", leaf))],
+        ca_file=ca, domains=["example.net"])
+    doctor = server.run_cli("doctor", "--config", str(server.config_path))
+    assert re.search(r"^FAIL\s+tls\s+no certificate names example.net", doctor.stdout, re.M), doctor.stdout
+
+
 @pytest.mark.parametrize("problem, mentions", [
     ("missing intermediate", "is missing intermediate certificates"),
     ("expired", "expired on"),
@@ -170,6 +195,12 @@ def test_start_refuses_a_broken_chain(tmp_path, problem, mentions):
     server = FederationServer(
         tmp_path / "fedns", certificates=[(certificate, pki.write_key("key.pem", key_owner))],
         ca_file=pki.write("ca.pem", root), domains=["example.org"])
+    # check-config and doctor refuse what serve refuses, in the same words.
+    checked = server.run_cli("check-config", "--config", str(server.config_path))
+    assert checked.returncode == 1 and mentions in checked.stderr, checked.stdout + checked.stderr
+    doctor = server.run_cli("doctor", "--config", str(server.config_path))
+    assert doctor.returncode == 1
+    assert re.search(rf"^FAIL\s+tls\s.*{re.escape(mentions)}", doctor.stdout, re.M), doctor.stdout
     server.start(wait=False)
     assert server.process.wait(30) != 0
     server.stop()

@@ -3,6 +3,7 @@ import AWSDiscovery
 import DNSServer
 import DNSWire
 import EC2Zone
+import FederationHTTP
 import Foundation
 import Inventory
 import InventoryLookup
@@ -109,7 +110,40 @@ public struct Doctor: Sendable {
         case .aws(let aws):
             checks += await awsChecks(aws)
         }
+        checks.append(tlsCheck())
         return checks
+    }
+
+    /// Certificates a renewal should replace this many days before they expire.
+    static let certificateWarningDays = 14.0
+
+    /// The HTTPS endpoint's certificates: each chain valid (order, key, issuer, dates), every configured host named
+    /// by one, and none about to expire.
+    func tlsCheck(now: Date = Date()) -> Check {
+        guard let federation = config.federation, federation.enabled else {
+            return Check(name: "tls", outcome: .skipped, detail: "no [federation] endpoint is configured")
+        }
+        let bundles: [CertificateBundle]
+        do {
+            bundles = try FederationHTTPServer.checkFiles(federation)
+        } catch {
+            return Check(name: "tls", outcome: .failed, detail: "\(error)", fix: "fix the file named; `fedns check-config` checks again")
+        }
+        let uncovered = FederationHTTPServer.uncoveredHosts(federation, bundles: bundles)
+        if !uncovered.isEmpty {
+            return Check(
+                name: "tls", outcome: .failed, detail: "no certificate names \(uncovered.joined(separator: ", "))",
+                fix: "add a certificate for those names to [federation] certificates")
+        }
+        let days = bundles.map { ($0, $0.notValidAfter.timeIntervalSince(now) / 86400) }
+        let summary = days.map { "\($0.0.names.first ?? $0.0.certificatePath) \(Int($0.1)) days" }.joined(separator: ", ")
+        if let expiring = days.first(where: { $0.1 < Self.certificateWarningDays }) {
+            return Check(
+                name: "tls", outcome: .failed,
+                detail: "\(expiring.0.certificatePath) expires in \(Int(expiring.1)) days (\(summary))",
+                fix: "renew it; fedns picks up the new files without a restart")
+        }
+        return Check(name: "tls", outcome: .ok, detail: "certificates valid (\(summary) left)")
     }
 
     private func awsChecks(_ aws: AWSDiscoveryConfig) async -> [Check] {

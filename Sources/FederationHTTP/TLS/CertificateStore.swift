@@ -32,7 +32,7 @@ public final class CertificateStore: Sendable {
         context = Mutex(try Self.makeContext(bundles, selection: selection))
     }
 
-    private static func load(_ sources: [Source], caFile: String?) throws(TLSSetupError) -> [CertificateBundle] {
+    static func load(_ sources: [Source], caFile: String?) throws(TLSSetupError) -> [CertificateBundle] {
         let roots = try TrustRoots.system(extraFile: caFile)
         var bundles: [CertificateBundle] = []
         for source in sources {
