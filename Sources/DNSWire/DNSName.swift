@@ -175,10 +175,15 @@ func asciiLowercase(_ byte: UInt8) -> UInt8 {
 extension DNSName: Hashable {
     public static func == (lhs: DNSName, rhs: DNSName) -> Bool {
         guard lhs.wire.count == rhs.wire.count else { return false }
-        for index in lhs.wire.indices where asciiLowercase(lhs.wire[index]) != asciiLowercase(rhs.wire[index]) {
-            return false
+        // Every query's name is compared here (the zone's dictionary): raw buffers, so no bounds check per byte.
+        return lhs.wire.withUnsafeBufferPointer { left in
+            rhs.wire.withUnsafeBufferPointer { right in
+                for index in 0..<left.count where left[index] != right[index] {
+                    if asciiLowercase(left[index]) != asciiLowercase(right[index]) { return false }
+                }
+                return true
+            }
         }
-        return true
     }
 
     public func hash(into hasher: inout Hasher) {
