@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -189,3 +190,17 @@ def answers(response: dns.message.Message) -> list[str]:
 
 def rcode(response: dns.message.Message) -> str:
     return dns.rcode.to_text(response.rcode())
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in Prometheus text, matching every given label."""
+    for line in text.splitlines():
+        if not line.startswith(name):
+            continue
+        match = re.match(rf"{re.escape(name)}(\{{(.*)\}})?\s+(\S+)$", line)
+        if not match:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
+        if all(found.get(key) == value for key, value in labels.items()):
+            return float(match.group(3))
+    return None

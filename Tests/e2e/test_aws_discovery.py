@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from faultproxy import FaultProxy
-from fednsproc import answers, rcode
+from fednsproc import answers, metric, rcode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "moto"))
 import motolib  # noqa: E402
@@ -121,6 +121,11 @@ def test_faults_serve_the_last_good_data_and_recover(moto, fresh, tmp_path):
         fedns.wait_until(lambda: "RequestLimitExceeded" in fedns.log_text(), message="throttling reported")
         assert proxy.requests - before >= 3, "throttling must be retried (standard mode: 3 attempts)"
         assert answers(fedns.query("web-1.ec2")) == [public_ip(moto, "web-1")]
+        # The operator sees it: calls by outcome, and the age of the last good refresh growing per region.
+        metrics = fedns.control("/metrics")[1].decode()
+        assert metric(metrics, "fedns_aws_requests_total", operation="DescribeInstances", outcome="ok") >= 2
+        assert metric(metrics, "fedns_aws_requests_total", operation="DescribeInstances", outcome="throttling") >= 1
+        assert metric(metrics, "fedns_inventory_refresh_age_seconds", region="us-east-1", profile="default") >= 0
 
         launched = moto.ec2().run_instances(
             ImageId=moto.instances["web-1"]["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro",

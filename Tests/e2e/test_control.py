@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 from conftest import FLEET
-from fednsproc import answers
-
-
-def metric(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample in Prometheus text, matching every given label."""
-    for line in text.splitlines():
-        if not line.startswith(name):
-            continue
-        match = re.match(rf"{re.escape(name)}(\{{(.*)\}})?\s+(\S+)$", line)
-        if not match:
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-        if all(found.get(key) == value for key, value in labels.items()):
-            return float(match.group(3))
-    return None
+from fednsproc import answers, metric
 
 
 def test_health_and_readiness(server):

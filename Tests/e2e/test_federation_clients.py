@@ -17,7 +17,7 @@ from stellar_sdk.sep.exceptions import BadFederationResponseError
 
 from fedfixtures import HASH_MEMO, site  # noqa: F401 - the fixture
 from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer
-from fednsproc import FEDNS_BIN
+from fednsproc import FEDNS_BIN, metric
 
 CORS = ("access-control-allow-origin", "*")
 HSTS = ("strict-transport-security", "max-age=63072000; includeSubDomains")
@@ -152,6 +152,20 @@ def test_unknown_host_is_a_json_404_not_a_redirect(site):
     assert headers[CORS[0]] == "*" and headers[HSTS[0]] == HSTS[1]
     assert "location" not in headers
     assert "unknown.example" in json.loads(body)["error"]
+
+
+def test_lookups_and_certificate_expiry_are_in_the_metrics(site):
+    def counted(result: str) -> float:
+        text = site.server.control("/metrics")[1].decode()
+        return metric(text, "fedns_federation_lookups_total", type="name", result=result) or 0
+
+    found, missing = counted("found"), counted("not_found")
+    assert site.server.get(site.ca, f"/federation?type=name&q=bob*{site.domain}")[0] == 200
+    assert site.server.get(site.ca, f"/federation?type=name&q=nobody*{site.domain}")[0] == 404
+    assert (counted("found"), counted("not_found")) == (found + 1, missing + 1)
+    # The fixture's certificates are valid for 10 days; the soonest expiry is reported.
+    days = metric(site.server.control("/metrics")[1].decode(), "fedns_tls_certificate_days_left")
+    assert 9 < days <= 10
 
 
 def test_embedded_demo_serves_federation(tmp_path):
