@@ -5,12 +5,16 @@ Modes (set with `proxy.mode = ...` from the test, which shares the process):
 - "throttle": answer HTTP 503 with EC2's RequestLimitExceeded error document;
 - "stall": accept the request and never answer (the client's request timeout must fire);
 - "truncate": forward, then cut the XML answer in half;
-- "refuse": close the connection without answering.
+- "refuse": close the connection without answering;
+- "record": forward, and keep each answer under its request (signing region and body);
+- "replay": answer a recorded request from the recording without asking upstream (the AWS benchmark uses this to
+  refresh without moto's rendering time and CPU); anything else is forwarded.
 """
 
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 import time
 import urllib.error
@@ -27,6 +31,7 @@ class FaultProxy:
         self.upstream = upstream
         self.mode = "pass"
         self.requests = 0
+        self.recorded: dict[tuple[str, bytes], tuple[int, bytes]] = {}
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,6 +52,11 @@ class FaultProxy:
                 if mode == "refuse":
                     self.close_connection = True
                     return None
+                # The same body means the same call only within one region, which SigV4's credential scope names.
+                scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", self.headers.get("Authorization", ""))
+                key = (scope.group(1) if scope else "", body)
+                if mode == "replay" and key in proxy.recorded:
+                    return self.reply(*proxy.recorded[key])
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method="POST")
                 for name, value in self.headers.items():
                     if name.lower() not in ("content-length", "connection", "accept-encoding"):
@@ -58,6 +68,8 @@ class FaultProxy:
                     status, payload = error.code, error.read()
                 if mode == "truncate":
                     payload = payload[: len(payload) // 2]
+                if mode == "record":
+                    proxy.recorded[key] = (status, payload)
                 return self.reply(status, payload)
 
             do_GET = do_POST

@@ -3,8 +3,14 @@
 
 Reports the refresh's wall time (mostly moto rendering XML), the CPU fedns spends on it per 1,000 instances
 (HTTP receive, XML parse, mapping, snapshot and zone build, snapshot write: an upper bound of "parse + build"),
-and DNS latency at a fixed query rate while idle and while a refresh runs (p99 ratio, target <= 2).
+and DNS latency at a fixed query rate while idle and while refreshes run (p99 ratio, target <= 2).
 fedns runs pinned to CPU 1; moto and dnsperf share CPU 0, so moto's rendering does not steal fedns's core.
+
+fedns reaches moto through a recording proxy (Tests/e2e/faultproxy.py). For the latency comparison the proxy
+replays the recorded answers, byte for byte, and refreshes run back to back: fedns does all of a refresh's work
+(HTTP, XML parsing, snapshot build) many times within the measured window, while moto, whose rendering takes
+most of a live refresh's wall time, stays idle and does not take CPU 0 from dnsperf (which would show up as client
+latency that fedns did not cause).
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "fixtures" / "moto"))
+sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
 import motolib  # noqa: E402
+from faultproxy import FaultProxy  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]
@@ -48,8 +56,11 @@ def seed(endpoint: str, per_region: int) -> None:
 
 
 def dnsperf_p99(port: int, queries: Path, seconds: int, rate: int) -> tuple[float, float, int]:
+    # dnsperf shares CPU 0 with moto and the proxy; as root it runs ahead of them, so their work does not show up as
+    # latency that fedns did not cause.
+    boost = ["nice", "-n", "-10"] if os.geteuid() == 0 else []
     output = subprocess.run(
-        ["taskset", "-c", "0", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(seconds),
+        [*boost, "taskset", "-c", "0", "dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(seconds),
          "-Q", str(rate), "-t", "2", "-v"], capture_output=True, text=True).stdout
     latencies = sorted(float(line.split()[-1]) for line in output.splitlines()
                        if line.startswith("> ") and re.fullmatch(r"[\d.]+", line.split()[-1]))
@@ -67,11 +78,15 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=10_000, help="DNS queries per second during the latency runs")
     args = parser.parse_args()
+    # This process (the proxy's threads included) stays on CPU 0 with moto and dnsperf, off fedns's core.
+    os.sched_setaffinity(0, {0})
     per_region = args.instances // len(REGIONS)
 
     work = Path(tempfile.mkdtemp(prefix="fedns-bench-aws-"))
     moto, endpoint = motolib.start(work / "moto.log")
     subprocess.run(["taskset", "-pc", "0", str(moto.pid)], capture_output=True)
+    proxy = FaultProxy(endpoint)
+    proxy.mode = "record"
     try:
         started = time.monotonic()
         seed(endpoint, per_region)
@@ -82,7 +97,7 @@ def main() -> None:
         config.write_text(
             f'[dns]\nlisten = ["127.0.0.1:{port}"]\nthreads = 1\n[control]\nlisten = "127.0.0.1:{motolib.free_port()}"\n'
             f'[discovery]\nsource = "aws"\nregions = {REGIONS!r}\nrefresh_interval = 86400\nrequest_timeout = 120\n'
-            f'snapshot = "{work}/snapshot.json"\nec2_endpoint = "{endpoint}"\n'.replace("'", '"'))
+            f'snapshot = "{work}/snapshot.json"\nec2_endpoint = "{proxy.endpoint}"\n'.replace("'", '"'))
         log = work / "fedns.log"
         env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_EC2_METADATA_DISABLED": "true"}
         fedns = subprocess.Popen(["taskset", "-c", "1", args.fedns, "serve", "--config", str(config)],
@@ -116,16 +131,28 @@ def main() -> None:
                               TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "late"}]}])
             changed_wall, changed_cpu = measured_refresh()
 
-            # DNS latency while a refresh runs: start one, then measure over its whole length and a little more,
-            # so the CPU-heavy end (responses arriving, parse, build) falls inside.
-            before_count = refresh_count(log)
-            fedns.send_signal(signal.SIGHUP)
-            busy_p99, busy_p50, busy_lost = dnsperf_p99(port, queries, int(statistics.median(walls)) + 5, args.rate)
-            overlapped = refresh_count(log) > before_count
+            # DNS latency while refreshes run back to back, from the recording (see the module's notes).
+            proxy.mode = "replay"
+            replayed_wall, replayed_cpu = measured_refresh()
+            window = 15
+            stop = time.monotonic() + window
+            refreshes = 0
+
+            def refresh_continuously() -> None:
+                nonlocal refreshes
+                while time.monotonic() < stop:
+                    measured_refresh()
+                    refreshes += 1
+
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(refresh_continuously)
+                busy_p99, busy_p50, busy_lost = dnsperf_p99(port, queries, window, args.rate)
+                pending.result()
         finally:
             fedns.send_signal(signal.SIGTERM)
             fedns.wait(60)
     finally:
+        proxy.close()
         moto.terminate()
         moto.wait(30)
 
@@ -139,7 +166,9 @@ def main() -> None:
     print(f"| fedns CPU per 1,000 instances, changed fleet (+ zone compile and snapshot file) | "
           f"{changed_cpu * 1000 / ((instances + 100) / 1000):.1f} ms (wall {changed_wall:.1f} s) |")
     print(f"| DNS p50 / p99 at {args.rate} qps, idle | {idle_p50:.3f} / {idle_p99:.3f} ms (lost {idle_lost}) |")
-    print(f"| DNS p50 / p99 at {args.rate} qps, during a refresh | {busy_p50:.3f} / {busy_p99:.3f} ms (lost {busy_lost}; refresh overlapped: {overlapped}) |")
+    print(f"| a refresh replayed without moto: wall, fedns CPU | {replayed_wall:.2f} s, {replayed_cpu * 1000:.0f} ms |")
+    print(f"| DNS p50 / p99 at {args.rate} qps, refreshes back to back ({refreshes} in {window} s) | "
+          f"{busy_p50:.3f} / {busy_p99:.3f} ms (lost {busy_lost}) |")
     print(f"| p99 during refresh / idle | {busy_p99 / idle_p99:.2f} (target <= 2) |")
 
 
