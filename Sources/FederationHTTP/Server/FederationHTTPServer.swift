@@ -99,7 +99,6 @@ public struct FederationHTTPServer: Sendable {
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
             onServerRunning: { [logger, config, localAddress] channel in
                 localAddress.set(channel.localAddress)
-                onRunning()
                 logger.info(
                     "HTTPS listening",
                     metadata: [
@@ -107,6 +106,8 @@ public struct FederationHTTPServer: Sendable {
                         "domains": "\(config.domains.map(\.description).joined(separator: ","))",
                         "store": "\(store.location)",
                     ])
+                // Last: it may drop privileges, and the line above says what was bound as whom.
+                onRunning()
             },
             eventLoopGroupProvider: .shared(eventLoopGroup), logger: DeferredMetadataLogHandler.wrapping(logger))
 
