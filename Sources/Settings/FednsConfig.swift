@@ -13,6 +13,11 @@ public struct FednsConfig: Sendable, Hashable {
     /// `[federation]`, when the section is present.
     public var federation: FederationConfig?
 
+    /// The HTTPS endpoint to serve: `[federation]` when present and enabled.
+    public var servedFederation: FederationConfig? {
+        federation.flatMap { $0.enabled ? $0 : nil }
+    }
+
     public init(
         origin: String, dns: DNSConfig, discovery: DiscoveryConfig, control: ControlConfig,
         process: ProcessConfig = ProcessConfig(), companion: CompanionConfig = CompanionConfig(),

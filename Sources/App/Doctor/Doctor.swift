@@ -120,7 +120,7 @@ public struct Doctor: Sendable {
     /// The HTTPS endpoint's certificates: each chain valid (order, key, issuer, dates), every configured host named
     /// by one, and none about to expire.
     func tlsCheck(now: Date = Date()) -> Check {
-        guard let federation = config.federation, federation.enabled else {
+        guard let federation = config.servedFederation else {
             return Check(name: "tls", outcome: .skipped, detail: "no [federation] endpoint is configured")
         }
         let bundles: [CertificateBundle]
@@ -135,12 +135,13 @@ public struct Doctor: Sendable {
                 name: "tls", outcome: .failed, detail: "no certificate names \(uncovered.joined(separator: ", "))",
                 fix: "add a certificate for those names to [federation] certificates")
         }
-        let days = bundles.map { ($0, $0.notValidAfter.timeIntervalSince(now) / 86400) }
-        let summary = days.map { "\($0.0.names.first ?? $0.0.certificatePath) \(Int($0.1)) days" }.joined(separator: ", ")
-        if let expiring = days.first(where: { $0.1 < Self.certificateWarningDays }) {
+        let remaining = bundles.map { (bundle: $0, days: $0.notValidAfter.timeIntervalSince(now) / 86400) }
+        let summary = remaining.map { "\($0.bundle.names.first ?? $0.bundle.certificatePath) \(Int($0.days)) days" }
+            .joined(separator: ", ")
+        if let expiring = remaining.first(where: { $0.days < Self.certificateWarningDays }) {
             return Check(
                 name: "tls", outcome: .failed,
-                detail: "\(expiring.0.certificatePath) expires in \(Int(expiring.1)) days (\(summary))",
+                detail: "\(expiring.bundle.certificatePath) expires in \(Int(expiring.days)) days (\(summary))",
                 fix: "renew it; fedns picks up the new files without a restart")
         }
         return Check(name: "tls", outcome: .ok, detail: "certificates valid (\(summary) left)")

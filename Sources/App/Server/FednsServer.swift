@@ -108,8 +108,7 @@ public struct FednsServer {
         }
 
         // Listeners that bind inside the group report here; the last one lets privileges go.
-        let federationEnabled = config.federation?.enabled ?? false
-        let bindsInGroup = (config.control.enabled ? 1 : 0) + (federationEnabled ? 1 : 0)
+        let bindsInGroup = (config.control.enabled ? 1 : 0) + (config.servedFederation != nil ? 1 : 0)
         let barrier = StartupBarrier(expecting: bindsInGroup) { [config, logger] in
             guard let user = config.process.user else { return }
             // glibc switches every thread of the process along with the calling one.
@@ -122,7 +121,7 @@ public struct FednsServer {
             }
         }
 
-        if let federation = config.federation, federation.enabled {
+        if let federation = config.servedFederation {
             // Certificates, stellar.toml, the address book and the listen address are all checked here, so a
             // problem with any of them stops start-up with a message naming the file or key.
             let https = try await FederationHTTPServer.make(config: federation, logger: logger, onRunning: barrier.arrive)
@@ -162,7 +161,7 @@ extension FednsServer {
     /// The files `serve` reads at start besides the configuration (certificates, stellar.toml), checked without
     /// binding anything: what `fedns check-config` adds to parsing the configuration.
     public static func checkFiles(_ config: FednsConfig) throws {
-        if let federation = config.federation, federation.enabled {
+        if let federation = config.servedFederation {
             _ = try FederationHTTPServer.checkFiles(federation)
         }
     }
