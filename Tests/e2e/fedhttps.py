@@ -108,6 +108,13 @@ class PKI:
         os.replace(temporary, path)
 
 
+def tls_socket(port: int, ca, timeout: float = 5) -> ssl.SSLSocket:
+    """A raw TLS connection to the endpoint on `port`, for tests that write bytes HTTP clients would not."""
+    context = ssl.create_default_context(cafile=str(ca))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return context.wrap_socket(raw, server_hostname="localhost")
+
+
 class FederationServer(Fedns):
     """fedns with DNS (as every fedns) and a [federation] section on a port of its own."""
 

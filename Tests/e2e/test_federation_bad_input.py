@@ -12,13 +12,7 @@ import time
 import pytest
 
 from fedfixtures import seed, site  # noqa: F401 - the fixture
-from fedhttps import BOB, PKI, FederationServer
-
-
-def tls_socket(port: int, ca, timeout: float = 5) -> ssl.SSLSocket:
-    context = ssl.create_default_context(cafile=str(ca))
-    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    return context.wrap_socket(raw, server_hostname="localhost")
+from fedhttps import BOB, PKI, FederationServer, tls_socket
 
 
 def read_until_closed(sock: socket.socket, limit: float = 10) -> bytes:

@@ -5,19 +5,12 @@ their answer; a client that sends far more than it reads still gets every answer
 from __future__ import annotations
 
 import json
-import ssl
-import socket
 import select
+import ssl
 import time
 
 from fedfixtures import site  # noqa: F401 - the fixture
-from fedhttps import BOB
-
-
-def tls_socket(site, timeout: float = 5) -> ssl.SSLSocket:
-    context = ssl.create_default_context(cafile=str(site.ca))
-    raw = socket.create_connection(("127.0.0.1", site.port), timeout=timeout)
-    return context.wrap_socket(raw, server_hostname="localhost")
+from fedhttps import BOB, tls_socket
 
 
 class Response:
@@ -76,7 +69,7 @@ def request(site, target: str, method: str = "GET", extra: str = "", body: bytes
 def test_pipelined_requests_are_answered_in_order_whichever_path_they_take(site):
     bob = f"/federation?type=name&q=bob*{site.domain}"
     alice = f"/federation?type=name&q=alice*{site.domain}"
-    with tls_socket(site) as sock:
+    with tls_socket(site.port, site.ca) as sock:
         # Alone, on an idle connection.
         sock.sendall(request(site, bob))
         reader = ResponseReader(sock)
@@ -113,7 +106,7 @@ def test_pipelined_requests_are_answered_in_order_whichever_path_they_take(site)
 
 def test_many_keep_alive_requests_on_one_connection(site):
     bob = f"/federation?type=name&q=bob*{site.domain}"
-    with tls_socket(site) as sock:
+    with tls_socket(site.port, site.ca) as sock:
         reader = ResponseReader(sock)
         for batch in range(20):
             sock.sendall(request(site, bob) * 50)
@@ -125,7 +118,7 @@ def test_many_keep_alive_requests_on_one_connection(site):
 
 
 def test_http_1_0_gets_its_answer_and_the_connection_closes(site):
-    with tls_socket(site) as sock:
+    with tls_socket(site.port, site.ca) as sock:
         sock.sendall(f"GET /federation?type=name&q=bob*{site.domain} HTTP/1.0\r\nHost: {site.domain}\r\n\r\n".encode())
         reader = ResponseReader(sock)
         answer = reader.read()
@@ -163,7 +156,7 @@ def test_a_slow_reader_still_gets_every_answer_in_order(site):
     names = ["bob" if i % 2 else "alice" for i in range(3000)]
     payload = b"".join(request(site, f"/federation?type=name&q={name}*{site.domain}") for name in names)
     payload += request(site, "/stellar.txt", extra="Connection: close\r\n")
-    with tls_socket(site) as sock:
+    with tls_socket(site.port, site.ca) as sock:
         received = exchange_without_blocking(sock, payload, read_after=1)
     reader = ResponseReader(None)
     reader.buffer = received
