@@ -36,8 +36,14 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
-        // Shared helpers with no domain knowledge (dates, files).
-        .target(name: "FednsSupport", swiftSettings: strictSettings),
+        // Shared helpers with no domain knowledge (dates, files, the low-priority background thread).
+        .target(
+            name: "FednsSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
 
         // DNS message codec: pure, no sockets, never traps on input.
         .target(
@@ -78,6 +84,7 @@ let package = Package(
                 "AWSClient", "Inventory", "Settings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
 

@@ -1,6 +1,7 @@
 import AWSClient
 import Inventory
 import Logging
+import NIOCore
 import Settings
 
 /// Everything AWS discovery needs, made from `[discovery]` once: the session (one HTTP client), the instance
@@ -12,12 +13,16 @@ public struct AWSDiscovery: Sendable {
     public let settings: RefreshSettings
 
     /// When `regions` is not configured, the region of the (first) profile, `AWS_REGION` or instance metadata.
-    public static func make(_ config: AWSDiscoveryConfig, logger: Logger) async throws -> AWSDiscovery {
+    /// - Parameter eventLoopGroup: where the AWS client's sockets run; nil: AsyncHTTPClient's shared event loops.
+    public static func make(
+        _ config: AWSDiscoveryConfig, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil
+    ) async throws -> AWSDiscovery {
         var overrides: [AWSService: String] = [:]
         overrides[.ec2] = config.ec2Endpoint
         overrides[.sts] = config.stsEndpoint
         let session = try AWSSession(
-            configuration: AWSClientConfiguration(endpointOverrides: overrides, requestTimeout: config.requestTimeout),
+            configuration: AWSClientConfiguration(
+                endpointOverrides: overrides, requestTimeout: config.requestTimeout, eventLoopGroup: eventLoopGroup),
             logger: logger)
         var settings = config.refresh
         if case .list(let regions) = settings.regions, regions.isEmpty {

@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 import Logging
 import Synchronization
@@ -249,6 +250,43 @@ struct RefresherTests {
         await refresher.requestRefresh()
         try await waitUntil { source.calls == 2 }
     }
+
+    @Test("on a background thread, the whole refresh runs at idle priority: the reads, and the publish that compiles the zone")
+    func refreshRunsOnTheBackgroundThread() async throws {
+        let background = await BackgroundThread()
+        #expect(background.priority == .idle)
+        let source = PriorityRecordingSource()
+        let store = SnapshotStore()
+        let publishedAtIdle = Mutex<[Bool]>([])
+        store.observe { _ in publishedAtIdle.withLock { $0.append(BackgroundThread.currentThreadIsIdlePriority) } }
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"]), interval: .seconds(3600)),
+            store: store, logger: logger, executor: background)
+        let running = Task { try await refresher.run() }
+        try await waitUntil { !publishedAtIdle.withLock { $0 }.isEmpty }
+        running.cancel()
+        _ = try? await running.value
+        #expect(publishedAtIdle.withLock { $0 } == [true])
+        // Both scopes, before and after a suspension (where the HTTP response would be awaited).
+        #expect(source.readsAtIdle == [true, true, true, true])
+        #expect(!BackgroundThread.currentThreadIsIdlePriority)  // the test's own thread kept its priority
+        try await background.shutdown()
+    }
+}
+
+/// Answers every scope with one instance and notes whether each step of the read ran at idle priority.
+final class PriorityRecordingSource: InstanceSource {
+    private let steps = Mutex<[Bool]>([])
+    var readsAtIdle: [Bool] { steps.withLock { $0 } }
+
+    func instances(in scope: DiscoveryScope) async throws -> [Instance] {
+        steps.withLock { $0.append(BackgroundThread.currentThreadIsIdlePriority) }
+        try await Task.sleep(for: .milliseconds(5))
+        steps.withLock { $0.append(BackgroundThread.currentThreadIsIdlePriority) }
+        return [web("i-\(scope.region)", scope.region)]
+    }
+
+    func regions(profile: String?) async throws -> [String] { [] }
 }
 
 /// Polls `condition` for up to ten seconds.

@@ -29,15 +29,19 @@ final class HTTPTransport: Sendable {
     private let maximumResponseBytes: Int
     private let userAgent: String
 
-    init(connectTimeout: Duration, proxy: ProxySettings?, maximumResponseBytes: Int, userAgent: String) {
+    init(
+        connectTimeout: Duration, proxy: ProxySettings?, maximumResponseBytes: Int, userAgent: String,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) {
+        let eventLoopGroup = eventLoopGroup ?? HTTPClient.defaultEventLoopGroup
         let timeout = HTTPClient.Configuration.Timeout(connect: .nanoseconds(connectTimeout.nanoseconds))
         // AWS never redirects query API calls; following one would send signed requests somewhere unexpected.
         directClient = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            eventLoopGroup: eventLoopGroup,
             configuration: .init(redirectConfiguration: .disallow, timeout: timeout))
         if let proxy {
             proxiedClient = HTTPClient(
-                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                eventLoopGroup: eventLoopGroup,
                 configuration: .init(redirectConfiguration: .disallow, timeout: timeout, proxy: proxy.clientProxy))
         } else {
             proxiedClient = nil

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Settings of the AWS client that a caller (the config file) may want to change. The defaults match the AWS
 /// CLI's behaviour where it has one.
 public struct AWSClientConfiguration: Sendable {
@@ -21,6 +23,9 @@ public struct AWSClientConfiguration: Sendable {
     public var userAgent: String
     /// The `RoleSessionName` for role profiles without `role_session_name` (shows up in CloudTrail).
     public var roleSessionName: String
+    /// The event loops the HTTP client's sockets run on; nil: AsyncHTTPClient's shared ones. `fedns serve` passes
+    /// its low-priority background thread, so reading a large response never competes with DNS.
+    public var eventLoopGroup: (any EventLoopGroup)?
 
     public init(
         endpointOverrides: [AWSService: String] = [:], requestTimeout: Duration = .seconds(30),
@@ -28,7 +33,7 @@ public struct AWSClientConfiguration: Sendable {
         instanceMetadataTimeout: Duration? = nil, containerCredentialsTimeout: Duration = .seconds(2),
         credentialProcessTimeout: Duration = .seconds(60), credentialRefreshMargin: Duration = .seconds(300),
         maximumResponseBytes: Int = 64 << 20, userAgent: String = "fedns-awsclient/1.0",
-        roleSessionName: String = "fedns"
+        roleSessionName: String = "fedns", eventLoopGroup: (any EventLoopGroup)? = nil
     ) {
         self.endpointOverrides = endpointOverrides
         self.requestTimeout = requestTimeout
@@ -41,5 +46,6 @@ public struct AWSClientConfiguration: Sendable {
         self.maximumResponseBytes = maximumResponseBytes
         self.userAgent = userAgent
         self.roleSessionName = roleSessionName
+        self.eventLoopGroup = eventLoopGroup
     }
 }

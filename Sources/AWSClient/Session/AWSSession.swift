@@ -22,7 +22,8 @@ public final class AWSSession: Sendable {
     ) throws(AWSClientError) {
         let transport = HTTPTransport(
             connectTimeout: configuration.connectTimeout, proxy: try ProxySettings.from(environment),
-            maximumResponseBytes: configuration.maximumResponseBytes, userAgent: configuration.userAgent)
+            maximumResponseBytes: configuration.maximumResponseBytes, userAgent: configuration.userAgent,
+            eventLoopGroup: configuration.eventLoopGroup)
         context = AWSContext(
             configuration: configuration, environment: environment, transport: transport, clock: ClockCorrection(),
             logger: logger)

@@ -3,6 +3,7 @@ import Foundation
 import DNSServer
 import EC2Zone
 import FederationHTTP
+import FednsSupport
 import Inventory
 import Logging
 import NIOCore
@@ -72,10 +73,16 @@ public struct FednsServer {
             assembly.services.append(inventory)
             assembly.reloaders.append { inventory.reload() }
         case .aws(let aws):
-            let discovery = try await AWSDiscovery.make(aws, logger: logger)
+            // Refreshes (AWS's sockets, XML, the snapshot, the zone compile) run on one thread of their own at the
+            // lowest priority, so they use only CPU time that queries leave.
+            let background = await BackgroundThread()
+            assembly.shutdownHooks.append { try? await background.shutdown() }
+            logger.info("inventory refreshes run on a background thread", metadata: ["priority": "\(background.priority.rawValue)"])
+            let discovery = try await AWSDiscovery.make(aws, logger: logger, eventLoopGroup: background.group)
             assembly.shutdownHooks.append { await discovery.shutdown() }
             let refresher = InventoryRefresher(
-                source: discovery.source, settings: discovery.settings, store: store, logger: logger)
+                source: discovery.source, settings: discovery.settings, store: store, logger: logger,
+                executor: background)
             // The last good snapshot answers at once; the first refresh runs as soon as the services start.
             await refresher.loadPersisted()
             configReloader.onReload { fresh in

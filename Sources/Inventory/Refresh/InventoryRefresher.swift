@@ -52,6 +52,8 @@ public actor InventoryRefresher: Service {
     private let store: SnapshotStore
     private let logger: Logger
     private let file: SnapshotFile?
+    /// Where refreshes run (reading, parsing, assembling, publishing, saving); nil: Swift's shared pool.
+    private let executor: (any TaskExecutor)?
 
     /// The last good instances and status of every scope ever read.
     private var scopes: [DiscoveryScope: ScopeState] = [:]
@@ -73,8 +75,14 @@ public actor InventoryRefresher: Service {
         var loggedError: String?
     }
 
-    public init(source: any InstanceSource, settings: RefreshSettings, store: SnapshotStore, logger: Logger) {
+    /// - Parameter executor: where refreshes run. The server passes its `BackgroundThread`, so that a refresh,
+    ///   and the zone compile that its publish triggers, only take CPU time that queries do not want.
+    public init(
+        source: any InstanceSource, settings: RefreshSettings, store: SnapshotStore, logger: Logger,
+        executor: (any TaskExecutor)? = nil
+    ) {
         self.source = source
+        self.executor = executor
         self.settings = settings
         self.store = store
         self.logger = logger
@@ -134,16 +142,19 @@ public actor InventoryRefresher: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await refresh()
-            await sleepUntilNextRefresh()
-        }
-        // A last write on the way out, so the next start serves exactly what this process served.
-        if let file, store.isLoaded {
-            do {
-                try file.save(store.current)
-            } catch {
-                logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
+        // The preference is inherited by the fetch tasks, and this actor (a default actor) runs its code on it too.
+        await withTaskExecutorPreference(executor) {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                await refresh()
+                await sleepUntilNextRefresh()
+            }
+            // A last write on the way out, so the next start serves exactly what this process served.
+            if let file, store.isLoaded {
+                do {
+                    try file.save(store.current)
+                } catch {
+                    logger.error("cannot write the snapshot", metadata: ["path": "\(file.path)", "error": "\(error)"])
+                }
             }
         }
     }
