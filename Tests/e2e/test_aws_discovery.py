@@ -101,6 +101,22 @@ def test_the_zone_comes_from_ec2(moto, fresh, tmp_path):
     assert "refresh complete" in fedns.log_text()
 
 
+def scheduling_policies(pid: int) -> list[int]:
+    """The scheduling policy of each of the process's threads (field 41 of /proc/PID/task/TID/stat)."""
+    policies = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        policies.append(int(stat.read_text().rsplit(")", 1)[1].split()[41 - 3]))
+    return policies
+
+
+def test_refreshes_run_on_one_idle_priority_thread(moto, fresh, tmp_path):
+    fedns = start_aws_fedns(fresh, moto, moto.endpoint, tmp_path / "snapshot.json")
+    fedns.wait_until(lambda: rcode(fedns.query("web-1.ec2")) == "NOERROR", message="web-1.ec2 resolving")
+    sched_idle = 5
+    assert scheduling_policies(fedns.process.pid).count(sched_idle) == 1
+    assert "priority=SCHED_IDLE" in fedns.log_text()
+
+
 def test_a_wrongly_signed_request_is_refused_and_reported(moto, fresh, tmp_path):
     fedns = start_aws_fedns(fresh, moto, moto.endpoint, tmp_path / "snapshot.json", secret="not-the-secret")
     fedns.wait_until(lambda: "AuthFailure" in fedns.log_text(), message="AuthFailure logged")
