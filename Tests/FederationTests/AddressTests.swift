@@ -28,6 +28,14 @@ import Testing
         #expect(throws: expected) { try UserName(text) }
     }
 
+    @Test("every ASCII character gets the verdict the Unicode properties give, without reading them")
+    func asciiCharacterRules() {
+        for value in UInt8(0)...0x7F where value != UInt8(ascii: "*") && value != UInt8(ascii: ">") {
+            let scalar = Unicode.Scalar(value)
+            #expect(UserName.problem(with: scalar) == UserName.unicodeProblem(with: scalar), "U+\(String(value, radix: 16))")
+        }
+    }
+
     @Test("ASCII names, which skip normalisation, get the key and verdict of the general rule")
     func asciiFastPath() throws {
         let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }

@@ -52,18 +52,35 @@ public struct UserName: Hashable, Sendable, CustomStringConvertible {
         compatible.uppercased().lowercased().precomposedStringWithCanonicalMapping
     }
 
-    private static func problem(with scalar: Unicode.Scalar) -> String? {
+    private static let whitespace = "whitespace is not allowed (a '+' sent unencoded in a URL becomes a space)"
+    private static let control = "control characters are not allowed"
+
+    static func problem(with scalar: Unicode.Scalar) -> String? {
         switch scalar {
         case "*": return "'*' separates the name from the domain"
         case ">": return "'>' is reserved by SEP-2"
         case "\u{200C}", "\u{200D}": return nil  // zero-width non-joiner and joiner: needed for emoji and scripts
         default: break
         }
+        // ASCII, nearly every name, is answered without the Unicode property tables, which showed up in a lookup's
+        // profile: White_Space there is tab to carriage return and space; the rest below 0x20, and DEL, is Cc.
+        if scalar.isASCII {
+            switch scalar.value {
+            case 0x09...0x0D, 0x20: return whitespace
+            case 0x00..<0x20, 0x7F: return control
+            default: return nil
+            }
+        }
+        return unicodeProblem(with: scalar)
+    }
+
+    /// The rule itself, from the Unicode properties.
+    static func unicodeProblem(with scalar: Unicode.Scalar) -> String? {
         let properties = scalar.properties
-        if properties.isWhitespace { return "whitespace is not allowed (a '+' sent unencoded in a URL becomes a space)" }
+        if properties.isWhitespace { return whitespace }
         if properties.isNoncharacterCodePoint { return "it is a Unicode noncharacter" }
         switch properties.generalCategory {
-        case .control: return "control characters are not allowed"
+        case .control: return control
         case .format: return "invisible formatting characters are not allowed"
         case .privateUse: return "private-use characters are not allowed"
         case .unassigned: return "it is not an assigned Unicode character"
