@@ -3,6 +3,7 @@ are cut by the read timeout, TLS garbage just closes, and the server keeps servi
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import socket
@@ -89,6 +90,28 @@ def test_malformed_requests_get_a_4xx_or_a_closed_connection(site, name):
     status = raw_exchange(site, BAD_REQUESTS[name])
     assert status is None or 400 <= status < 500, f"{name}: {status}"
     assert still_serving(site), site.server.log_text()[-3000:]
+
+
+# Requests the HTTP/1 parser itself rejects, before any route sees them.
+UNPARSEABLE = ["not HTTP", "NUL in the path", "bad Content-Length"]
+
+
+@pytest.mark.parametrize("name", UNPARSEABLE)
+def test_a_request_the_parser_rejects_gets_the_sites_json_400_and_headers(site, name):
+    with tls_socket(site.port, site.ca) as sock:
+        sock.sendall(BAD_REQUESTS[name].replace(b"HOST", site.domain.encode()))
+        reply = read_until_closed(sock)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {key.lower(): value for key, _, value in (line.partition(": ") for line in lines[1:])}
+    assert lines[0] == "HTTP/1.1 400 Bad Request", reply[:300]
+    assert headers["strict-transport-security"] == "max-age=63072000; includeSubDomains"
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    assert "not valid HTTP/1.1" in json.loads(body)["error"]
+    assert still_serving(site)
 
 
 def test_a_body_on_get_is_ignored_and_a_broken_one_closes_the_connection(site):

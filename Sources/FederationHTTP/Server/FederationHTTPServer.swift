@@ -190,7 +190,7 @@ public struct FederationHTTPServer: Sendable {
     /// Request limits: a federation request is one short line; nothing needs large or many headers.
     static func httpConfiguration(idleTimeout: TimeAmount) -> HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
-            idleTimeout: idleTimeout,
+            additionalChannelHandlers: [ParserErrorResponseHandler()], idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))
     }
 
