@@ -14,6 +14,10 @@ one thread pinned to CPU 0. Reported, as medians of the rounds:
   is printed next to it;
 - new TLS handshakes/s: every request on a new connection (`Connection: close`), so each is one full handshake
   (ECDHE + ECDSA P-256 signature) plus one request.
+
+With --floors, the keep-alive test also runs the two floor servers of bench/federation/floors, which send the same
+reply with no fedns code: SwiftNIO + NIOSSL + NIOHTTP1 alone, and Hummingbird 2 + HummingbirdTLS alone. They show
+how much of the gap to nginx the stack under fedns sets before fedns does anything.
 """
 
 from __future__ import annotations
@@ -153,6 +157,21 @@ http {{
     return server
 
 
+FLOORS = {
+    "nio-floor": "SwiftNIO + NIOSSL + NIOHTTP1, one handler",
+    "hummingbird-floor": "Hummingbird 2 + HummingbirdTLS, one route",
+}
+
+
+def start_floor(binary: Path, workdir: Path, certificate: tuple[Path, Path], ca: Path) -> PinnedServer:
+    """A floor server (bench/federation/floors): the fixed reply for every request, over TLS, on one event loop."""
+    port = free_port()
+    server = PinnedServer(binary.name, [str(binary), str(port), str(certificate[0]), str(certificate[1])], port, workdir,
+                          ready=lambda: answers(port, ca))
+    server.start()
+    return server
+
+
 def lua_script(workdir: Path, addresses: int, *, close: bool = False, delay_ms: float | None = None) -> Path:
     """Random `type=name` lookups; optionally one connection per request, or a fixed pause between requests."""
     lines = [
@@ -205,6 +224,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--addresses", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--floors", help="directory of the floor servers' binaries (run.sh --floors builds them)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="fedns-bench-federation-"))
@@ -217,6 +237,7 @@ def main() -> None:
     fedns = start_fedns(args.fedns, workdir, certificate, ca, args.addresses)
     reply = fetch(fedns.port, ca, "/federation?type=name&q=user5000*example.org")
     nginx = start_nginx(workdir, certificate, ca, reply)
+    floors = [start_floor(Path(args.floors) / name, workdir, certificate, ca) for name in FLOORS] if args.floors else []
     tests = {
         "keep-alive": (lua_script(workdir, args.addresses), args.connections),
         "paced": (lua_script(workdir, args.addresses, delay_ms=9.5), 20),
@@ -226,16 +247,17 @@ def main() -> None:
     try:
         for round_number in range(args.rounds):
             for test, (script, connections) in tests.items():
-                for server in (nginx, fedns) if round_number % 2 == 0 else (fedns, nginx):
+                servers = [nginx, fedns] + (floors if test == "keep-alive" else [])
+                for server in servers if round_number % 2 == 0 else reversed(servers):
                     summary = wrk(server, script, connections, args.duration)
                     results.setdefault((server.label, test), []).append(summary)
-                    print(f"  round {round_number + 1} {test:15} {server.label:5}: {summary['rate']:>8.0f} req/s, "
+                    print(f"  round {round_number + 1} {test:15} {server.label:17}: {summary['rate']:>8.0f} req/s, "
                           f"{summary['per_cpu_second']:>8.0f} req/CPU-s, p50 {summary['p50_ms']:.2f} ms, "
                           f"p99 {summary['p99_ms']:.2f} ms, non-2xx {summary['non_2xx']} {summary['socket_errors']}",
                           flush=True)
     finally:
-        fedns.stop()
-        nginx.stop()
+        for server in [fedns, nginx, *floors]:
+            server.stop()
 
     def median(label: str, test: str, key: str) -> float:
         return statistics.median(result[key] for result in results[(label, test)])
@@ -254,6 +276,13 @@ def main() -> None:
     for title, test, key in rows:
         reference, ours = median("nginx", test, key), median("fedns", test, key)
         print(f"| {title} | {reference:,.2f} | {ours:,.2f} | {ours / reference:.2f} |")
+    if floors:
+        print("\n| keep-alive, the same reply with no fedns code | requests/s | /nginx | fedns/floor |")
+        print("|---|---|---|---|")
+        reference, ours = median("nginx", "keep-alive", "rate"), median("fedns", "keep-alive", "rate")
+        for floor in floors:
+            rate = median(floor.label, "keep-alive", "rate")
+            print(f"| {FLOORS[floor.label]} | {rate:,.0f} | {rate / reference:.2f} | {ours / rate:.2f} |")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -2,7 +2,7 @@
 # Federation HTTPS benchmark: fedns's type=name lookups against nginx serving the same reply as a static file over
 # TLS, same certificate and cipher policy, measured interleaved in one run. Prints requests/s, requests per server
 # CPU-second, p99 latency (at saturation and at ~2,000 req/s) and new TLS handshakes/s, with fedns/nginx ratios.
-# Usage: bash bench/federation/run.sh [--duration SECONDS] [--rounds N] [--addresses N] [--connections N]
+# Usage: bash bench/federation/run.sh [--duration SECONDS] [--rounds N] [--addresses N] [--connections N] [--floors]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,4 +19,14 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 swift build -c release --product fedns 2>&1 | tail -1
-exec python3 bench/federation/bench_federation.py --fedns "$(swift build -c release --show-bin-path)/fedns" "$@"
+# --floors also measures the stack without fedns (bench/federation/floors: NIO alone, Hummingbird alone).
+arguments=()
+for argument in "$@"; do
+    if [ "$argument" = "--floors" ]; then
+        swift build -c release --package-path bench/federation/floors 2>&1 | tail -1
+        arguments+=(--floors "$(swift build -c release --package-path bench/federation/floors --show-bin-path)")
+    else
+        arguments+=("$argument")
+    fi
+done
+exec python3 bench/federation/bench_federation.py --fedns "$(swift build -c release --show-bin-path)/fedns" "${arguments[@]}"
