@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Gives the one response that never passes through the router the site's shape. When its HTTP/1 parser rejects a
-/// request (not HTTP, a bad version, a malformed header or body framing), HummingbirdCore answers by itself with a
-/// bare `400` (`Content-Length: 0`, `Connection: close`): no HSTS, no CORS, no body. Here, between the HTTP codec
+/// request (not HTTP at all, a NUL in the target, a malformed `Content-Length`), HummingbirdCore answers by itself
+/// with a bare `400` (`Content-Length: 0`, `Connection: close`): no HSTS, no CORS, no body. Here, between the HTTP codec
 /// and Hummingbird, that head becomes the endpoint's SEP-2 JSON error with the headers every response carries
 /// (`SitePolicyMiddleware` adds them to all the others). Routed 400s always have a JSON body, so an empty 400 can
 /// only be the parser's.
