@@ -46,10 +46,11 @@ public struct FednsConfig: Sendable, Hashable {
         return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
-    /// The located configuration, or every default (AWS discovery in the environment's region) when there is
-    /// none: what the companion commands and `fedns instances` run with.
-    public static func loadOrDefaults() throws(ConfigError) -> FednsConfig {
-        if let path = locate() { return try load(path: path) }
+    /// The file named with `--config` when there is one; else the located configuration, or every default (AWS
+    /// discovery in the environment's region) when there is none: what the companion commands, `fedns instances`,
+    /// `doctor` and `resolver` run with.
+    public static func loadOrDefaults(path explicit: String? = nil) throws(ConfigError) -> FednsConfig {
+        if let path = explicit ?? locate() { return try load(path: path) }
         return try parse("", origin: "defaults (no configuration file)", directory: "")
     }
 

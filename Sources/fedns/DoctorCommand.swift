@@ -19,7 +19,7 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         let settings: FednsConfig
         do {
-            settings = try config.map { path throws(ConfigError) in try FednsConfig.load(path: path) } ?? FednsConfig.loadOrDefaults()
+            settings = try FednsConfig.loadOrDefaults(path: config)
         } catch {
             print("FAIL  config       \(error)")
             print("      fix: correct the key named above; `fedns check-config` validates without starting")

@@ -41,7 +41,7 @@ struct InstancesCommand: AsyncParsableCommand {
         let logger = Logger(label: "fedns")
         let settings: FednsConfig
         do {
-            settings = try config.map { path throws(ConfigError) in try FednsConfig.load(path: path) } ?? FednsConfig.loadOrDefaults()
+            settings = try FednsConfig.loadOrDefaults(path: config)
         } catch {
             printError("fedns instances: \(error)")
             throw ExitCode.failure

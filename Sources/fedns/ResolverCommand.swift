@@ -21,7 +21,7 @@ struct ResolverCommand: ParsableCommand {
         func load() throws -> (FednsConfig, ResolverMethod) {
             let settings: FednsConfig
             do {
-                settings = try config.map { path throws(ConfigError) in try FednsConfig.load(path: path) } ?? FednsConfig.loadOrDefaults()
+                settings = try FednsConfig.loadOrDefaults(path: config)
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -27,8 +27,7 @@ struct CompanionContext {
             return handler
         }
         do {
-            config = try options.configPath.map { path throws(ConfigError) in try FednsConfig.load(path: path) }
-                ?? FednsConfig.loadOrDefaults()
+            config = try FednsConfig.loadOrDefaults(path: options.configPath)
         } catch {
             Diagnostics.fail(command, .configuration, "\(error)")
         }
