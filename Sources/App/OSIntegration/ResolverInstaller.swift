@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 import Settings
 
@@ -89,18 +90,13 @@ public struct ResolverInstaller: Sendable {
         guard let program = file.activate.first else { return "  nothing to reload" }
         let command = file.activate.joined(separator: " ")
         guard root.isEmpty else { return "  then run: \(command)" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + file.activate.dropFirst()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let status: Int32
         do {
-            try process.run()
-            process.waitUntilExit()
+            status = try QuietCommand.run("/usr/bin/env", arguments: [program] + file.activate.dropFirst())
         } catch {
             return "  could not run \(command) (\(error)); run it yourself"
         }
-        return process.terminationStatus == 0 ? "  ran: \(command)" : "  \(command) failed (status \(process.terminationStatus)); run it yourself"
+        return status == 0 ? "  ran: \(command)" : "  \(command) failed (status \(status)); run it yourself"
     }
 }
 

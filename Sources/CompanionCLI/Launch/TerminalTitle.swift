@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -12,28 +13,13 @@ enum TerminalTitle {
     static func set(_ title: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         if environment["TMUX"] != nil, let tmux = ProgramLauncher.locate("tmux", path: environment["PATH"]).path {
             // The window of this pane, even when another window is the active one.
-            var arguments = ["tmux", "rename-window"]
+            var arguments = ["rename-window"]
             if let pane = environment["TMUX_PANE"] { arguments += ["-t", pane] }
-            run(tmux, arguments + [title])
+            _ = try? QuietCommand.run(tmux, arguments: arguments + [title])
         } else if isatty(STDOUT_FILENO) == 1 {
             // Control characters from an instance's Name tag must not reach the terminal as escapes.
             let printable = String(title.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
             FileHandle.standardOutput.write(Data("\u{1B}]0;\(printable)\u{07}".utf8))
-        }
-    }
-
-    /// Runs a short helper and waits for it, with no shell and its output discarded.
-    private static func run(_ path: String, _ arguments: [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(arguments.dropFirst())
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return
         }
     }
 }
