@@ -135,7 +135,7 @@ public struct Doctor: Sendable {
                 name: "tls", outcome: .failed, detail: "no certificate names \(uncovered.joined(separator: ", "))",
                 fix: "add a certificate for those names to [federation] certificates")
         }
-        let remaining = bundles.map { (bundle: $0, days: $0.notValidAfter.timeIntervalSince(now) / 86400) }
+        let remaining = bundles.map { (bundle: $0, days: $0.daysLeft(at: now)) }
         let summary = remaining.map { "\($0.bundle.names.first ?? $0.bundle.certificatePath) \(Int($0.days)) days" }
             .joined(separator: ", ")
         if let expiring = remaining.first(where: { $0.days < Self.certificateWarningDays }) {

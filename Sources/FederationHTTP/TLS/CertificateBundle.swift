@@ -18,6 +18,11 @@ public struct CertificateBundle: Sendable {
     let nioChain: [NIOSSLCertificate]
     let nioKey: NIOSSLPrivateKey
 
+    /// Days until the leaf expires (negative once it has): for the certificate metric and `fedns doctor`.
+    public func daysLeft(at now: Date = Date()) -> Double {
+        notValidAfter.timeIntervalSince(now) / 86400
+    }
+
     public var leaf: Certificate { chain[0] }
 
     /// Reads and validates. `trustRoots` are the certificates a chain may end at without including them (the

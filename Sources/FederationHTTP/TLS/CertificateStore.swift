@@ -86,8 +86,7 @@ public final class CertificateStore: Sendable {
 
     /// Days until the soonest expiry among the certificates in use (for metrics and `fedns doctor`).
     public var daysUntilFirstExpiry: Double {
-        let soonest = bundles.map(\.notValidAfter).min() ?? .distantFuture
-        return soonest.timeIntervalSinceNow / 86400
+        bundles.map { $0.daysLeft() }.min() ?? Date.distantFuture.timeIntervalSinceNow / 86400
     }
 
     /// A fingerprint of the files (inode, size and modification time, after following symlinks), to notice
