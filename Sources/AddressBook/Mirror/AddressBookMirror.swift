@@ -11,9 +11,10 @@ import Synchronization
 /// reloaded. Lookups never wait on the database, and when the database is unreachable the last loaded book keeps
 /// being served (logged once per outage) until it comes back.
 ///
-/// It is an ``AddressDirectory``, so it goes straight into ``FederationResponder``, and a ServiceLifecycle
-/// `Service`, so it runs in the application's service group.
-public final class AddressBookMirror: AddressDirectory, Service, Sendable {
+/// It is an ``AddressDirectory`` and an ``ImmediateAddressDirectory``, so it goes straight into
+/// ``FederationResponder``, from async code or from an event loop (a lookup takes a lock held for a copy of the
+/// index, never the database), and a ServiceLifecycle `Service`, so it runs in the application's service group.
+public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirectory, Service, Sendable {
     public let store: any AddressBookStore
     private let logger: Logger
     private let pollInterval: Duration

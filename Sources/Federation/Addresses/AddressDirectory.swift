@@ -10,8 +10,17 @@ public protocol AddressDirectory: Sendable {
     func hasAddresses(in domain: FederationDomain) async throws -> Bool
 }
 
+/// A directory that answers at once, without suspending: memory, not a database. The federation core is written
+/// against this, so an event loop can answer a lookup on its own thread; an ``AddressDirectory`` that has to wait
+/// is answered by the same code through ``FederationResponder``'s async entry points.
+public protocol ImmediateAddressDirectory: Sendable {
+    func record(named name: UserName, in domain: FederationDomain) throws -> AddressRecord?
+    func reverseRecord(for account: AccountID, in domain: FederationDomain?) throws -> AddressRecord?
+    func hasAddresses(in domain: FederationDomain) throws -> Bool
+}
+
 /// An immutable in-memory directory, built once from a list of records and then read without locks or I/O.
-public struct AddressIndex: AddressDirectory, Hashable {
+public struct AddressIndex: AddressDirectory, ImmediateAddressDirectory, Hashable {
     private var byKey: [AddressKey: AddressRecord] = [:]
     private var byAccount: [AccountID: [AddressRecord]] = [:]
     private var domains: Set<FederationDomain> = []

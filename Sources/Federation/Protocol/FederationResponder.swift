@@ -57,14 +57,26 @@ public struct FederationResponder: Sendable {
         }
     }
 
+    /// Answers from any directory. One that answers from memory is read at once; one that has to wait (a database)
+    /// is asked each question the request needs in turn, the core running again with every answer (``AwaitedLookups``).
     public func respond(method: String, parameters: QueryParameters, directory: some AddressDirectory) async -> FederationResponse {
+        if let index = directory as? any ImmediateAddressDirectory {
+            return respond(method: method, parameters: parameters, index: index)
+        }
+        return await AwaitedLookups.respond(using: directory) { lookups in
+            respond(method: method, parameters: parameters, index: lookups)
+        }
+    }
+
+    /// Answers at once from memory, without suspending: what an event loop calls.
+    public func respond(method: String, parameters: QueryParameters, index: some ImmediateAddressDirectory) -> FederationResponse {
         let allowed = method == "GET" || method == "HEAD"
         if Self.isLegacy(parameters) {
-            let exchange = LegacyExchange(settings: settings, directory: directory, parameters: parameters)
-            return allowed ? await exchange.respond() : exchange.methodNotAllowed()
+            let exchange = LegacyExchange(settings: settings, directory: index, parameters: parameters)
+            return allowed ? exchange.respond() : exchange.methodNotAllowed()
         }
-        let exchange = SEP2Exchange(settings: settings, directory: directory, parameters: parameters)
-        return allowed ? await exchange.respond() : exchange.methodNotAllowed()
+        let exchange = SEP2Exchange(settings: settings, directory: index, parameters: parameters)
+        return allowed ? exchange.respond() : exchange.methodNotAllowed()
     }
 
     static func isLegacy(_ parameters: QueryParameters) -> Bool {
@@ -95,8 +107,8 @@ enum PlusSign {
 
 /// Whether a domain is served: configured, or has addresses in the directory.
 extension FederationSettings {
-    func serves(_ domain: FederationDomain, in directory: some AddressDirectory) async throws -> Bool {
+    func serves(_ domain: FederationDomain, in directory: some ImmediateAddressDirectory) throws -> Bool {
         if domains.contains(domain) { return true }
-        return try await directory.hasAddresses(in: domain)
+        return try directory.hasAddresses(in: domain)
     }
 }

@@ -11,7 +11,7 @@
 /// `destination_tag` (a number, what the reference wallet read); an address with any other memo is refused with
 /// `noSupported` (501) rather than answered without its memo, which would lose the payment; a directory failure is
 /// `unavailable` (503).
-struct LegacyExchange<Directory: AddressDirectory> {
+struct LegacyExchange<Directory: ImmediateAddressDirectory> {
     let settings: FederationSettings
     let directory: Directory
     let parameters: QueryParameters
@@ -22,9 +22,9 @@ struct LegacyExchange<Directory: AddressDirectory> {
             extraHeaders: [FederationResponder.allowHeader])
     }
 
-    func respond() async -> FederationResponse {
+    func respond() -> FederationResponse {
         do {
-            return try await answer()
+            return try answer()
         } catch let failure as LegacyFailure {
             return errorResponse(failure)
         } catch {
@@ -32,7 +32,7 @@ struct LegacyExchange<Directory: AddressDirectory> {
         }
     }
 
-    private func answer() async throws -> FederationResponse {
+    private func answer() throws -> FederationResponse {
         let values: [String: String]
         do {
             values = try parameters.uniqueValues()
@@ -42,13 +42,13 @@ struct LegacyExchange<Directory: AddressDirectory> {
         let nonEmpty = { (name: String) in values[name].flatMap { $0.isEmpty ? nil : $0 } }
         switch nonEmpty("type") {
         case nil: throw LegacyFailure.invalidParams("No type given")
-        case "federation": return try await federation(nonEmpty)
-        case "reverse_federation": return try await reverseFederation(nonEmpty)
+        case "federation": return try federation(nonEmpty)
+        case "reverse_federation": return try reverseFederation(nonEmpty)
         case let other?: throw LegacyFailure.invalidParams("Unknown type: \(other.prefix(40))")
         }
     }
 
-    private func federation(_ value: (String) -> String?) async throws -> FederationResponse {
+    private func federation(_ value: (String) -> String?) throws -> FederationResponse {
         let user = value("user").map(PlusSign.restored)
         let destination = value("destination").map(PlusSign.restored)
         guard let nameText = user ?? destination else { throw LegacyFailure.invalidParams("No user given") }
@@ -62,8 +62,8 @@ struct LegacyExchange<Directory: AddressDirectory> {
         } catch {
             throw LegacyFailure.invalidParams("Invalid user: \(error)")
         }
-        let domain = try await servedDomain(domainText)
-        guard let record = try await directory.record(named: name, in: domain) else { throw LegacyFailure.noSuchUser }
+        let domain = try servedDomain(domainText)
+        guard let record = try directory.record(named: name, in: domain) else { throw LegacyFailure.noSuchUser }
         var tag: [(String, JSONValue)] = []
         switch record.memo {
         case nil: break
@@ -80,7 +80,7 @@ struct LegacyExchange<Directory: AddressDirectory> {
             destinationAddress: record.accountID.description, extra: tag)
     }
 
-    private func reverseFederation(_ value: (String) -> String?) async throws -> FederationResponse {
+    private func reverseFederation(_ value: (String) -> String?) throws -> FederationResponse {
         guard let accountText = value("destination_address") else {
             throw LegacyFailure.invalidParams("No destination_address given")
         }
@@ -91,21 +91,21 @@ struct LegacyExchange<Directory: AddressDirectory> {
         } catch {
             throw LegacyFailure.invalidParams("Invalid destination_address: \(error)")
         }
-        let domain = try await servedDomain(domainText)
-        guard let record = try await directory.reverseRecord(for: account, in: domain) else { throw LegacyFailure.noSuchUser }
+        let domain = try servedDomain(domainText)
+        guard let record = try directory.reverseRecord(for: account, in: domain) else { throw LegacyFailure.noSuchUser }
         return success(
             domain: domainText, user: record.address.name.text, destination: record.address.name.text,
             destinationAddress: accountText, extra: [])
     }
 
-    private func servedDomain(_ text: String) async throws -> FederationDomain {
+    private func servedDomain(_ text: String) throws -> FederationDomain {
         let domain: FederationDomain
         do {
             domain = try FederationDomain(text)
         } catch {
             throw LegacyFailure.invalidParams("Invalid domain: \(error)")
         }
-        guard try await settings.serves(domain, in: directory) else { throw LegacyFailure.noSuchDomain }
+        guard try settings.serves(domain, in: directory) else { throw LegacyFailure.noSuchDomain }
         return domain
     }
 

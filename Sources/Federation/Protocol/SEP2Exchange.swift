@@ -1,5 +1,5 @@
 /// One SEP-2 request: `type=name|id|txid|forward`.
-struct SEP2Exchange<Directory: AddressDirectory> {
+struct SEP2Exchange<Directory: ImmediateAddressDirectory> {
     let settings: FederationSettings
     let directory: Directory
     let parameters: QueryParameters
@@ -8,9 +8,9 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         .sep2Error(405, "federation requests use GET (or HEAD)", extraHeaders: [FederationResponder.allowHeader])
     }
 
-    func respond() async -> FederationResponse {
+    func respond() -> FederationResponse {
         do {
-            return try await answer()
+            return try answer()
         } catch let failure as SEP2Failure {
             return .sep2Error(failure.status, failure.message)
         } catch {
@@ -18,7 +18,7 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         }
     }
 
-    private func answer() async throws -> FederationResponse {
+    private func answer() throws -> FederationResponse {
         let values: [String: String]
         do {
             values = try parameters.uniqueValues()
@@ -29,14 +29,14 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         case nil, "":
             throw SEP2Failure(400, "missing type: send type=name&q=NAME*DOMAIN, or type=id&q=ACCOUNT_ID")
         case "name":
-            return try await name(required("q", in: values, example: "q=bob*example.org"))
+            return try name(required("q", in: values, example: "q=bob*example.org"))
         case "id":
-            return try await id(required("q", in: values, example: "q=GABC… (a 56-character account ID)"))
+            return try id(required("q", in: values, example: "q=GABC… (a 56-character account ID)"))
         case "txid":
             throw SEP2Failure(
                 501, "type=txid is not supported: this server keeps no transactions; look the sender up with type=id")
         case "forward":
-            return try await forward(values)
+            return try forward(values)
         case let other?:
             throw SEP2Failure(400, "type \"\(other.prefix(40))\" is not a federation request type; use name, id, txid or forward")
         }
@@ -47,27 +47,27 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         return value
     }
 
-    private func name(_ query: String) async throws -> FederationResponse {
+    private func name(_ query: String) throws -> FederationResponse {
         let address: StellarAddress
         do {
             address = try StellarAddress(PlusSign.restored(query))
         } catch {
             throw SEP2Failure(400, "q is not a Stellar address: \(error)")
         }
-        return try await reply(for: address)
+        return try reply(for: address)
     }
 
-    private func reply(for address: StellarAddress) async throws -> FederationResponse {
-        guard try await settings.serves(address.domain, in: directory) else {
+    private func reply(for address: StellarAddress) throws -> FederationResponse {
+        guard try settings.serves(address.domain, in: directory) else {
             throw SEP2Failure(404, "the domain \(address.domain) is not served by this federation server")
         }
-        guard let record = try await directory.record(named: address.name, in: address.domain) else {
+        guard let record = try directory.record(named: address.name, in: address.domain) else {
             throw SEP2Failure(404, "\(address) is not a known Stellar address")
         }
         return .sep2Record(record)
     }
 
-    private func id(_ query: String) async throws -> FederationResponse {
+    private func id(_ query: String) throws -> FederationResponse {
         let account: AccountID
         do {
             account = try AccountID(query)
@@ -76,13 +76,13 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         } catch {
             throw SEP2Failure(400, "q is not a Stellar account ID: \(error)")
         }
-        guard let record = try await directory.reverseRecord(for: account, in: nil) else {
+        guard let record = try directory.reverseRecord(for: account, in: nil) else {
             throw SEP2Failure(404, "no Stellar address is registered for \(account)")
         }
         return .sep2Record(record)
     }
 
-    private func forward(_ values: [String: String]) async throws -> FederationResponse {
+    private func forward(_ values: [String: String]) throws -> FederationResponse {
         let type = try required("forward_type", in: values, example: "forward_type=bank_account with its parameters")
         let candidates = settings.forwardRules.filter { $0.forwardType == type }
         guard !candidates.isEmpty else {
@@ -104,7 +104,7 @@ struct SEP2Exchange<Directory: AddressDirectory> {
         }
         switch rule.destination {
         case .address:
-            return try await reply(for: address)
+            return try reply(for: address)
         case .account(let account, let memoType, _, _):
             var memo: Memo?
             if let memoType, let memoTemplate = rule.memoTemplate {
