@@ -25,6 +25,9 @@ public struct FederationSite: Sendable {
     private var withPort: [String: Host] = [:]
     /// Every other host, by name; any port in the request is ignored (a server behind a port mapping still works).
     private var byName: [String: Host] = [:]
+    /// The `Host` values clients send nearly always, exactly as registered (`example.org`, `localhost:8443`): found
+    /// without parsing or lower-casing the header.
+    private var byExactHeader: [String: Host] = [:]
 
     /// Generates and validates every domain's stellar.toml (throwing the first domain's problems: they come from
     /// the operator's file, so they are the same for all) and stellar.txt.
@@ -52,10 +55,13 @@ public struct FederationSite: Sendable {
         } else if byName[name] == nil {
             byName[name] = host
         }
+        let header = port.map { "\(name):\($0)" } ?? name
+        if byExactHeader[header] == nil { byExactHeader[header] = resolve(host: header) }
     }
 
     /// The site for a `Host` header value (`Example.org`, `www.example.org:8443`, `localhost:8443`), or nil.
     public func resolve(host header: String) -> Host? {
+        if let exact = byExactHeader[header] { return exact }
         guard let host = HostHeader(header) else { return nil }
         if let port = host.port, let match = withPort["\(host.name):\(port)"] { return match }
         return byName[host.name]
