@@ -9,8 +9,9 @@ import Testing
 
 @testable import FederationHTTP
 
-/// The routes through Hummingbird's router test client (no sockets). It always sends `Host: localhost`, so the
-/// site serves `localhost` and `example.org`; the other hosts are covered by SiteTests and the TLS tests.
+/// The routes through Hummingbird's test client (no sockets), which calls ``SiteHTTPResponder``. It always sends
+/// `Host: localhost`, so the site serves `localhost` and `example.org`; the other hosts are covered by SiteTests and
+/// the TLS tests.
 @Suite("Routes: paths, statuses and headers")
 struct RouteTests {
     static let bob = "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ"
@@ -24,11 +25,11 @@ struct RouteTests {
             try AddressRecord(address: "bob*localhost", accountID: Self.bob, memoType: "id", memo: "42"),
             try AddressRecord(address: "alice*example.org", accountID: Self.alice),
         ]
-        let router = FederationHTTPServer.makeRouter(
+        let site = SiteResponder(
             site: SiteState(try FederationSite(domains: domains, publicURL: nil)),
             responder: FederationResponder(settings: FederationSettings(domains: Set(domains))),
             directory: AddressIndex(records: records), metrics: FederationMetrics(factory: metrics))
-        return Application(router: router)
+        return Application(responder: SiteHTTPResponder(site: site))
     }
 
     /// Runs one request and hands the response to `check`.

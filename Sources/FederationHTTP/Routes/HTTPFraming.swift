@@ -1,13 +1,12 @@
 import Federation
 import HTTPTypes
-import Hummingbird
 import NIOCore
 
-/// The Federation core speaks in plain values (status, header list, bytes); these turn them into Hummingbird's.
+/// The Federation core speaks in plain values (status, header list, bytes); these turn them into swift-http-types'.
 extension HTTPFields {
     init(_ fields: [Federation.HTTPField]) {
         self.init()
-        reserveCapacity(fields.count + 3)
+        reserveCapacity(fields.count + 4)
         for field in fields {
             // The core's header names are constants of its own, all valid tokens.
             guard let name = Self.knownNames[field.name] ?? HTTPTypes.HTTPField.Name(field.name) else { continue }
@@ -23,17 +22,10 @@ extension HTTPFields {
         })
 }
 
-extension Response {
+extension Reply {
     init(_ reply: FederationResponse) {
         self.init(
-            status: HTTPResponse.Status(code: reply.status), headers: HTTPFields(reply.headers),
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
-    }
-
-    /// SEP-2's `{"error": …}` reply, for requests turned away before any route.
-    static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
-        var response = Response(FederationResponse.sep2Error(status.code, message))
-        response.headers.append(contentsOf: extra)
-        return response
+            status: HTTPResponse.Status(code: reply.status), fields: HTTPFields(reply.headers),
+            body: ByteBuffer(bytes: reply.body))
     }
 }

@@ -66,7 +66,7 @@ public struct FederationHTTPServer: Sendable {
     ) async throws -> FederationHTTPServer {
         let certificates = try CertificateStore(sources: config.certificates, caFile: config.caFile, logger: logger)
         warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
-        let site = SiteState(try loadSite(config))
+        let siteState = SiteState(try loadSite(config))
         try await ListenProbe.check(config.listen, file: config.file, key: "federation.listen", group: eventLoopGroup)
 
         let store: any AddressBookStore
@@ -86,14 +86,16 @@ public struct FederationHTTPServer: Sendable {
         let localAddress = ListeningAddress()
         let metrics = FederationMetrics(factory: metricsFactory)
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
-        let router = makeRouter(
-            site: site, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
+        // Every request is answered by this, on either path (FastPathHandler or SiteHTTPResponder).
+        let site = SiteResponder(
+            site: siteState, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
         let idleTimeout = TimeAmount.nanoseconds(Int64(config.idleTimeout * 1e9))
         let application = Application(
-            router: router,
+            responder: SiteHTTPResponder(site: site),
             server: .http1OverTLS(
-                configuration: httpConfiguration(idleTimeout: idleTimeout), certificates: certificates,
-                plaintextHandlers: { [RequestReadTimeoutHandler(timeout: idleTimeout)] }),
+                configuration: httpConfiguration(), certificates: certificates,
+                plaintextHandlers: { [ConnectionTimeoutHandler(timeout: idleTimeout)] },
+                http1Handlers: { [FastPathHandler(site: site)] }),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
@@ -115,7 +117,7 @@ public struct FederationHTTPServer: Sendable {
             store: certificates, interval: certificatePollInterval,
             onReload: { metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry) }, logger: logger)
         return FederationHTTPServer(
-            services: [mirror, watcher, application], config: config, certificates: certificates, site: site, mirror: mirror,
+            services: [mirror, watcher, application], config: config, certificates: certificates, site: siteState, mirror: mirror,
             metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
     }
 
@@ -161,18 +163,6 @@ public struct FederationHTTPServer: Sendable {
 
     // MARK: Parts
 
-    /// The router with every route and the site policy in front of them.
-    static func makeRouter(
-        site: SiteState, responder: FederationResponder, directory: some AddressDirectory, metrics: FederationMetrics
-    ) -> Router<FederationRequestContext> {
-        // HEAD answers like GET with the same headers (Content-Length included) and no body.
-        let router = Router(context: FederationRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: SitePolicyMiddleware(site: site))
-        DiscoveryRoutes().add(to: router)
-        FederationRoutes(responder: responder, directory: directory, metrics: metrics).add(to: router)
-        return router
-    }
-
     /// A domain no certificate names works for no client; said at start rather than discovered by users. (Not an
     /// error: a certificate being renewed for a new name is a moment an operator may knowingly start in.)
     static func warnAboutUncoveredHosts(_ config: FederationConfig, certificates: CertificateStore, logger: Logger) {
@@ -187,10 +177,11 @@ public struct FederationHTTPServer: Sendable {
         FederationSettings(domains: Set(config.domains), forwardRules: config.forwardRules)
     }
 
-    /// Request limits: a federation request is one short line; nothing needs large or many headers.
-    static func httpConfiguration(idleTimeout: TimeAmount) -> HTTP1Channel.Configuration {
+    /// Request limits: a federation request is one short line; nothing needs large or many headers. No idle timeout
+    /// here: Hummingbird's would not see the requests the fast path answers (``ConnectionTimeoutHandler`` keeps it).
+    static func httpConfiguration() -> HTTP1Channel.Configuration {
         HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ParserErrorResponseHandler()], idleTimeout: idleTimeout,
+            additionalChannelHandlers: [ParserErrorResponseHandler()], idleTimeout: nil,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))
     }
 

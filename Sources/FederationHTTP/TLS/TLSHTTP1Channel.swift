@@ -1,25 +1,33 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypesHTTP1
 import NIOSSL
 
 /// Hummingbird's HTTP/1 child channel wrapped in TLS with the certificate store's current context (HummingbirdTLS
 /// builds one context from a `TLSConfiguration`, which leaves no way to apply the server-preference option or to
-/// swap certificates while running). `plaintextHandlers` go between TLS and the HTTP codec, on decrypted bytes.
+/// swap certificates while running), with the server's own handlers in place:
+///
+/// TLS → `plaintextHandlers` (decrypted bytes) → NIO's HTTP/1 codec → `http1Handlers` (NIO's request and response
+/// parts) → Hummingbird's conversion to swift-http-types, its additional handlers, its connection handler and its
+/// async channel.
 public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
     let certificates: CertificateStore
     let plaintextHandlers: @Sendable () -> [any ChannelHandler]
+    let http1Handlers: @Sendable () -> [any ChannelHandler]
 
     public init(
         _ base: HTTP1Channel, certificates: CertificateStore,
-        plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
+        plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] },
+        http1Handlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
     ) {
         self.base = base
         self.certificates = certificates
         self.plaintextHandlers = plaintextHandlers
+        self.http1Handlers = http1Handlers
     }
 
     public var responder: HTTPChannelHandler.Responder { base.responder }
@@ -30,6 +38,14 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             try channel.pipeline.syncOperations.addHandlers(plaintextHandlers())
         }.flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // Hummingbird's setup has built the rest; these go before its conversion, found by type.
+            let pipeline = channel.pipeline.syncOperations
+            let conversion = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            for handler in http1Handlers() {
+                try pipeline.addHandler(handler, position: .before(conversion))
+            }
+            return value
         }
     }
 
@@ -42,12 +58,13 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 over TLS with the store's certificates.
     public static func http1OverTLS(
         configuration: HTTP1Channel.Configuration, certificates: CertificateStore,
-        plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
+        plaintextHandlers: @escaping @Sendable () -> [any ChannelHandler] = { [] },
+        http1Handlers: @escaping @Sendable () -> [any ChannelHandler] = { [] }
     ) -> HTTPServerBuilder {
         .init { responder in
             TLSHTTP1Channel(
                 HTTP1Channel(responder: responder, configuration: configuration), certificates: certificates,
-                plaintextHandlers: plaintextHandlers)
+                plaintextHandlers: plaintextHandlers, http1Handlers: http1Handlers)
         }
     }
 }
