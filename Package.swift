@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "FederationHTTP",
             dependencies: [
-                "Federation", "AddressBook", "Settings", "DNSWire",
+                "Federation", "AddressBook", "Settings", "DNSWire", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "FederationHTTPTests",
             dependencies: [
-                "FederationHTTP", "Federation", "AddressBook", "Settings",
+                "FederationHTTP", "Federation", "AddressBook", "Settings", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

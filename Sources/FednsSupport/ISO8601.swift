@@ -60,14 +60,8 @@ public enum ISO8601 {
         } else if bytes[19] != UInt8(ascii: "Z") {
             return nil
         }
-        // Days from 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction
+        let whole = UTCDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        let seconds = Double(whole.secondsSince1970) + fraction
         return Date(timeIntervalSince1970: seconds)
     }
 

@@ -1,4 +1,5 @@
 import Federation
+import FednsSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -153,12 +154,19 @@ struct FastPathTests {
         }
     }
 
-    @Test("Date is the current time in IMF-fixdate")
-    func dateFormat() {
+    @Test("Date is the current time in IMF-fixdate, and reads back as the same instant")
+    func dateFormat() throws {
         #expect(HTTPDate.format(secondsSince1970: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDate.format(secondsSince1970: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDate.format(secondsSince1970: 1_709_208_000) == "Thu, 29 Feb 2024 12:00:00 GMT")
         #expect(HTTPDate.format(secondsSince1970: 4_133_980_799) == "Fri, 31 Dec 2100 23:59:59 GMT")
+        for seconds in [0, 784_111_777, 1_709_208_000, 4_133_980_799] {
+            #expect(HTTPDate.parse(HTTPDate.format(secondsSince1970: seconds))?.timeIntervalSince1970 == TimeInterval(seconds))
+        }
+        var header = DateHeader()
+        let now = Int(Date().timeIntervalSince1970)
+        let current = try #require(HTTPDate.parse(header.current())).timeIntervalSince1970
+        #expect(abs(Int(current) - now) <= 1)
     }
 
     // MARK: What is passed on, and the order of answers

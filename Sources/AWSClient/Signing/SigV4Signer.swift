@@ -1,4 +1,5 @@
 import Crypto
+import FednsSupport
 import Foundation
 
 /// AWS Signature Version 4 for one service in one region.

@@ -41,7 +41,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let site: SiteResponder
-    private var date = HTTPDate()
+    private var date = DateHeader()
     private var current = Current.none
     /// Requests passed on whose response has not ended yet.
     private var passedOnUnanswered = 0

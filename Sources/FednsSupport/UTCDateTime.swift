@@ -1,16 +1,17 @@
 import Foundation
 
 /// A civil date and time in UTC, converted with plain arithmetic (days from 1970-01-01 in the proleptic
-/// Gregorian calendar), so that signing and HTTP `Date` parsing depend on no locale or time-zone database.
-struct UTCDateTime: Hashable, Sendable {
-    var year: Int
-    var month: Int
-    var day: Int
-    var hour: Int
-    var minute: Int
-    var second: Int
+/// Gregorian calendar), so that dates depend on no locale or time-zone database: SigV4 signing, HTTP `Date` headers
+/// (read and written) and ISO 8601 parsing all go through it.
+public struct UTCDateTime: Hashable, Sendable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
 
-    init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -19,9 +20,12 @@ struct UTCDateTime: Hashable, Sendable {
         self.second = second
     }
 
-    init(_ date: Date) {
-        let total = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
+    public init(_ date: Date) {
+        self.init(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
+    }
+
+    public init(secondsSince1970 total: Int) {
+        let days = Self.days(ofSecondsSince1970: total)
         let secondsOfDay = total - days * 86_400
         (year, month, day) = Self.civil(fromDays: days)
         hour = secondsOfDay / 3_600
@@ -29,22 +33,17 @@ struct UTCDateTime: Hashable, Sendable {
         second = secondsOfDay % 60
     }
 
-    var date: Date {
-        let days = Self.days(fromCivil: year, month, day)
-        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3_600 + minute * 60 + second))
+    public var date: Date {
+        Date(timeIntervalSince1970: TimeInterval(secondsSince1970))
     }
 
-    /// `20150830T123600Z`, the SigV4 `X-Amz-Date`.
-    var amzDate: String {
-        "\(pad(year, 4))\(pad(month, 2))\(pad(day, 2))T\(pad(hour, 2))\(pad(minute, 2))\(pad(second, 2))Z"
+    public var secondsSince1970: Int {
+        Self.days(fromCivil: year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second
     }
 
-    /// `20150830`, the date part of a SigV4 credential scope.
-    var amzDay: String { String(amzDate.prefix(8)) }
-
-    private func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    /// Days since 1970-01-01, rounded down (so a time before 1970 falls on the day it is in).
+    static func days(ofSecondsSince1970 seconds: Int) -> Int {
+        seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
     }
 
     // Howard Hinnant's algorithms (public domain), eras of 400 years so leap rules fall out of the arithmetic.
