@@ -1,4 +1,5 @@
 import HTTPTypes
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
@@ -23,6 +24,11 @@ import NIOHTTPTypesHTTP1
 /// Responses are written as their request completes and flushed once per read burst, so pipelined requests share a
 /// TLS write. After a response with `Connection: close` the connection closes, and later requests are not answered.
 /// Requests the HTTP parser refuses are Hummingbird's to answer (``ParserErrorResponseHandler`` shapes that reply).
+///
+/// Responses leave as bytes serialised here (``ResponseBytes``), written into the pipeline just past NIO's response
+/// encoder. A `GET` or `HEAD` that keeps its connection and repeats a lookup answered before is answered from the
+/// ``LookupReplyCache`` once the request passes the site's host rule: the rest of ``SiteResponder``'s answer is the
+/// same for every such request, and the bytes are those it gave.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -32,8 +38,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What becomes of the rest of the request being read.
     private enum Current {
         case none
-        /// Answered here once its end arrives.
-        case answering(HTTPRequest)
+        /// Answered here once its end arrives; a lookup's reply is kept under `cacheAs` when that is set.
+        case answering(HTTPRequest, cacheAs: String?)
+        /// Answered from the cache once its end arrives.
+        case cached(LookupReplyCache.Entry, withBody: Bool)
         /// Passed on to Hummingbird, parts and all.
         case passingOn
         /// Dropped: it came after a request that closes the connection.
@@ -41,6 +49,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let site: SiteResponder
+    private let cache: LookupReplyCache
+    /// Where the response bytes enter the pipeline: just past NIO's response encoder, through which Hummingbird's
+    /// responses still go.
+    private var wire: ChannelHandlerContext?
     private var date = DateHeader()
     private var current = Current.none
     /// Requests passed on whose response has not ended yet.
@@ -50,32 +62,52 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Responses written since the last flush.
     private var unflushed = false
 
-    init(site: SiteResponder) {
+    init(site: SiteResponder, cache: LookupReplyCache) {
         self.site = site
+        self.cache = cache
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        wire = (try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)) ?? context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wire = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(var head):
-            if !head.isKeepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+            let keepAlive = head.isKeepAlive
+            if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
             if closing {
                 current = .ignoring
             } else if passedOnUnanswered == 0, !Self.hasBody(head), context.channel.isWritable,
-                let request = try? HTTPRequest(head, secure: true, splitCookie: false)
+                let answer = answering(head, keepAlive: keepAlive)
             {
-                current = .answering(request)
+                current = answer
             } else {
                 current = .passingOn
                 passedOnUnanswered += 1
                 // Hummingbird closes after answering a request that asks to.
-                closing = !head.isKeepAlive
+                closing = !keepAlive
                 context.fireChannelRead(wrapInboundOut(.head(head)))
             }
         case .body:
             if case .passingOn = current { context.fireChannelRead(data) }
         case .end:
             switch current {
-            case .answering(let request): answer(site.respond(to: request), context: context)
+            case .answering(let request, let target):
+                let generation = cache.generation
+                let response = site.respond(to: request)
+                let bytes = ResponseBytes(response)
+                if let target, response.head.status == .ok, let counter = response.lookupCounter {
+                    cache.store(LookupReplyCache.Entry(reply: bytes, counter: counter), for: target, computedAt: generation)
+                }
+                send(bytes, withBody: request.method != .head, closing: response.head.headerFields[.connection] == "close", context: context)
+            case .cached(let entry, let withBody):
+                entry.counter.increment()
+                send(entry.reply, withBody: withBody, closing: false, context: context)
             case .passingOn: context.fireChannelRead(data)
             case .none, .ignoring: break
             }
@@ -104,22 +136,42 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
+    /// How a request the fast path may answer is answered: from the cache, or by ``SiteResponder`` (a `GET` that
+    /// keeps its connection may leave its reply in the cache). Nil for a head swift-http-types cannot represent.
+    private func answering(_ head: HTTPRequestHead, keepAlive: Bool) -> Current? {
+        let lookup = keepAlive && (head.method == .GET || head.method == .HEAD)
+        if lookup, let entry = cache.entry(for: head.uri), let host = Self.onlyHost(head.headers), site.serves(host: host) {
+            return .cached(entry, withBody: head.method == .GET)
+        }
+        guard let request = try? HTTPRequest(head, secure: true, splitCookie: false) else { return nil }
+        return .answering(request, cacheAs: lookup && head.method == .GET ? head.uri : nil)
+    }
+
     /// Writes a response; one that closes the connection is flushed at once and the connection closed once it is out.
-    private func answer(_ response: SiteResponse, context: ChannelHandlerContext) {
-        var head = HTTPResponseHead(response.head)
-        head.headers.add(name: "Date", value: date.current())
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if response.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil) }
-        guard response.head.headerFields[.connection] == "close" else {
-            context.write(wrapOutboundOut(.end(nil)), promise: nil)
+    private func send(_ response: ResponseBytes, withBody: Bool, closing closes: Bool, context: ChannelHandlerContext) {
+        let bytes = response.encoded(date: date.current(), withBody: withBody, allocator: context.channel.allocator)
+        let wire = wire ?? context
+        guard closes else {
+            wire.write(NIOAny(bytes), promise: nil)
             unflushed = true
             return
         }
         closing = true
         unflushed = false
         let written = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        wire.writeAndFlush(NIOAny(bytes), promise: written)
         written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// The value of the request's one `Host` header; nil when there is none or more than one (the site refuses
+    /// both with 400, RFC 9112 §3.2).
+    private static func onlyHost(_ headers: HTTPHeaders) -> String? {
+        var host: String?
+        for (name, value) in headers where name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) {
+            guard host == nil else { return nil }
+            host = value
+        }
+        return host
     }
 
     /// A body announced by `Content-Length` (other than 0) or `Transfer-Encoding`: Hummingbird reads those.

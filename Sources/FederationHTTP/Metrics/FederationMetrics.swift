@@ -33,9 +33,15 @@ struct FederationMetrics: Sendable {
         certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left", factory: factory)
     }
 
-    func countLookup(type: String?, status: Int) {
+    /// Counts one lookup and returns the counter it went to, for the fast path's cached copies of the reply
+    /// (``LookupReplyCache``) to count themselves in.
+    @discardableResult
+    func countLookup(type: String?, status: Int) -> Counter {
         let typeLabel = type.flatMap { Self.types.contains($0) ? $0 : nil } ?? "other"
-        lookups[Key(type: typeLabel, result: Self.result(for: status))]?.increment()
+        // Every (type, result) pair was made in init.
+        let counter = lookups[Key(type: typeLabel, result: Self.result(for: status))]!
+        counter.increment()
+        return counter
     }
 
     static func result(for status: Int) -> String {

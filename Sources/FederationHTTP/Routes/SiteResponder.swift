@@ -1,5 +1,6 @@
 import Federation
 import HTTPTypes
+import Metrics
 import NIOCore
 
 /// Everything the endpoint answers, as one function of the request: ``respond(to:)``. Both transports call it, the
@@ -48,6 +49,12 @@ struct SiteResponder: Sendable {
             closing: request.headerFields[.connection]?.lowercased() == "close")
     }
 
+    /// Whether a request whose one `Host` header is `host` passes the site's host rule: what a cached lookup reply
+    /// (``LookupReplyCache``) needs checked per request, since the reply itself does not depend on the host.
+    func serves(host: String) -> Bool {
+        site.current.resolve(host: host) != nil
+    }
+
     private func reply(to request: HTTPRequest) -> Reply {
         // The HTTP/1 conversion moves the first Host into `authority` and leaves any other in the fields; RFC 9112
         // §3.2 requires 400 for both a missing and a repeated Host (two could disagree about the site meant).
@@ -85,11 +92,14 @@ struct SiteResponder: Sendable {
         }
     }
 
-    /// Adds what every response carries and frames the body: HEAD keeps GET's `Content-Length` and loses the body.
+    /// Adds what every response carries and frames the body: HEAD keeps GET's `Content-Length` and loses the body;
+    /// 204 and 304 have no `Content-Length` at all (RFC 9110 §8.6: a 304 would otherwise claim an empty file).
     private func finish(_ reply: Reply, withoutBody: Bool, closing: Bool) -> SiteResponse {
         var fields = reply.fields
         fields.reserveCapacity(fields.count + 4)
-        fields.append(HTTPField(name: .contentLength, value: String(reply.body.readableBytes)))
+        if reply.status != .noContent, reply.status != .notModified {
+            fields.append(HTTPField(name: .contentLength, value: String(reply.body.readableBytes)))
+        }
         // Appended when absent rather than set: most replies already carry the CORS header, and replacing a field
         // costs a search and a copy.
         if fields[.accessControlAllowOrigin] != "*" { fields.append(HTTPField(name: .accessControlAllowOrigin, value: "*")) }
@@ -97,7 +107,9 @@ struct SiteResponder: Sendable {
         // The transport closes the connection after answering a request that asked to; say so (RFC 9112 §9.6), or
         // a client would send its next request on a connection about to close.
         if closing { fields.append(HTTPField(name: .connection, value: "close")) }
-        return SiteResponse(head: HTTPResponse(status: reply.status, headerFields: fields), body: withoutBody ? ByteBuffer() : reply.body)
+        return SiteResponse(
+            head: HTTPResponse(status: reply.status, headerFields: fields), body: withoutBody ? ByteBuffer() : reply.body,
+            lookupCounter: reply.lookupCounter)
     }
 
     // MARK: Routes
@@ -114,8 +126,9 @@ struct SiteResponder: Sendable {
             type = nil
             reply = error.response
         }
-        metrics.countLookup(type: type, status: reply.status)
-        return Reply(reply)
+        var answer = Reply(reply)
+        answer.lookupCounter = metrics.countLookup(type: type, status: reply.status)
+        return answer
     }
 
     /// A discovery file of the domain the `Host` named.
@@ -170,6 +183,8 @@ struct SiteResponder: Sendable {
 struct SiteResponse: Sendable {
     var head: HTTPResponse
     var body: ByteBuffer
+    /// Where a federation lookup (`/federation`, or the 2014 root with a query) was counted; nil for anything else.
+    var lookupCounter: Counter? = nil
 }
 
 /// A route's answer before the site's rules are applied.
@@ -177,6 +192,8 @@ struct Reply {
     var status: HTTPResponse.Status
     var fields: HTTPFields
     var body = ByteBuffer()
+    /// Set by the federation route: the lookup counter this reply was counted in.
+    var lookupCounter: Counter? = nil
 
     /// SEP-2's `{"error": …}` reply, for requests turned away before the federation core.
     static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Reply {

@@ -89,13 +89,16 @@ public struct FederationHTTPServer: Sendable {
         // Every request is answered by this, on either path (FastPathHandler or SiteHTTPResponder).
         let site = SiteResponder(
             site: siteState, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
+        // Replies to repeated lookups, dropped whenever the book is reloaded.
+        let lookupCache = LookupReplyCache()
+        mirror.observe { _, _ in lookupCache.invalidate() }
         let idleTimeout = TimeAmount.nanoseconds(Int64(config.idleTimeout * 1e9))
         let application = Application(
             responder: SiteHTTPResponder(site: site),
             server: .http1OverTLS(
                 configuration: httpConfiguration(), certificates: certificates,
                 plaintextHandlers: { [ConnectionTimeoutHandler(timeout: idleTimeout)] },
-                http1Handlers: { [FastPathHandler(site: site)] }),
+                http1Handlers: { [FastPathHandler(site: site, cache: lookupCache)] }),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),

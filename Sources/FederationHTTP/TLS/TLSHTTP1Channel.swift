@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypesHTTP1
 import NIOSSL
 
@@ -41,12 +42,32 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         }.flatMapThrowing { value in
             // Hummingbird's setup has built the rest; these go before its conversion, found by type.
             let pipeline = channel.pipeline.syncOperations
+            try unpairRequestDecoder(pipeline)
             let conversion = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             for handler in http1Handlers() {
                 try pipeline.addHandler(handler, position: .before(conversion))
             }
             return value
         }
+    }
+
+    /// NIO's server pipeline pairs its request decoder with the response encoder: the decoder queues each request's
+    /// method, and the encoder takes one from the queue per response head, to drop the body of a response to HEAD.
+    /// An `http1Handlers` handler may answer requests with bytes of its own, past the encoder (``FastPathHandler``
+    /// does); that queue would then fall out of step, and a later response would be framed as the answer to another
+    /// request (a GET's body dropped as if it answered a HEAD). So the decoder is replaced, before the connection reads
+    /// anything, by one with the same limits and no pairing: the encoder frames by status alone, which is right here,
+    /// since every response already has the body its request calls for (``SiteResponder`` leaves HEAD's empty).
+    private func unpairRequestDecoder(_ pipeline: ChannelPipeline.SynchronousOperations) throws {
+        let paired = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        let limits = base.configuration.httpDecoder
+        var limitConfiguration = NIOHTTPDecoderLimitConfiguration()
+        limitConfiguration.maxHeaderFieldSize = limits.maxHeaderFieldSize
+        limitConfiguration.maxHeaderListSize = limits.maxHeaderListSize
+        limitConfiguration.maxHeaderFieldCount = limits.maxHeaderFieldCount
+        let decoder = HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limitConfiguration)
+        try pipeline.addHandler(ByteToMessageHandler(decoder), position: .after(paired))
+        pipeline.removeHandler(paired, promise: nil)
     }
 
     public func handle(value: Value, logger: Logger) async {
