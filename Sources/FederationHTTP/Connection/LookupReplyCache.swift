@@ -13,9 +13,9 @@ import Synchronization
 /// - The whole cache is dropped whenever the address book is reloaded (``invalidate()``, called by the mirror's
 ///   observer). A reply computed from the book before a reload is not kept after it: it is stored only if no
 ///   reload happened since its ``generation`` was read, before the lookup.
-/// - Bounded: at most `capacity` entries, in two generations of half that. New replies go into the young one;
-///   when it is full it becomes the old one and the previous old one is dropped, and an old entry that is used
-///   again moves to the young one. So the replies in use stay, at constant cost per request (evicting single
+/// - Bounded: two generations of at most `capacity` entries each. New replies go into the young one; when it is
+///   full it becomes the old one and the previous old one is dropped, and an old entry that is used again moves to
+///   the young one. So up to `capacity` replies in use always stay, at constant cost per request (evicting single
 ///   entries from a dictionary means searching it). Only found addresses are kept, so queries for names that do not
 ///   exist (anyone can invent them) never push real ones out.
 /// - Each use still counts in `fedns_federation_lookups_total`, through the counter the first answer was counted in.
@@ -41,7 +41,7 @@ final class LookupReplyCache: Sendable {
         }
     }
 
-    /// 16,384 replies of about 400 bytes: some 8 MB at most.
+    /// 16,384 replies of about 400 bytes per generation: some 13 MB at most, for two.
     static let defaultCapacity = 16_384
 
     let capacity: Int
@@ -55,7 +55,7 @@ final class LookupReplyCache: Sendable {
         storage.withLock { storage -> Entry? in
             if let entry = storage.young[target] { return entry }
             guard let entry = storage.old.removeValue(forKey: target) else { return nil }
-            storage.insert(entry, for: target, generationSize: capacity / 2)
+            storage.insert(entry, for: target, generationSize: capacity)
             return entry
         }
     }
@@ -64,10 +64,10 @@ final class LookupReplyCache: Sendable {
     var generation: Int { storage.withLock { $0.generation } }
 
     func store(_ entry: Entry, for target: String, computedAt generation: Int) {
-        guard capacity >= 2 else { return }
+        guard capacity > 0 else { return }
         storage.withLock { storage in
             guard storage.generation == generation else { return }
-            storage.insert(entry, for: target, generationSize: capacity / 2)
+            storage.insert(entry, for: target, generationSize: capacity)
         }
     }
 
