@@ -13,50 +13,64 @@ import Synchronization
 /// - The whole cache is dropped whenever the address book is reloaded (``invalidate()``, called by the mirror's
 ///   observer). A reply computed from the book before a reload is not kept after it: it is stored only if no
 ///   reload happened since its ``generation`` was read, before the lookup.
-/// - Bounded: two generations of at most `capacity` entries each. New replies go into the young one; when it is
-///   full it becomes the old one and the previous old one is dropped, and an old entry that is used again moves to
-///   the young one. So up to `capacity` replies in use always stay, at constant cost per request (evicting single
-///   entries from a dictionary means searching it). Only found addresses are kept, so queries for names that do not
-///   exist (anyone can invent them) never push real ones out.
+/// - Bounded: at most `capacity` entries, in sets of 16 (a target's set is chosen by its hash, seeded per process).
+///   A new reply replaces the least recently used entry of its set, one entry at a time: dropping many at once (a
+///   generation, or the whole cache when full) stalls the event loop that happens to do it, and measurably raised
+///   the p99 latency. Only found addresses are kept, so queries for names that do not exist (anyone can invent
+///   them) never push real ones out.
 /// - Each use still counts in `fedns_federation_lookups_total`, through the counter the first answer was counted in.
 ///
-/// Shared by every connection of the server behind one lock, held for a dictionary read or write.
+/// Shared by every connection of the server behind one lock, held for a look through one set.
 final class LookupReplyCache: Sendable {
     struct Entry: Sendable {
         let reply: ResponseBytes
         let counter: Counter
     }
 
-    private struct Storage {
-        var young: [String: Entry] = [:]
-        var old: [String: Entry] = [:]
-        var generation = 0
-
-        mutating func insert(_ entry: Entry, for target: String, generationSize: Int) {
-            if young.count >= generationSize, young[target] == nil {
-                old = young
-                young = Dictionary(minimumCapacity: generationSize)
-            }
-            young[target] = entry
-        }
+    private struct Slot {
+        var hash: Int
+        var target: String
+        var entry: Entry
+        var lastUse: UInt64
     }
 
-    /// 16,384 replies of about 400 bytes per generation: some 13 MB at most, for two.
+    private struct Storage {
+        /// `capacity` slots once the first reply is stored; a target's set is `ways` slots in a row.
+        var slots: [Slot?] = []
+        var count = 0
+        /// Counts uses, to find the least recently used slot of a set.
+        var clock: UInt64 = 0
+        var generation = 0
+    }
+
+    /// 16,384 replies of about 400 bytes: some 7 MB at most.
     static let defaultCapacity = 16_384
+    static let defaultWays = 16
 
     let capacity: Int
+    private let ways: Int
+    private let sets: Int
     private let storage = Mutex(Storage())
 
     init(capacity: Int = LookupReplyCache.defaultCapacity) {
-        self.capacity = capacity
+        ways = max(1, min(Self.defaultWays, capacity))
+        sets = max(0, capacity) / ways
+        self.capacity = sets * ways
     }
 
     func entry(for target: String) -> Entry? {
-        storage.withLock { storage -> Entry? in
-            if let entry = storage.young[target] { return entry }
-            guard let entry = storage.old.removeValue(forKey: target) else { return nil }
-            storage.insert(entry, for: target, generationSize: capacity)
-            return entry
+        guard sets > 0 else { return nil }
+        let hash = target.hashValue
+        let set = setStart(hash)
+        return storage.withLock { storage -> Entry? in
+            guard !storage.slots.isEmpty else { return nil }
+            for index in set..<set + ways {
+                guard let slot = storage.slots[index], slot.hash == hash, slot.target == target else { continue }
+                storage.clock &+= 1
+                storage.slots[index]?.lastUse = storage.clock
+                return slot.entry
+            }
+            return nil
         }
     }
 
@@ -64,21 +78,45 @@ final class LookupReplyCache: Sendable {
     var generation: Int { storage.withLock { $0.generation } }
 
     func store(_ entry: Entry, for target: String, computedAt generation: Int) {
-        guard capacity > 0 else { return }
+        guard sets > 0 else { return }
+        let hash = target.hashValue
+        let set = setStart(hash)
         storage.withLock { storage in
             guard storage.generation == generation else { return }
-            storage.insert(entry, for: target, generationSize: capacity)
+            if storage.slots.isEmpty { storage.slots = Array(repeating: nil, count: capacity) }
+            // The slot already holding the target, else an empty one, else the least recently used.
+            var chosen = set
+            for index in set..<set + ways {
+                guard let slot = storage.slots[index] else {
+                    chosen = index
+                    break
+                }
+                if slot.hash == hash, slot.target == target {
+                    chosen = index
+                    break
+                }
+                if let best = storage.slots[chosen], slot.lastUse < best.lastUse { chosen = index }
+            }
+            if storage.slots[chosen] == nil { storage.count += 1 }
+            storage.clock &+= 1
+            storage.slots[chosen] = Slot(hash: hash, target: target, entry: entry, lastUse: storage.clock)
         }
     }
 
-    /// Drops every entry: the address book changed.
+    private func setStart(_ hash: Int) -> Int {
+        Int(UInt(bitPattern: hash) % UInt(sets)) * ways
+    }
+
+    /// Drops every entry: the address book changed. The entries are released after the lock.
     func invalidate() {
-        storage.withLock { storage in
+        let dropped = storage.withLock { storage -> [Slot?] in
             storage.generation &+= 1
-            storage.young.removeAll(keepingCapacity: true)
-            storage.old.removeAll()
+            storage.count = 0
+            defer { storage.slots = [] }
+            return storage.slots
         }
+        _ = dropped
     }
 
-    var count: Int { storage.withLock { $0.young.count + $0.old.count } }
+    var count: Int { storage.withLock { $0.count } }
 }
