@@ -4,8 +4,9 @@ import Metrics
 import NIOCore
 
 /// Everything the endpoint answers, as one function of the request: ``respond(to:)``. Both transports call it, the
-/// event loop's ``FastPathHandler`` and Hummingbird's ``SiteMiddleware``, and send what it returns unchanged (each
-/// adds only the `Date` header), so the two cannot answer differently.
+/// event loop's ``FastPathHandler`` and Hummingbird's ``SiteHTTPResponder``, and send what it returns unchanged (each
+/// adds only the `Date` header), so the two cannot answer differently. The fast path may answer a repeated lookup
+/// with the bytes this gave it the first time (``LookupReplyCache``), after the same `Host` rule (``serves(host:)``).
 ///
 /// The rules every response follows, whatever the path, the status or the client:
 ///
