@@ -37,7 +37,6 @@ final class LookupReplyCache: Sendable {
     private struct Storage {
         /// `capacity` slots once the first reply is stored; a target's set is `ways` slots in a row.
         var slots: [Slot?] = []
-        var count = 0
         /// Counts uses, to find the least recently used slot of a set.
         var clock: UInt64 = 0
         var generation = 0
@@ -97,7 +96,6 @@ final class LookupReplyCache: Sendable {
                 }
                 if let best = storage.slots[chosen], slot.lastUse < best.lastUse { chosen = index }
             }
-            if storage.slots[chosen] == nil { storage.count += 1 }
             storage.clock &+= 1
             storage.slots[chosen] = Slot(hash: hash, target: target, entry: entry, lastUse: storage.clock)
         }
@@ -111,12 +109,12 @@ final class LookupReplyCache: Sendable {
     func invalidate() {
         let dropped = storage.withLock { storage -> [Slot?] in
             storage.generation &+= 1
-            storage.count = 0
             defer { storage.slots = [] }
             return storage.slots
         }
         _ = dropped
     }
 
-    var count: Int { storage.withLock { $0.count } }
+    /// Entries held (for tests: it counts the slots).
+    var count: Int { storage.withLock { $0.slots.count { $0 != nil } } }
 }
