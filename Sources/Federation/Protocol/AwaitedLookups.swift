@@ -47,7 +47,7 @@ final class AwaitedLookups: ImmediateAddressDirectory {
             await lookups.fetch(question, from: directory)
             response = run(lookups)
         }
-        return lookups.takeUnanswered() == nil ? response : .sep2Error(503, "the address book cannot be read right now; try again shortly")
+        return lookups.takeUnanswered() == nil ? response : .directoryUnavailable
     }
 
     private func takeUnanswered() -> Question? {

@@ -14,7 +14,7 @@ struct SEP2Exchange<Directory: ImmediateAddressDirectory> {
         } catch let failure as SEP2Failure {
             return .sep2Error(failure.status, failure.message)
         } catch {
-            return .sep2Error(503, "the address book cannot be read right now; try again shortly")
+            return .directoryUnavailable
         }
     }
 
@@ -125,6 +125,9 @@ extension FederationResponse {
     public static func sep2Error(_ status: Int, _ message: String, extraHeaders: [HTTPField] = []) -> FederationResponse {
         FederationResponse(status: status, json: .object([("error", .string(message))]), style: .compact, extraHeaders: extraHeaders)
     }
+
+    /// 503 when the directory cannot be read: clients such as stellar-sdk retry it.
+    static let directoryUnavailable = sep2Error(503, "the address book cannot be read right now; try again shortly")
 
     /// 200 with `stellar_address`, `account_id`, and `memo_type` and `memo` (always a string) when the record has a memo.
     static func sep2Record(_ record: AddressRecord) -> FederationResponse {
