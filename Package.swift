@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "FednsSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "FederationHTTP",
             dependencies: [
-                "Federation", "AddressBook", "Settings", "DNSWire", "FednsSupport",
+                "Federation", "AddressBook", "Settings", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
@@ -138,7 +138,7 @@ let package = Package(
         .target(
             name: "InventoryLookup",
             dependencies: [
-                "Inventory", "EC2Zone", "FednsSupport", "Settings", "AWSDiscovery", "DNSWire",
+                "Inventory", "EC2Zone", "FednsSupport", "Settings", "AWSDiscovery",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,7 +170,7 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone", "Companion", "Federation",
+                "DNSWire", "EC2Zone", "Companion", "Federation", "FednsSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -198,9 +198,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // Wiring: services, signals, logging.
+        // The server's assembly and its operator surface: the one composition root of `fedns serve` (stores,
+        // mirrors, refresher, listeners opened in one place), signals and reload, the control endpoint, metrics,
+        // logging, resolver set-up, doctor.
         .target(
-            name: "App",
+            name: "ServerAssembly",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
                 "AWSClient", "FederationHTTP",
@@ -218,7 +220,7 @@ let package = Package(
         .executableTarget(
             name: "fedns",
             dependencies: [
-                "App", "DNSServer", "DNSWire", "Settings", "Companion", "EC2Zone", "FednsSupport", "Inventory",
+                "ServerAssembly", "DNSServer", "DNSWire", "Settings", "Companion", "EC2Zone", "FednsSupport", "Inventory",
                 "InventoryLookup", "Federation", "AddressBook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -234,16 +236,16 @@ let package = Package(
         .testTarget(
             name: "DNSServerTests",
             dependencies: [
-                "DNSServer", "DNSWire", "EC2Zone", "Inventory",
+                "DNSServer", "DNSWire", "EC2Zone", "Inventory", "FednsSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation"],
+            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation", "FednsSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "AppTests", dependencies: ["App", "Settings"], swiftSettings: strictSettings),
+        .testTarget(name: "ServerAssemblyTests", dependencies: ["ServerAssembly", "Settings"], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",

@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Logging
 import NIOCore
 import NIOPosix

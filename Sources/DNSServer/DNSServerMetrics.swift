@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Logging
 import Metrics
 import NIOCore

@@ -1,6 +1,5 @@
 import AWSDiscovery
 import AsyncHTTPClient
-import DNSWire
 import EC2Zone
 import FednsSupport
 import Foundation

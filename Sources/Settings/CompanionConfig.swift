@@ -1,4 +1,5 @@
 import Companion
+import FednsSupport
 
 /// `[companion]`: defaults of `ec2ssh`, `ec2scp`, `ec2sftp` and `ec2host`; their command-line flags win.
 public struct CompanionConfig: Sendable, Hashable {

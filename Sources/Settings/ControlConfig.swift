@@ -1,4 +1,4 @@
-import DNSWire
+import FednsSupport
 import NIOCore
 
 /// `[control]`: the local HTTP endpoint for health, readiness, metrics and the inventory the companion commands

@@ -1,5 +1,6 @@
 import DNSWire
 import EC2Zone
+import FednsSupport
 import NIOCore
 
 /// `[dns]`: the authoritative server and its zone.

@@ -1,3 +1,4 @@
+import FednsSupport
 import Inventory
 
 /// `[discovery]`: where the inventory comes from.

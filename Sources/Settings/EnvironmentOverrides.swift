@@ -1,3 +1,4 @@
+import FednsSupport
 import TOMLKit
 
 /// Environment variables override configuration keys: `FEDNS_<SECTION>_<KEY>` sets `[section] key`, for

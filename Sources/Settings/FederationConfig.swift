@@ -1,5 +1,5 @@
-import DNSWire
 import Federation
+import FednsSupport
 import NIOCore
 
 /// `[federation]`: the HTTPS endpoint serving stellar.toml, the legacy stellar.txt and federation queries, and the

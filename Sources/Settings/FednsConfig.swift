@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 import TOMLKit
 

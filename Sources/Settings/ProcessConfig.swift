@@ -1,3 +1,4 @@
+import FednsSupport
 /// `[process]`: how the server process runs.
 public struct ProcessConfig: Sendable, Hashable {
     /// Started as root, switch to this user once every listener is bound (port 53 without staying root).

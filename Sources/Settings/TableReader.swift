@@ -1,3 +1,4 @@
+import FednsSupport
 import TOMLKit
 
 /// Reads one TOML table with typed accessors that remember which keys were consumed, so that anything left over

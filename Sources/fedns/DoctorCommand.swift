@@ -1,7 +1,7 @@
-import App
 import ArgumentParser
 import Foundation
 import Logging
+import ServerAssembly
 import Settings
 
 struct DoctorCommand: AsyncParsableCommand {

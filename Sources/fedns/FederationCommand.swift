@@ -1,9 +1,9 @@
 import AddressBook
-import App
 import ArgumentParser
 import Federation
 import Foundation
 import Logging
+import ServerAssembly
 import Settings
 
 /// `fedns federation …`: the address book behind the federation endpoint, changed in place. A running server

@@ -1,6 +1,6 @@
-import App
 import ArgumentParser
 import Dispatch
+import ServerAssembly
 
 /// The entry point keeps the main thread blocked in an ordinary wait instead of handing it to `dispatch_main`,
 /// which parks it inside its own exit, where glibc's `setuid` cannot reach it: after `[process] user` the process

@@ -1,4 +1,3 @@
-import App
 import ArgumentParser
 import Companion
 import EC2Zone
@@ -7,6 +6,7 @@ import Foundation
 import Inventory
 import InventoryLookup
 import Logging
+import ServerAssembly
 import Settings
 
 struct InstancesCommand: AsyncParsableCommand {

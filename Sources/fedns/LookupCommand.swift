@@ -1,8 +1,9 @@
-import App
 import ArgumentParser
 import DNSServer
 import DNSWire
+import FednsSupport
 import NIOCore
+import ServerAssembly
 import Settings
 
 struct LookupCommand: AsyncParsableCommand {

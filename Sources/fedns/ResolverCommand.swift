@@ -1,5 +1,5 @@
-import App
 import ArgumentParser
+import ServerAssembly
 import Settings
 
 struct ResolverCommand: ParsableCommand {

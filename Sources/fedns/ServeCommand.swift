@@ -1,6 +1,7 @@
-import App
 import ArgumentParser
+import FednsSupport
 import Logging
+import ServerAssembly
 import Settings
 
 /// Options every command that reads the configuration shares.

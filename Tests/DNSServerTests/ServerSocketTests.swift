@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Inventory
 import Logging
 import NIOCore

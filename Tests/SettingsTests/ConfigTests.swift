@@ -1,6 +1,7 @@
 import Companion
 import DNSWire
 import EC2Zone
+import FednsSupport
 import Inventory
 import Testing
 

@@ -1,5 +1,6 @@
 import DNSWire
 import Federation
+import FednsSupport
 import Testing
 
 @testable import Settings

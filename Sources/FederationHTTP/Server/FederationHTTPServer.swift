@@ -1,6 +1,6 @@
 import AddressBook
-import DNSWire
 import Federation
+import FednsSupport
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -1,4 +1,4 @@
-import DNSWire
+import FednsSupport
 import NIOCore
 import NIOPosix
 import Settings

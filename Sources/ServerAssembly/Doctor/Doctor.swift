@@ -4,6 +4,7 @@ import DNSServer
 import DNSWire
 import EC2Zone
 import FederationHTTP
+import FednsSupport
 import Foundation
 import Inventory
 import InventoryLookup

@@ -17,8 +17,8 @@ extension SocketAddress {
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
+        // NIO parses the host with inet_pton: numeric addresses only, never a name to resolve.
         guard let port = Int(portText), (0...65535).contains(port),
-            DNSWire.IPv4Address(host) != nil || DNSWire.IPv6Address(host) != nil,
             let address = try? SocketAddress(ipAddress: String(host), port: port)
         else { return nil }
         self = address
@@ -44,3 +44,4 @@ extension SocketAddress {
         }
     }
 }
+

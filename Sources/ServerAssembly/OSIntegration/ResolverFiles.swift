@@ -1,5 +1,6 @@
 import DNSWire
 import EC2Zone
+import FednsSupport
 import Foundation
 import NIOCore
 import Settings

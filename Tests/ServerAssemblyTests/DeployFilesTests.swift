@@ -2,7 +2,7 @@ import Foundation
 import Settings
 import Testing
 
-@testable import App
+@testable import ServerAssembly
 
 /// `deploy/` is what `fedns resolver install` writes for the default configuration; this keeps them identical.
 /// To regenerate after changing a template: `FEDNS_UPDATE_DEPLOY=1 swift test --filter DeployFilesTests`.
