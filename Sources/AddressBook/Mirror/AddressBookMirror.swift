@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// ``run()`` polls the store's change counter (one single-row read) every `pollInterval` (default 500 ms), so a
 /// change made by any process, `fedns federation add` included, is served within a second; only then is the book
-/// reloaded. Lookups never wait on the database, and when the database is unreachable the last loaded book keeps
+/// reloaded. Where the store can tell of writes (SQLite, through inotify: ``AddressBookStore/watchWrites(_:)``),
+/// a write also ends the wait at once, so `fedns federation add` followed straight away by a lookup finds the
+/// address. Lookups never wait on the database, and when the database is unreachable the last loaded book keeps
 /// being served (logged once per outage) until it comes back.
 ///
 /// It is an ``AddressDirectory`` and an ``ImmediateAddressDirectory``, so it goes straight into
@@ -27,6 +29,13 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
     }
 
     private let state = Mutex(State())
+    /// The wait for the next poll, which a write cuts short; `pending` when a write came while polling.
+    private let wakeup = Mutex<(sleeper: Task<Void, Never>?, pending: Bool)>((nil, false))
+    /// The polls after a write was noticed. A write is seen as its file changes, which can be a moment before the
+    /// commit is visible to readers (SQLite publishes it in the WAL index after writing and syncing the frame), so
+    /// one look could find the old version; these catch the commit however long the sync takes, up to the next
+    /// regular poll.
+    static let pollsAfterWrite: [Duration] = [.milliseconds(10), .milliseconds(40), .milliseconds(150)]
     /// One refresh at a time, so two never interleave their version and list reads.
     private let refreshing = AsyncGate()
 
@@ -69,15 +78,39 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
         return true
     }
 
-    /// Polls until cancelled or a graceful shutdown.
+    /// Polls until cancelled or a graceful shutdown, and soon after every write the store tells of.
     public func run() async throws {
+        let watch = store.watchWrites { [weak self] in self?.wake() }
+        defer { watch?.stop() }
+        var followUps: [Duration] = []
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             await poll()
-            do {
-                try await cancelWhenGracefulShutdown { [pollInterval] in try await Task.sleep(for: pollInterval) }
-            } catch {
-                return
-            }
+            let wait = followUps.isEmpty ? pollInterval : followUps.removeFirst()
+            let woken = await cancelWhenGracefulShutdown { await self.sleep(upTo: wait) }
+            if woken { followUps = Self.pollsAfterWrite }
+        }
+    }
+
+    /// Ends the wait for the next poll (or, while polling, the next wait before it starts).
+    func wake() {
+        wakeup.withLock { wakeup in
+            if let sleeper = wakeup.sleeper { sleeper.cancel() } else { wakeup.pending = true }
+        }
+    }
+
+    /// Waits `duration` or until ``wake()``; true when woken.
+    private func sleep(upTo duration: Duration) async -> Bool {
+        let sleeper = Task { _ = try? await Task.sleep(for: duration) }
+        let pending = wakeup.withLock { wakeup in
+            defer { wakeup.pending = false }
+            if !wakeup.pending { wakeup.sleeper = sleeper }
+            return wakeup.pending
+        }
+        if pending { sleeper.cancel() }
+        await withTaskCancellationHandler { await sleeper.value } onCancel: { sleeper.cancel() }
+        return wakeup.withLock { wakeup in
+            wakeup.sleeper = nil
+            return pending || sleeper.isCancelled
         }
     }
 

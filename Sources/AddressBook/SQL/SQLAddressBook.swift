@@ -37,6 +37,10 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
 
     func close() async { await session.close() }
 
+    func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)? {
+        session.backend.watchWrites(onWrite)
+    }
+
     // MARK: Reading
 
     func version() async throws(AddressBookError) -> Int64 {

@@ -46,4 +46,10 @@ protocol SQLBackend: Sendable {
     func explain(_ error: any Error) -> String
     /// True when the error means the connection is gone and the next operation needs a new one.
     func isConnectionLost(_ error: any Error) -> Bool
+    /// Notices writes by any process (``AddressBookStore/watchWrites(_:)``); nil where the database cannot be watched.
+    func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)?
+}
+
+extension SQLBackend {
+    func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)? { nil }
 }

@@ -64,6 +64,10 @@ struct SQLiteBackend: SQLBackend {
 
     /// A file database does not go away between statements.
     func isConnectionLost(_ error: any Error) -> Bool { false }
+
+    func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)? {
+        SQLiteWriteWatch(path: path, onWrite: onWrite)
+    }
 }
 
 struct SQLiteSetupError: Error {

@@ -32,8 +32,23 @@ public protocol AddressBookStore: AddressDirectory {
     func importRecords(_ records: [AddressRecord], mode: ImportMode) async throws(AddressBookError) -> ImportSummary
     /// The change counter: raised by every write that changed something.
     func version() async throws(AddressBookError) -> Int64
+    /// Starts noticing writes by any process, calling `onWrite` soon after each (it may also be called for a write
+    /// that changed nothing); nil when this store cannot be watched, and then polling ``version()`` alone notices
+    /// changes.
+    func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)?
     /// Closes the connection; the store cannot be used afterwards.
     func close() async
+}
+
+extension AddressBookStore {
+    /// No watch: polling alone notices changes.
+    public func watchWrites(_ onWrite: @escaping @Sendable () -> Void) -> (any StoreWriteWatch)? { nil }
+}
+
+/// A running watch of ``AddressBookStore/watchWrites(_:)``.
+public protocol StoreWriteWatch: Sendable {
+    /// Ends the watch; `onWrite` is not called after it returns plus a moment.
+    func stop()
 }
 
 /// A record as stored, with when and in which order it was added.
