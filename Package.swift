@@ -245,7 +245,9 @@ let package = Package(
         .testTarget(
             name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation", "FednsSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "ServerAssemblyTests", dependencies: ["ServerAssembly", "Settings"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ServerAssemblyTests",
+            dependencies: ["ServerAssembly", "Settings", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",

@@ -10,7 +10,7 @@ struct DoctorCommand: AsyncParsableCommand {
         abstract: "Check every link: config, server, OS routing of .ec2, AWS credentials and reachability.",
         discussion: "Exits 0 only when every link works; each failure says what to fix.")
 
-    @Option(name: .shortAndLong, help: "Configuration file (default: $FEDNS_CONFIG, ~/.config/fedns/fedns.toml, /etc/fedns/fedns.toml).")
+    @Option(name: .shortAndLong, help: "Configuration file (default: $FEDNS_CONFIG, ~/.config/fedns/fedns.toml, /etc/fedns/fedns.toml, else the embedded demo).")
     var config: String?
 
     @Option(help: "Prefix for the resolver files read (tests).")
@@ -18,8 +18,9 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings: FednsConfig
+        let reason: String
         do {
-            settings = try FednsConfig.loadOrDefaults(path: config)
+            (settings, reason) = try CheckedConfiguration.load(path: config)
         } catch {
             print("FAIL  config       \(error)")
             print("      fix: correct the key named above; `fedns check-config` validates without starting")
@@ -27,7 +28,7 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "fedns.doctor")
         logger.logLevel = .critical
-        let checks = await Doctor(config: settings, root: root, logger: logger).run()
+        let checks = await Doctor(config: settings, configReason: reason, root: root, logger: logger).run()
         for check in checks {
             let mark = switch check.outcome {
             case .ok: "ok  "

@@ -39,3 +39,18 @@ public enum DemoResources {
         return try FednsConfig.load(path: "\(directory)/\(configName)")
     }
 }
+
+/// Which configuration a check of the running set-up should read, and why: the one `fedns serve` is most likely
+/// running with. An explicit `--config`; else the located file (`$FEDNS_CONFIG`, `~/.config/fedns/fedns.toml`,
+/// `/etc/fedns/fedns.toml`), which an installed service is given; else the embedded demo, which `fedns serve` runs
+/// without `--config`; else every default.
+public enum CheckedConfiguration {
+    public static func load(path explicit: String?) throws(ConfigError) -> (config: FednsConfig, reason: String) {
+        if let explicit { return (try FednsConfig.load(path: explicit), "given with --config") }
+        if let located = FednsConfig.locate() { return (try FednsConfig.load(path: located), "the configuration file found") }
+        if DemoResources.directory() != nil {
+            return (try DemoResources.load(), "the embedded demo, which `fedns serve` runs without --config")
+        }
+        return (try FednsConfig.loadOrDefaults(), "no configuration file and no demo: every default")
+    }
+}

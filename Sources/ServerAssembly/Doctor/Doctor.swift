@@ -30,17 +30,28 @@ public struct Doctor: Sendable {
     }
 
     public let config: FednsConfig
+    /// How the configuration was chosen, said on the first line so that nobody wonders which file was checked.
+    public let configReason: String?
     public let root: String
     public let logger: Logger
 
-    public init(config: FednsConfig, root: String = "", logger: Logger) {
+    public init(config: FednsConfig, configReason: String? = nil, root: String = "", logger: Logger) {
         self.config = config
+        self.configReason = configReason
         self.root = root
         self.logger = logger
     }
 
+    /// ` --config FILE` for the fixes printed, when the configuration is a file; nothing when it is every default
+    /// (then the commands in the fixes, run without `--config`, read the same defaults).
+    var configArgument: String {
+        FileManager.default.fileExists(atPath: config.origin) ? " --config \(config.origin)" : ""
+    }
+
     public func run() async -> [Check] {
-        var checks = [Check(name: "config", outcome: .ok, detail: "\(config.origin) is valid")]
+        var checks = [
+            Check(name: "config", outcome: .ok, detail: "\(config.origin) is valid\(configReason.map { " (\($0))" } ?? "")")
+        ]
         let zone = ResolverFiles.zone(config)
         let (host, port) = ResolverFiles.target(config)
         let server = (try? SocketAddress(ipAddress: host, port: port)) ?? config.dns.listen[0]
@@ -69,7 +80,9 @@ public struct Doctor: Sendable {
             checks.append(
                 Check(
                     name: "server", outcome: .failed, detail: "no DNS answer from \(server.displayText): \(error)",
-                    fix: "start it: `fedns serve --config \(config.origin)` (or `systemctl start fedns`)"))
+                    fix: configArgument.isEmpty
+                        ? "write /etc/fedns/fedns.toml (README.md, \"Configuration\"), then `fedns serve --config /etc/fedns/fedns.toml`"
+                        : "start it: `fedns serve\(configArgument)` (or `systemctl start fedns`)"))
         }
 
         // The inventory, and a name to try through the system resolver.
@@ -94,14 +107,14 @@ public struct Doctor: Sendable {
                     Check(
                         name: "routing", outcome: .failed,
                         detail: "the system resolver does not send .\(zone) to fedns (\(name) → \(viaSystem.isEmpty ? "no answer" : viaSystem.joined(separator: ", ")); routing file \(root + routingFile.path): \(fileState))",
-                        fix: "sudo fedns resolver install --config \(config.origin)"))
+                        fix: "sudo fedns resolver install\(configArgument)"))
             }
         } else {
             checks.append(
                 Check(
                     name: "routing", outcome: fileState == .current ? .ok : .failed,
                     detail: "routing file \(root + routingFile.path) (\(method.rawValue)): \(fileState)\(sample == nil ? "; no running instance to try a name with" : "")",
-                    fix: fileState == .current ? nil : "sudo fedns resolver install --config \(config.origin)"))
+                    fix: fileState == .current ? nil : "sudo fedns resolver install\(configArgument)"))
         }
 
         // AWS: credentials, then one call.
