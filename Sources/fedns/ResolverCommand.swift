@@ -31,6 +31,23 @@ struct ResolverCommand: ParsableCommand {
             return (settings, chosen)
         }
 
+        /// `install` and `uninstall`: the files for the configuration and method, handed to the installer, its report
+        /// printed; a failure is said as `fedns resolver VERB: …` and exits non-zero.
+        func change(
+            _ verb: String, dryRun: Bool, withService: Bool, namingMethod: Bool,
+            _ apply: (ResolverInstaller, [ManagedFile]) throws -> [String]
+        ) throws {
+            let (settings, method) = try load()
+            do {
+                let report = try apply(ResolverInstaller(root: root, dryRun: dryRun), files(settings, method, withService: withService))
+                if namingMethod { print("method: \(method.rawValue)") }
+                report.forEach { print($0) }
+            } catch {
+                printError("fedns resolver \(verb): \(error)")
+                throw ExitCode.failure
+            }
+        }
+
         func files(_ settings: FednsConfig, _ method: ResolverMethod, withService: Bool) -> [ManagedFile] {
             var files = [ResolverFiles.routing(method, config: settings)]
             if withService {
@@ -48,16 +65,7 @@ struct ResolverCommand: ParsableCommand {
         @Flag(help: "Also install the systemd unit or launchd daemon that runs fedns serve.") var service = false
 
         func run() throws {
-            let (settings, method) = try options.load()
-            do {
-                let report = try ResolverInstaller(root: options.root, dryRun: dryRun)
-                    .install(options.files(settings, method, withService: service))
-                print("method: \(method.rawValue)")
-                report.forEach { print($0) }
-            } catch {
-                printError("fedns resolver install: \(error)")
-                throw ExitCode.failure
-            }
+            try options.change("install", dryRun: dryRun, withService: service, namingMethod: true) { try $0.install($1) }
         }
     }
 
@@ -68,15 +76,7 @@ struct ResolverCommand: ParsableCommand {
         @Flag(help: "Also remove the service definition.") var service = false
 
         func run() throws {
-            let (settings, method) = try options.load()
-            do {
-                let report = try ResolverInstaller(root: options.root, dryRun: dryRun)
-                    .uninstall(options.files(settings, method, withService: service))
-                report.forEach { print($0) }
-            } catch {
-                printError("fedns resolver uninstall: \(error)")
-                throw ExitCode.failure
-            }
+            try options.change("uninstall", dryRun: dryRun, withService: service, namingMethod: false) { try $0.uninstall($1) }
         }
     }
 
