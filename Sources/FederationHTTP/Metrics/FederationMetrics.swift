@@ -4,7 +4,8 @@ import Metrics
 ///
 /// - `fedns_federation_lookups_total{type, result}`: federation requests, by `type` (`name`, `id`, `txid`,
 ///   `forward`, `federation`, `reverse_federation`, or `other` for anything else, missing or unreadable) and
-///   `result` (`found`, `not_found`, `invalid`, `not_implemented`, `unavailable`, `error`);
+///   `result` (`found`, `not_found`, `invalid`, `not_implemented`, `unavailable`, `error`), counted by the
+///   transport that sends the answer (``count(_:)``), answers from the ``LookupReplyCache`` included;
 /// - `fedns_tls_certificate_days_left`: days until the soonest expiry among the certificates in use, set when they
 ///   are loaded and reloaded (alert well before it reaches zero).
 ///
@@ -13,36 +14,48 @@ struct FederationMetrics: Sendable {
     static let types = ["name", "id", "txid", "forward", "federation", "reverse_federation", "other"]
     static let results = ["found", "not_found", "invalid", "not_implemented", "unavailable", "error"]
 
-    private struct Key: Hashable {
-        var type: String
-        var result: String
-    }
-
-    private let lookups: [Key: Counter]
+    /// One counter per (type, result), at ``LookupOutcome/counterIndex``.
+    private let lookups: [Counter]
     private let certificateDaysLeft: Gauge
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
-        var lookups: [Key: Counter] = [:]
-        for type in Self.types {
-            for result in Self.results {
-                lookups[Key(type: type, result: result)] = Counter(
-                    label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)], factory: factory)
+        lookups = Self.types.flatMap { type in
+            Self.results.map { result in
+                Counter(label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)], factory: factory)
             }
         }
-        self.lookups = lookups
         certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left", factory: factory)
     }
 
-    /// Counts one lookup and returns the counter it went to, for the fast path's cached copies of the reply
-    /// (``LookupReplyCache``) to count themselves in.
-    @discardableResult
-    func countLookup(type: String?, status: Int) -> Counter {
-        let typeLabel = type.flatMap { Self.types.contains($0) ? $0 : nil } ?? "other"
-        // Every (type, result) pair was made in init.
-        let counter = lookups[Key(type: typeLabel, result: Self.result(for: status))]!
-        counter.increment()
-        return counter
+    /// Counts one answered lookup; nil (an answer that was not a lookup) counts nothing.
+    func count(_ lookup: LookupOutcome?) {
+        guard let lookup else { return }
+        lookups[lookup.counterIndex].increment()
     }
+
+    func recordCertificateDaysLeft(_ days: Double) {
+        certificateDaysLeft.record(days)
+    }
+}
+
+/// What a federation lookup came to, as `fedns_federation_lookups_total` labels it: a plain value that a response
+/// (``SiteResponse/lookup``) and a cached reply carry, so that whoever sends the answer counts it.
+struct LookupOutcome: Hashable, Sendable {
+    /// Positions in ``FederationMetrics/types`` and ``FederationMetrics/results``.
+    let typeIndex: Int
+    let resultIndex: Int
+
+    /// `type` as the request gave it (nil when missing or the query was unreadable), `status` the reply's. A type
+    /// the metric does not list is `other`, the last.
+    init(type: String?, status: Int) {
+        typeIndex = type.flatMap { FederationMetrics.types.firstIndex(of: $0) } ?? FederationMetrics.types.count - 1
+        resultIndex = FederationMetrics.results.firstIndex(of: Self.result(for: status)) ?? FederationMetrics.results.count - 1
+    }
+
+    var type: String { FederationMetrics.types[typeIndex] }
+    var result: String { FederationMetrics.results[resultIndex] }
+
+    var counterIndex: Int { typeIndex * FederationMetrics.results.count + resultIndex }
 
     static func result(for status: Int) -> String {
         switch status {
@@ -53,9 +66,5 @@ struct FederationMetrics: Sendable {
         case 503: "unavailable"
         default: "error"
         }
-    }
-
-    func recordCertificateDaysLeft(_ days: Double) {
-        certificateDaysLeft.record(days)
     }
 }
