@@ -11,26 +11,27 @@ import Metrics
 ///
 /// Counters are made once, up front: creating one goes through the metrics factory, too slow for every request.
 struct FederationMetrics: Sendable {
-    static let types = ["name", "id", "txid", "forward", "federation", "reverse_federation", "other"]
-    static let results = ["found", "not_found", "invalid", "not_implemented", "unavailable", "error"]
-
-    /// One counter per (type, result), at ``LookupOutcome/counterIndex``.
-    private let lookups: [Counter]
+    private let lookups: [LookupOutcome: Counter]
     private let certificateDaysLeft: Gauge
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
-        lookups = Self.types.flatMap { type in
-            Self.results.map { result in
-                Counter(label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)], factory: factory)
+        var lookups: [LookupOutcome: Counter] = [:]
+        for type in LookupOutcome.Kind.allCases {
+            for result in LookupOutcome.Result.allCases {
+                lookups[LookupOutcome(type: type, result: result)] = Counter(
+                    label: "fedns_federation_lookups_total", dimensions: [("type", type.rawValue), ("result", result.rawValue)],
+                    factory: factory)
             }
         }
+        self.lookups = lookups
         certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left", factory: factory)
     }
 
     /// Counts one answered lookup; nil (an answer that was not a lookup) counts nothing.
     func count(_ lookup: LookupOutcome?) {
         guard let lookup else { return }
-        lookups[lookup.counterIndex].increment()
+        // Every (type, result) pair was made in init.
+        lookups[lookup]?.increment()
     }
 
     func recordCertificateDaysLeft(_ days: Double) {
@@ -41,30 +42,40 @@ struct FederationMetrics: Sendable {
 /// What a federation lookup came to, as `fedns_federation_lookups_total` labels it: a plain value that a response
 /// (``SiteResponse/lookup``) and a cached reply carry, so that whoever sends the answer counts it.
 struct LookupOutcome: Hashable, Sendable {
-    /// Positions in ``FederationMetrics/types`` and ``FederationMetrics/results``.
-    let typeIndex: Int
-    let resultIndex: Int
-
-    /// `type` as the request gave it (nil when missing or the query was unreadable), `status` the reply's. A type
-    /// the metric does not list is `other`, the last.
-    init(type: String?, status: Int) {
-        typeIndex = type.flatMap { FederationMetrics.types.firstIndex(of: $0) } ?? FederationMetrics.types.count - 1
-        resultIndex = FederationMetrics.results.firstIndex(of: Self.result(for: status)) ?? FederationMetrics.results.count - 1
+    enum Kind: String, CaseIterable, Sendable {
+        case name, id, txid, forward, federation
+        case reverseFederation = "reverse_federation"
+        /// Any other type, none, or a query that could not be read.
+        case other
     }
 
-    var type: String { FederationMetrics.types[typeIndex] }
-    var result: String { FederationMetrics.results[resultIndex] }
+    enum Result: String, CaseIterable, Sendable {
+        case found
+        case notFound = "not_found"
+        case invalid
+        case notImplemented = "not_implemented"
+        case unavailable
+        case error
+    }
 
-    var counterIndex: Int { typeIndex * FederationMetrics.results.count + resultIndex }
+    let type: Kind
+    let result: Result
 
-    static func result(for status: Int) -> String {
+    init(type: Kind, result: Result) {
+        self.type = type
+        self.result = result
+    }
+
+    /// `type` as the request gave it (nil when missing or the query was unreadable), `status` the reply's.
+    init(type: String?, status: Int) {
+        self.type = type.flatMap(Kind.init(rawValue:)) ?? .other
         switch status {
-        case 200: "found"
-        case 404: "not_found"
-        case 400, 414: "invalid"
-        case 501: "not_implemented"
-        case 503: "unavailable"
-        default: "error"
+        case 200: result = .found
+        case 404: result = .notFound
+        case 400, 414: result = .invalid
+        case 501: result = .notImplemented
+        case 503: result = .unavailable
+        default: result = .error
         }
     }
 }
