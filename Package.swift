@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "FederationHTTP",
             dependencies: [
-                "Federation", "AddressBook", "Settings", "FednsSupport",
+                "Federation", "AddressBook", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
@@ -170,7 +170,7 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone", "Companion", "Federation", "FednsSupport",
+                "DNSWire", "EC2Zone", "Companion", "Federation", "FederationHTTP", "FednsSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -205,7 +205,7 @@ let package = Package(
             name: "ServerAssembly",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
-                "AWSClient", "FederationHTTP",
+                "AWSClient", "FederationHTTP", "AddressBook",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -243,11 +243,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "SettingsTests", dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation", "FednsSupport"],
+            name: "SettingsTests",
+            dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation", "FederationHTTP", "FednsSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ServerAssemblyTests",
-            dependencies: ["ServerAssembly", "Settings", .product(name: "Logging", package: "swift-log")], swiftSettings: strictSettings),
+            dependencies: ["ServerAssembly", "Settings", "AddressBook", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings),
         .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",
@@ -266,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "FederationHTTPTests",
             dependencies: [
-                "FederationHTTP", "Federation", "AddressBook", "Settings", "FednsSupport",
+                "FederationHTTP", "Federation", "AddressBook", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

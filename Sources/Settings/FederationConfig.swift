@@ -1,4 +1,5 @@
 import Federation
+import FederationHTTP
 import FednsSupport
 import NIOCore
 
@@ -6,67 +7,24 @@ import NIOCore
 /// address book behind it. The section is optional: without it there is no HTTPS endpoint (and the
 /// `fedns federation` commands say that a store must be configured first).
 ///
+/// The endpoint's own keys become its ``FederationSiteOptions`` (``site``); the address book's store, which the
+/// server assembly opens and the `fedns federation` commands use, stays here beside the switch.
+///
 /// Only the keys are checked here; the files they name (certificates, the operator's stellar.toml, the store) are
 /// read and validated when the server starts, with messages that name the file.
 public struct FederationConfig: Sendable, Hashable {
-    /// One certificate chain (PEM, leaf first, then intermediates) and its private key.
-    public struct CertificatePair: Sendable, Hashable {
-        public var certificate: String
-        public var privateKey: String
-
-        public init(certificate: String, privateKey: String) {
-            self.certificate = certificate
-            self.privateKey = privateKey
-        }
-    }
-
     public static let defaultListen = "127.0.0.1:8443"
-    public static let defaultIdleTimeout = 10.0
-    public static let defaultMaxConnections = 1024
 
-    /// The configuration file, for messages about keys whose values turn out to be unusable at start.
-    public var file: String
     public var enabled: Bool
-    public var listen: SocketAddress
-    /// `certificate`/`private_key` first (the default for clients without SNI), then `extra_certificates`.
-    public var certificates: [CertificatePair]
-    /// Extra trust roots a served chain may end at (a private CA), besides the system's.
-    public var caFile: String?
-    public var domains: [FederationDomain]
-    /// The base URL the endpoint is reached at from outside; `https://DOMAIN` when absent.
-    public var publicURL: HTTPSURL?
     /// A store URL (`sqlite:/absolute/path` or `postgres://…`), relative SQLite paths already resolved.
     public var store: String
-    /// The operator's own stellar.toml keys, merged into every generated stellar.toml.
-    public var stellarToml: String?
-    /// Seconds a connection may sit without completing a request (idle keep-alive, a trickled request head or
-    /// body, a stalled TLS handshake) before it is closed.
-    public var idleTimeout: Double
-    /// Connections open at once; further clients wait in the listen backlog until one closes.
-    public var maxConnections: Int
-    /// Event-loop threads serving HTTPS; 0 means one per CPU core.
-    public var threads: Int
-    public var forwardRules: [ForwardRule]
+    /// Everything else the section says: what the HTTPS endpoint serves and how.
+    public var site: FederationSiteOptions
 
-    public init(
-        file: String, enabled: Bool = true, listen: SocketAddress, certificates: [CertificatePair], caFile: String? = nil,
-        domains: [FederationDomain], publicURL: HTTPSURL? = nil, store: String, stellarToml: String? = nil,
-        idleTimeout: Double = FederationConfig.defaultIdleTimeout, maxConnections: Int = FederationConfig.defaultMaxConnections,
-        threads: Int = 0, forwardRules: [ForwardRule] = []
-    ) {
-        self.file = file
+    public init(enabled: Bool = true, store: String, site: FederationSiteOptions) {
         self.enabled = enabled
-        self.listen = listen
-        self.certificates = certificates
-        self.caFile = caFile
-        self.domains = domains
-        self.publicURL = publicURL
         self.store = store
-        self.stellarToml = stellarToml
-        self.idleTimeout = idleTimeout
-        self.maxConnections = maxConnections
-        self.threads = threads
-        self.forwardRules = forwardRules
+        self.site = site
     }
 
     static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> FederationConfig {
@@ -76,6 +34,7 @@ public struct FederationConfig: Sendable, Hashable {
             throw reader.error("listen", "expected an IP address and port such as \"\(defaultListen)\", found \"\(listenText)\"")
         }
 
+        typealias CertificatePair = FederationSiteOptions.CertificatePair
         var certificates: [CertificatePair] = []
         let certificate = try reader.string("certificate").map { resolvePath($0, from: directory) }
         let privateKey = try reader.string("private_key").map { resolvePath($0, from: directory) }
@@ -129,8 +88,8 @@ public struct FederationConfig: Sendable, Hashable {
         }
         let store = try storeURL(try reader.string("store"), reader: reader, directory: directory)
         let stellarToml = try reader.string("stellar_toml").map { resolvePath($0, from: directory) }
-        let idleTimeout = try reader.seconds("idle_timeout", in: 0.5...3600, default: defaultIdleTimeout)
-        let maxConnections = try reader.integer("max_connections", in: 1...1_000_000, default: defaultMaxConnections)
+        let idleTimeout = try reader.seconds("idle_timeout", in: 0.5...3600, default: FederationSiteOptions.defaultIdleTimeout)
+        let maxConnections = try reader.integer("max_connections", in: 1...1_000_000, default: FederationSiteOptions.defaultMaxConnections)
         let threads = try reader.integer("threads", in: 0...256, default: 0)
 
         var forwardRules: [ForwardRule] = []
@@ -139,9 +98,11 @@ public struct FederationConfig: Sendable, Hashable {
         }
         try reader.rejectUnknownKeys()
         return FederationConfig(
-            file: reader.file, enabled: enabled, listen: listen, certificates: certificates, caFile: caFile, domains: domains,
-            publicURL: publicURL, store: store, stellarToml: stellarToml, idleTimeout: idleTimeout,
-            maxConnections: maxConnections, threads: threads, forwardRules: forwardRules)
+            enabled: enabled, store: store,
+            site: FederationSiteOptions(
+                file: reader.file, listen: listen, certificates: certificates, caFile: caFile, domains: domains,
+                publicURL: publicURL, stellarToml: stellarToml, idleTimeout: idleTimeout, maxConnections: maxConnections,
+                threads: threads, forwardRules: forwardRules))
     }
 
     /// `sqlite:PATH` with PATH made absolute (relative to the configuration file, `~/` expanded), or a PostgreSQL

@@ -106,7 +106,8 @@ final class CapturedLogs: Sendable {
         let name = try UserName("BOB")
         let domain = try FederationDomain("example.org")
         #expect(mirror.record(named: name, in: domain)?.accountID.description == Self.bob)
-        let response = await FederationResponder().respond(method: "GET", rawQuery: "type=name&q=bob*example.org", directory: mirror)
+        let response = FederationQueryAnswerer().answer(
+            method: "GET", parameters: try QueryParameters(rawQuery: "type=name&q=bob*example.org"), directory: mirror)
         #expect(response.status == 200)
         #expect(logs.all.filter { $0.hasPrefix("error address book unreadable") }.count == 1)  // once per outage
 

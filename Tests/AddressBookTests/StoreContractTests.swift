@@ -248,17 +248,28 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func theStoreAnswersFederationDirectly(kind: StoreKind) async throws {
+    func theStoreAnswersFederationThroughItsMirror(kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in
             try await store.add(Self.record("bob*example.org", Self.bob, "id", "1"))
-            let responder = FederationResponder()
-            let found = await responder.respond(method: "GET", rawQuery: "type=name&q=BOB%2Aexample.org", directory: store)
+            // As the server answers: from the store's mirror, loaded by its first refresh.
+            let mirror = AddressBookMirror(store: store, logger: TestDatabase.quiet)
+            try await mirror.refresh()
+            let responder = FederationQueryAnswerer()
+            func get(_ query: String) throws -> FederationResponse {
+                responder.answer(method: "GET", parameters: try QueryParameters(rawQuery: query), directory: mirror)
+            }
+            let found = try get("type=name&q=BOB%2Aexample.org")
             #expect(found.status == 200)
             #expect(found.bodyText == #"{"stellar_address":"bob*example.org","account_id":"\#(Self.bob)","memo_type":"id","memo":"1"}"#)
-            let reverse = await responder.respond(method: "GET", rawQuery: "type=id&q=\(Self.bob)", directory: store)
+            let reverse = try get("type=id&q=\(Self.bob)")
             #expect(reverse.status == 200)
-            let unknownDomain = await responder.respond(method: "GET", rawQuery: "type=name&q=bob*else.org", directory: store)
+            let unknownDomain = try get("type=name&q=bob*else.org")
             #expect(unknownDomain.status == 404)
+            // The store's own lookups (an AddressDirectory that waits), which the mirror's index stands in for.
+            let bob = try await store.record(named: UserName("BOB"), in: FederationDomain("example.org"))
+            #expect(bob?.accountID.description == Self.bob)
+            #expect(try await store.reverseRecord(for: AccountID(Self.bob), in: nil)?.address.description == "bob*example.org")
+            #expect(try await !store.hasAddresses(in: FederationDomain("else.org")))
         }
     }
 

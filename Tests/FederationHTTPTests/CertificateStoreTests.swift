@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
-import Settings
 import Synchronization
 import X509
 

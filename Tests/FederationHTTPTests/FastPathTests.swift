@@ -20,18 +20,19 @@ import Testing
 struct FastPathTests {
     static let bob = "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ"
 
-    let site: SiteResponder
+    let site: SiteRequestAnswerer
     let cache = LookupReplyCache()
     let book: ReplaceableBook
     let metrics = TestMetrics()
+    let lookups: FederationMetrics
 
     init() throws {
         let domains = [try FederationDomain("localhost")]
         book = ReplaceableBook(AddressIndex(records: [try AddressRecord(address: "bob*localhost", accountID: Self.bob, memoType: "id", memo: "42")]))
-        site = SiteResponder(
+        site = SiteRequestAnswerer(
             site: SiteState(try FederationSite(domains: domains, publicURL: nil)),
-            responder: FederationResponder(settings: FederationSettings(domains: Set(domains))),
-            directory: book, metrics: FederationMetrics(factory: metrics))
+            federation: FederationQueryAnswerer(settings: FederationSettings(domains: Set(domains))), directory: book)
+        lookups = FederationMetrics(factory: metrics)
     }
 
     /// An address book that a test replaces, as the mirror replaces its index on reload.
@@ -72,7 +73,7 @@ struct FastPathTests {
     func makeChannel(passedOn: PassedOn = PassedOn()) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([
-            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), FastPathHandler(site: site, cache: cache), passedOn,
+            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), FastPathHandler(site: site, cache: cache, metrics: lookups), passedOn,
         ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
         return channel
@@ -170,7 +171,7 @@ struct FastPathTests {
             parsed.append(HTTPField(name: HTTPField.Name(String(parts[0]))!, value: parts[1].trimmingCharacters(in: .whitespaces)))
         }
         let fields = parsed
-        let application = Application(responder: SiteHTTPResponder(site: site))
+        let application = Application(responder: HummingbirdRequestAnswerer(site: site, metrics: lookups))
         try await application.test(.router) { client in
             try await client.execute(uri: target, method: method, headers: fields) { response in
                 #expect(fast.status == Int(response.status.code))

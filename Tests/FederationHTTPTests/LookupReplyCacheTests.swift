@@ -82,10 +82,10 @@ extension FastPathTests {
     @Test("a reply computed before a reload is not kept; the cache stays within its capacity and keeps what is used")
     func generationsAndCapacity() throws {
         let reply = ResponseBytes(SiteResponse(head: HTTPResponse(status: .ok), body: ByteBuffer(string: "{}")))
-        let counter = FederationMetrics(factory: metrics).countLookup(type: "name", status: 200)
+        let lookup = LookupOutcome(type: "name", status: 200)
         let small = LookupReplyCache(capacity: 2)
         func store(_ name: String, computedAt generation: Int? = nil) {
-            small.store(LookupReplyCache.Entry(reply: reply, counter: counter), for: name, computedAt: generation ?? small.generation)
+            small.store(LookupReplyCache.Entry(reply: reply, lookup: lookup), for: name, computedAt: generation ?? small.generation)
         }
         let before = small.generation
         small.invalidate()

@@ -9,7 +9,7 @@ import Testing
 
 @testable import FederationHTTP
 
-/// The routes through Hummingbird's test client (no sockets), which calls ``SiteHTTPResponder``. It always sends
+/// The routes through Hummingbird's test client (no sockets), which calls ``HummingbirdRequestAnswerer``. It always sends
 /// `Host: localhost`, so the site serves `localhost` and `example.org`; the other hosts are covered by SiteTests and
 /// the TLS tests.
 @Suite("Routes: paths, statuses and headers")
@@ -25,11 +25,11 @@ struct RouteTests {
             try AddressRecord(address: "bob*localhost", accountID: Self.bob, memoType: "id", memo: "42"),
             try AddressRecord(address: "alice*example.org", accountID: Self.alice),
         ]
-        let site = SiteResponder(
+        let site = SiteRequestAnswerer(
             site: SiteState(try FederationSite(domains: domains, publicURL: nil)),
-            responder: FederationResponder(settings: FederationSettings(domains: Set(domains))),
-            directory: AddressIndex(records: records), metrics: FederationMetrics(factory: metrics))
-        return Application(responder: SiteHTTPResponder(site: site))
+            federation: FederationQueryAnswerer(settings: FederationSettings(domains: Set(domains))),
+            directory: AddressIndex(records: records))
+        return Application(responder: HummingbirdRequestAnswerer(site: site, metrics: FederationMetrics(factory: metrics)))
     }
 
     /// Runs one request and hands the response to `check`.

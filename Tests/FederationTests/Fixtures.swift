@@ -26,11 +26,18 @@ enum Fixtures {
         record("carol*other.org", poolAccount, "id", "7"),
     ])
 
-    static let responder = FederationResponder(settings: FederationSettings(domains: [domain("empty.org")]))
+    static let responder = FederationQueryAnswerer(settings: FederationSettings(domains: [domain("empty.org")]))
 
-    /// The fixture responder's answer to a raw query.
-    static func get(_ query: String, method: String = "GET") async -> FederationResponse {
-        await responder.respond(method: method, rawQuery: query, directory: index)
+    /// The answer to a raw query, as the server gives it: a query that cannot be read is answered by its error.
+    static func get(
+        _ query: String, method: String = "GET", answerer: FederationQueryAnswerer = responder,
+        directory: any ImmediateAddressDirectory = index
+    ) -> FederationResponse {
+        do {
+            return answerer.answer(method: method, parameters: try QueryParameters(rawQuery: query), directory: directory)
+        } catch {
+            return error.response
+        }
     }
 
     static func domain(_ text: String) -> FederationDomain {
@@ -39,9 +46,9 @@ enum Fixtures {
 }
 
 /// A directory that always fails, as a database that is down does.
-struct BrokenDirectory: AddressDirectory {
+struct BrokenDirectory: ImmediateAddressDirectory {
     struct Down: Error {}
-    func record(named name: UserName, in domain: FederationDomain) async throws -> AddressRecord? { throw Down() }
-    func reverseRecord(for account: AccountID, in domain: FederationDomain?) async throws -> AddressRecord? { throw Down() }
-    func hasAddresses(in domain: FederationDomain) async throws -> Bool { throw Down() }
+    func record(named name: UserName, in domain: FederationDomain) throws -> AddressRecord? { throw Down() }
+    func reverseRecord(for account: AccountID, in domain: FederationDomain?) throws -> AddressRecord? { throw Down() }
+    func hasAddresses(in domain: FederationDomain) throws -> Bool { throw Down() }
 }

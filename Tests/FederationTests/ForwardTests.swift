@@ -5,7 +5,7 @@ import Testing
 @Suite struct ForwardTests {
     static let anchor = "GD2GJPL3UOK5LX7TWXOACK2ZPWPFSLBNKL3GTGH6BLBNISK4BGWMFBBG"
 
-    static func responder() throws -> FederationResponder {
+    static func responder() throws -> FederationQueryAnswerer {
         let rules = [
             try ForwardRule(
                 forwardType: "bank_account", requiredParameters: ["swift", "acct"],
@@ -17,32 +17,32 @@ import Testing
                 destination: .account(try AccountID(anchor), memoType: nil, memoTemplate: nil, addressTemplate: "iban*bank.stellar.org")),
             try ForwardRule(forwardType: "member", requiredParameters: ["name"], destination: .address(template: "{name}*stellar.org")),
         ]
-        return FederationResponder(settings: FederationSettings(forwardRules: rules))
+        return FederationQueryAnswerer(settings: FederationSettings(forwardRules: rules))
     }
 
-    private func get(_ query: String) async throws -> FederationResponse {
-        try await Self.responder().respond(method: "GET", rawQuery: query, directory: Fixtures.index)
+    private func get(_ query: String) throws -> FederationResponse {
+        Fixtures.get(query, answerer: try Self.responder())
     }
 
-    @Test func fixedAccountWithMemoFromParameters() async throws {
-        let response = try await get("type=forward&forward_type=bank_account&swift=BOPBPHMM&acct=2382376")
+    @Test func fixedAccountWithMemoFromParameters() throws {
+        let response = try get("type=forward&forward_type=bank_account&swift=BOPBPHMM&acct=2382376")
         #expect(response.status == 200)
         #expect(
             response.bodyText
                 == #"{"stellar_address":"2382376*bank.stellar.org","account_id":"\#(Self.anchor)","memo_type":"text","memo":"BOPBPHMM/2382376"}"#)
     }
 
-    @Test func laterRuleWhenTheFirstLacksParameters() async throws {
-        let response = try await get("type=forward&forward_type=bank_account&iban=DE89")
+    @Test func laterRuleWhenTheFirstLacksParameters() throws {
+        let response = try get("type=forward&forward_type=bank_account&iban=DE89")
         #expect(response.status == 200)
         #expect(response.bodyText == #"{"stellar_address":"iban*bank.stellar.org","account_id":"\#(Self.anchor)"}"#)
     }
 
-    @Test func addressTemplateIsLookedUp() async throws {
-        let found = try await get("type=forward&forward_type=member&name=BOB")
+    @Test func addressTemplateIsLookedUp() throws {
+        let found = try get("type=forward&forward_type=member&name=BOB")
         #expect(found.status == 200)
         #expect(found.bodyText.hasPrefix(#"{"stellar_address":"bob*stellar.org","#))
-        let missing = try await get("type=forward&forward_type=member&name=nobody")
+        let missing = try get("type=forward&forward_type=member&name=nobody")
         #expect(missing.status == 404)
     }
 
@@ -57,8 +57,8 @@ import Testing
         ("type=forward&forward_type=member&name=a*b", 400,
          #"the forward parameters make \"a*b*stellar.org\", not a Stellar address: a Stellar address has exactly one '*' (NAME*DOMAIN); a name cannot contain '*'"#),
     ])
-    func errors(query: String, status: Int, message: String) async throws {
-        let response = try await get(query)
+    func errors(query: String, status: Int, message: String) throws {
+        let response = try get(query)
         #expect(response.status == status)
         #expect(response.bodyText == "{\"error\":\"\(message)\"}")
     }

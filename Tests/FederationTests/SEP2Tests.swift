@@ -4,8 +4,8 @@ import Testing
 
 /// SEP-2 requests, table-driven: query in, status and body out.
 @Suite struct SEP2Tests {
-    @Test func nameReplyIsByteExact() async {
-        let response = await Fixtures.get("q=bob*stellar.org&type=name")
+    @Test func nameReplyIsByteExact() {
+        let response = Fixtures.get("q=bob*stellar.org&type=name")
         #expect(response.status == 200)
         #expect(
             response.bodyText
@@ -13,9 +13,9 @@ import Testing
         )
         #expect(
             response.headers == [
-                HTTPField("Content-Type", "application/json; charset=utf-8"),
-                HTTPField("Access-Control-Allow-Origin", "*"),
-                HTTPField("Cache-Control", "no-store"),
+                HeaderField("Content-Type", "application/json; charset=utf-8"),
+                HeaderField("Access-Control-Allow-Origin", "*"),
+                HeaderField("Cache-Control", "no-store"),
             ])
     }
 
@@ -34,18 +34,18 @@ import Testing
         // Several addresses for one account: the preferred (first) one.
         ("type=id&q=GCCVPYFOHY7ZB7557JKENAX62LUAPLMGIWNZJAFV2MITK6T32V37KEJU", "deposit*stellar.org"),
     ])
-    func found(query: String, address: String) async {
-        let response = await Fixtures.get(query)
+    func found(query: String, address: String) {
+        let response = Fixtures.get(query)
         #expect(response.status == 200)
         #expect(response.bodyText.hasPrefix(#"{"stellar_address":"\#(address)","#))
     }
 
-    @Test func memoIsAlwaysAString() async {
-        let hash = await Fixtures.get("type=name&q=%2B14155550100*stellar.org")
+    @Test func memoIsAlwaysAString() {
+        let hash = Fixtures.get("type=name&q=%2B14155550100*stellar.org")
         #expect(hash.bodyText.hasSuffix(#""memo_type":"hash","memo":"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk="}"#))
-        let largeID = await Fixtures.get("type=name&q=zo%C3%AB*stellar.org")
+        let largeID = Fixtures.get("type=name&q=zo%C3%AB*stellar.org")
         #expect(largeID.bodyText.hasSuffix(#""memo_type":"id","memo":"18446744073709551615"}"#))
-        let noMemo = await Fixtures.get("type=name&q=alice*stellar.org")
+        let noMemo = Fixtures.get("type=name&q=alice*stellar.org")
         #expect(
             noMemo.bodyText
                 == #"{"stellar_address":"Alice*stellar.org","account_id":"GD2GJPL3UOK5LX7TWXOACK2ZPWPFSLBNKL3GTGH6BLBNISK4BGWMFBBG"}"#)
@@ -77,8 +77,8 @@ import Testing
         ("type=forward&forward_type=bank_account&swift=BOPBPHMM&acct=2382376", 501,
          "forward_type \"bank_account\" is not supported here (none is configured)"),
     ])
-    func errors(query: String, status: Int, message: String) async {
-        let response = await Fixtures.get(query)
+    func errors(query: String, status: Int, message: String) {
+        let response = Fixtures.get(query)
         #expect(response.status == status)
         let escaped = message.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: #"\""#)
         #expect(response.bodyText == "{\"error\":\"\(escaped)\"}")
@@ -86,39 +86,38 @@ import Testing
         #expect(response.header("Content-Type") == "application/json; charset=utf-8")
     }
 
-    @Test func overlongQueryIs414() async {
-        let response = await Fixtures.get("type=name&q=" + String(repeating: "a", count: 3000))
+    @Test func overlongQueryIs414() {
+        let response = Fixtures.get("type=name&q=" + String(repeating: "a", count: 3000))
         #expect(response.status == 414)
     }
 
-    @Test func decodedQueryItemsTakeTheSamePath() async {
-        let response = await Fixtures.responder.respond(
-            method: "GET", decodedQuery: [(name: "type", value: "name"), (name: "q", value: "BOB*stellar.org")],
-            directory: Fixtures.index)
+    @Test func decodedQueryItemsTakeTheSamePath() throws {
+        func answer(_ decoded: [(name: String, value: String)]) throws -> FederationResponse {
+            Fixtures.responder.answer(method: "GET", parameters: try QueryParameters(decoded: decoded), directory: Fixtures.index)
+        }
+        let response = try answer([(name: "type", value: "name"), (name: "q", value: "BOB*stellar.org")])
         #expect(response.status == 200)
-        let repeated = await Fixtures.responder.respond(
-            method: "GET", decodedQuery: [(name: "type", value: "name"), (name: "type", value: "id")], directory: Fixtures.index)
+        let repeated = try answer([(name: "type", value: "name"), (name: "type", value: "id")])
         #expect(repeated.status == 400)
     }
 
-    @Test func methodsOtherThanGetAndHead() async {
-        let head = await Fixtures.get("type=name&q=bob*stellar.org", method: "HEAD")
+    @Test func methodsOtherThanGetAndHead() {
+        let head = Fixtures.get("type=name&q=bob*stellar.org", method: "HEAD")
         #expect(head.status == 200)
-        let post = await Fixtures.get("type=name&q=bob*stellar.org", method: "POST")
+        let post = Fixtures.get("type=name&q=bob*stellar.org", method: "POST")
         #expect(post.status == 405)
         #expect(post.header("Allow") == "GET, HEAD")
         #expect(post.bodyText == #"{"error":"federation requests use GET (or HEAD)"}"#)
     }
 
-    @Test func aFailingDirectoryIs503() async {
-        let response = await Fixtures.responder.respond(
-            method: "GET", rawQuery: "type=name&q=bob*stellar.org", directory: BrokenDirectory())
+    @Test func aFailingDirectoryIs503() {
+        let response = Fixtures.get("type=name&q=bob*stellar.org", directory: BrokenDirectory())
         #expect(response.status == 503)
         #expect(response.bodyText == #"{"error":"the address book cannot be read right now; try again shortly"}"#)
     }
 
-    @Test func errorTextIsEscapedAsJSON() async {
-        let response = await Fixtures.get("type=%22%5C%0A&q=x")
+    @Test func errorTextIsEscapedAsJSON() {
+        let response = Fixtures.get("type=%22%5C%0A&q=x")
         #expect(response.bodyText == #"{"error":"type \"\"\\\n\" is not a federation request type; use name, id, txid or forward"}"#)
     }
 }

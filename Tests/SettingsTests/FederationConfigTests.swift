@@ -1,5 +1,6 @@
 import DNSWire
 import Federation
+import FederationHTTP
 import FednsSupport
 import Testing
 
@@ -39,33 +40,33 @@ struct FederationConfigTests {
                 extra_certificates = [{ certificate = "tls/net.pem", private_key = "tls/net-key.pem" }]
                 """))
         #expect(config.enabled)
-        #expect(config.listen.displayText == "0.0.0.0:443")
+        #expect(config.site.listen.displayText == "0.0.0.0:443")
         #expect(
-            config.certificates == [
+            config.site.certificates == [
                 .init(certificate: "/etc/fedns/tls/fullchain.pem", privateKey: "/secrets/privkey.pem"),
                 .init(certificate: "/etc/fedns/tls/net.pem", privateKey: "/etc/fedns/tls/net-key.pem"),
             ])
-        #expect(config.domains.map(\.description) == ["example.org", "example.net"])
+        #expect(config.site.domains.map(\.description) == ["example.org", "example.net"])
         #expect(config.store == "sqlite:/etc/fedns/book/addresses.db")
-        #expect(config.stellarToml == "/etc/fedns/stellar-extra.toml")
-        #expect(config.publicURL?.description == "https://fed.example.org")
-        #expect(config.caFile == "/etc/fedns/tls/ca.pem")
-        #expect(config.idleTimeout == 2.5)
-        #expect(config.maxConnections == 64)
-        #expect(config.threads == 2)
-        #expect(config.file == "test.toml")
+        #expect(config.site.stellarToml == "/etc/fedns/stellar-extra.toml")
+        #expect(config.site.publicURL?.description == "https://fed.example.org")
+        #expect(config.site.caFile == "/etc/fedns/tls/ca.pem")
+        #expect(config.site.idleTimeout == 2.5)
+        #expect(config.site.maxConnections == 64)
+        #expect(config.site.threads == 2)
+        #expect(config.site.file == "test.toml")
     }
 
     @Test("defaults: 127.0.0.1:8443, the state directory's SQLite file, a 10 s idle timeout")
     func defaults() throws {
         let config = try #require(try parse("certificate = \"c.pem\"\nprivate_key = \"k.pem\"\ndomains = [\"example.org\"]\n"))
-        #expect(config.listen.displayText == "127.0.0.1:8443")
+        #expect(config.site.listen.displayText == "127.0.0.1:8443")
         #expect(config.store == "sqlite:\(FederationConfig.defaultStorePath() ?? "?")")
         #expect(config.store.hasSuffix("/fedns/addresses.db") || config.store.hasSuffix("/addresses.db"))
-        #expect(config.idleTimeout == 10)
-        #expect(config.threads == 0)
-        #expect(config.publicURL == nil)
-        #expect(config.forwardRules.isEmpty)
+        #expect(config.site.idleTimeout == 10)
+        #expect(config.site.threads == 0)
+        #expect(config.site.publicURL == nil)
+        #expect(config.site.forwardRules.isEmpty)
     }
 
     @Test("a PostgreSQL store is kept as given")
@@ -96,9 +97,9 @@ struct FederationConfigTests {
                 memo = "ref {ref}"
                 address = "{ref}*bank.example.org"
                 """))
-        #expect(config.forwardRules.map(\.forwardType) == ["bank_account", "remittance"])
-        #expect(config.forwardRules[0].destination == .address(template: "{acct}*bank.example.org"))
-        guard case .account(let account, let memoType, let memo, _) = config.forwardRules[1].destination else {
+        #expect(config.site.forwardRules.map(\.forwardType) == ["bank_account", "remittance"])
+        #expect(config.site.forwardRules[0].destination == .address(template: "{acct}*bank.example.org"))
+        guard case .account(let account, let memoType, let memo, _) = config.site.forwardRules[1].destination else {
             Issue.record("not a fixed-account rule")
             return
         }

@@ -14,8 +14,8 @@ import Synchronization
 /// being served (logged once per outage) until it comes back.
 ///
 /// It is an ``AddressDirectory`` and an ``ImmediateAddressDirectory``, so it goes straight into
-/// ``FederationResponder``, from async code or from an event loop (a lookup takes a lock held for a copy of the
-/// index, never the database), and a ServiceLifecycle `Service`, so it runs in the application's service group.
+/// ``FederationQueryAnswerer`` on an event loop (a lookup takes a lock held for a copy of the index, never the
+/// database), and a ServiceLifecycle `Service`, so it runs in the application's service group.
 public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirectory, Service, Sendable {
     public let store: any AddressBookStore
     private let logger: Logger

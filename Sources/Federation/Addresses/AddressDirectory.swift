@@ -1,5 +1,6 @@
-/// Where the federation responder looks addresses up. The in-memory ``AddressIndex`` answers without I/O; a
-/// database-backed address book may answer directly too (its errors become 503 replies).
+/// The lookups an address book answers, and may have to wait for (a database). The stores in `AddressBook` answer
+/// them; the federation core reads a directory in memory instead (``ImmediateAddressDirectory``): the server
+/// answers from the store's mirror, never from the database on a request's way.
 public protocol AddressDirectory: Sendable {
     /// The record for a name in a domain, the name matched ignoring case (``UserName/key``).
     func record(named name: UserName, in domain: FederationDomain) async throws -> AddressRecord?
@@ -10,9 +11,9 @@ public protocol AddressDirectory: Sendable {
     func hasAddresses(in domain: FederationDomain) async throws -> Bool
 }
 
-/// A directory that answers at once, without suspending: memory, not a database. The federation core is written
-/// against this, so an event loop can answer a lookup on its own thread; an ``AddressDirectory`` that has to wait
-/// is answered by the same code through ``FederationResponder``'s async entry points.
+/// A directory that answers at once, without suspending: memory, not a database. The federation core
+/// (``FederationQueryAnswerer``) is written against this, so an event loop can answer a lookup on its own thread.
+/// Its errors become 503 replies.
 public protocol ImmediateAddressDirectory: Sendable {
     func record(named name: UserName, in domain: FederationDomain) throws -> AddressRecord?
     func reverseRecord(for account: AccountID, in domain: FederationDomain?) throws -> AddressRecord?

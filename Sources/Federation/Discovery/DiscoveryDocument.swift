@@ -19,11 +19,11 @@ public struct DiscoveryDocument: Hashable, Sendable {
 
     /// `text/plain; charset=utf-8` (without the charset the Python SDK reads the file as ISO-8859-1), CORS open to
     /// every origin on every response (SEP-1 and the 2014 stellar.txt both require it), and the ETag.
-    public var headers: [HTTPField] {
+    public var headers: [HeaderField] {
         [
-            HTTPField("Content-Type", "text/plain; charset=utf-8"),
-            HTTPField("Access-Control-Allow-Origin", "*"),
-            HTTPField("ETag", etag),
+            HeaderField("Content-Type", "text/plain; charset=utf-8"),
+            HeaderField("Access-Control-Allow-Origin", "*"),
+            HeaderField("ETag", etag),
         ]
     }
 

@@ -1,5 +1,5 @@
 /// One HTTP header the transport must set.
-public struct HTTPField: Hashable, Sendable, CustomStringConvertible {
+public struct HeaderField: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var value: String
 
@@ -15,25 +15,25 @@ public struct HTTPField: Hashable, Sendable, CustomStringConvertible {
 /// The transport adds nothing but framing (and drops the body for HEAD).
 public struct FederationResponse: Hashable, Sendable {
     public var status: Int
-    public var headers: [HTTPField]
+    public var headers: [HeaderField]
     public var body: [UInt8]
 
     /// Every federation reply carries these: JSON in UTF-8, CORS open to all origins (SEP-2 requires it on every
     /// response, errors included, whether or not the request had an `Origin`), and no caching (SEP-2: answers
     /// may change at any time).
     public static let standardHeaders = [
-        HTTPField("Content-Type", "application/json; charset=utf-8"),
-        HTTPField("Access-Control-Allow-Origin", "*"),
-        HTTPField("Cache-Control", "no-store"),
+        HeaderField("Content-Type", "application/json; charset=utf-8"),
+        HeaderField("Access-Control-Allow-Origin", "*"),
+        HeaderField("Cache-Control", "no-store"),
     ]
 
-    public init(status: Int, headers: [HTTPField] = FederationResponse.standardHeaders, body: [UInt8]) {
+    public init(status: Int, headers: [HeaderField] = FederationResponse.standardHeaders, body: [UInt8]) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    init(status: Int, json: JSONValue, style: JSONStyle, extraHeaders: [HTTPField] = []) {
+    init(status: Int, json: JSONValue, style: JSONStyle, extraHeaders: [HeaderField] = []) {
         self.init(
             status: status, headers: Self.standardHeaders + extraHeaders,
             body: style == .compact ? json.compact : json.phpPretty)

@@ -19,7 +19,7 @@ struct LegacyExchange<Directory: ImmediateAddressDirectory> {
     func methodNotAllowed() -> FederationResponse {
         errorResponse(
             LegacyFailure(status: 405, code: "405 - Method Not Allowed", message: "HTTP method must be GET"),
-            extraHeaders: [FederationResponder.allowHeader])
+            extraHeaders: [FederationQueryAnswerer.allowHeader])
     }
 
     func respond() -> FederationResponse {
@@ -55,15 +55,8 @@ struct LegacyExchange<Directory: ImmediateAddressDirectory> {
         if let user, let destination, user != destination {
             throw LegacyFailure.invalidParams("user and destination name different users; send the same name in both")
         }
-        guard let domainText = value("domain") else { throw LegacyFailure.invalidParams("No domain given") }
-        let name: UserName
-        do {
-            name = try UserName(nameText)
-        } catch {
-            throw LegacyFailure.invalidParams("Invalid user: \(error)")
-        }
-        let domain = try servedDomain(domainText)
-        guard let record = try directory.record(named: name, in: domain) else { throw LegacyFailure.noSuchUser }
+        let (record, domainText) = try lookUp(
+            nameText, as: "user", parse: UserName.init, domain: value("domain"), find: directory.record(named:in:))
         var tag: [(String, JSONValue)] = []
         switch record.memo {
         case nil: break
@@ -84,18 +77,31 @@ struct LegacyExchange<Directory: ImmediateAddressDirectory> {
         guard let accountText = value("destination_address") else {
             throw LegacyFailure.invalidParams("No destination_address given")
         }
-        guard let domainText = value("domain") else { throw LegacyFailure.invalidParams("No domain given") }
-        let account: AccountID
-        do {
-            account = try AccountID(accountText)
-        } catch {
-            throw LegacyFailure.invalidParams("Invalid destination_address: \(error)")
-        }
-        let domain = try servedDomain(domainText)
-        guard let record = try directory.reverseRecord(for: account, in: domain) else { throw LegacyFailure.noSuchUser }
+        let (record, domainText) = try lookUp(
+            accountText, as: "destination_address", parse: AccountID.init, domain: value("domain"),
+            find: directory.reverseRecord(for:in:))
         return success(
             domain: domainText, user: record.address.name.text, destination: record.address.name.text,
             destinationAddress: accountText, extra: [])
+    }
+
+    /// What both lookups do once they have the text of what they look up (a user name, an account): the domain is
+    /// required, the key must parse (`Invalid PARAMETER: …`), the domain must be served, and a record must exist.
+    /// Returns the record and the domain exactly as requested, to echo.
+    private func lookUp<Key>(
+        _ keyText: String, as parameter: String, parse: (String) throws -> Key, domain domainText: String?,
+        find: (Key, FederationDomain) throws -> AddressRecord?
+    ) throws -> (record: AddressRecord, domain: String) {
+        guard let domainText else { throw LegacyFailure.invalidParams("No domain given") }
+        let key: Key
+        do {
+            key = try parse(keyText)
+        } catch {
+            throw LegacyFailure.invalidParams("Invalid \(parameter): \(error)")
+        }
+        let domain = try servedDomain(domainText)
+        guard let record = try find(key, domain) else { throw LegacyFailure.noSuchUser }
+        return (record, domainText)
     }
 
     private func servedDomain(_ text: String) throws -> FederationDomain {
@@ -123,7 +129,7 @@ struct LegacyExchange<Directory: ImmediateAddressDirectory> {
         return FederationResponse(status: 200, json: body, style: .phpPretty)
     }
 
-    private func errorResponse(_ failure: LegacyFailure, extraHeaders: [HTTPField] = []) -> FederationResponse {
+    private func errorResponse(_ failure: LegacyFailure, extraHeaders: [HeaderField] = []) -> FederationResponse {
         let request = parameters.firstOccurrences.map { ($0.name, JSONValue.string($0.value)) }
         let body = JSONValue.object([
             ("error", .string(failure.code)),

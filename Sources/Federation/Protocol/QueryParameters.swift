@@ -8,7 +8,7 @@
 /// The `+` pitfall: form decoding turns a raw `+` into a space, so a client that sends
 /// `q=+14155550100*example.org` unencoded reaches us as `" 14155550100*example.org"`. Well-behaved clients send
 /// `%2B`. Because a space is never valid in a name, the federation responder reads a name that is one space followed
-/// by digits as the phone number it must have been (see ``FederationResponder``).
+/// by digits as the phone number it must have been (see ``FederationQueryAnswerer``).
 ///
 /// Refused, each with a typed ``QueryError``: a query longer than ``maximumLength`` bytes (414), a `%` not followed
 /// by two hex digits, bytes that do not decode to UTF-8, and a parameter without a name (400). Repeated parameters

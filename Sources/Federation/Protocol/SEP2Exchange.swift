@@ -5,7 +5,7 @@ struct SEP2Exchange<Directory: ImmediateAddressDirectory> {
     let parameters: QueryParameters
 
     func methodNotAllowed() -> FederationResponse {
-        .sep2Error(405, "federation requests use GET (or HEAD)", extraHeaders: [FederationResponder.allowHeader])
+        .sep2Error(405, "federation requests use GET (or HEAD)", extraHeaders: [FederationQueryAnswerer.allowHeader])
     }
 
     func respond() -> FederationResponse {
@@ -122,7 +122,7 @@ struct SEP2Exchange<Directory: ImmediateAddressDirectory> {
 extension FederationResponse {
     /// `{"error": message}` with the given status: SEP-2's error shape, also what the HTTP layer sends for
     /// requests that never reach the responder (an unknown host or path, a method other than GET or HEAD).
-    public static func sep2Error(_ status: Int, _ message: String, extraHeaders: [HTTPField] = []) -> FederationResponse {
+    public static func sep2Error(_ status: Int, _ message: String, extraHeaders: [HeaderField] = []) -> FederationResponse {
         FederationResponse(status: status, json: .object([("error", .string(message))]), style: .compact, extraHeaders: extraHeaders)
     }
 

@@ -1,5 +1,4 @@
 import HTTPTypes
-import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
@@ -8,8 +7,8 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird's conversion to swift-http-types, its connection handler and its async channel: the task hops and
 /// buffers between an event loop and a Swift task cost more than the whole answer. Measured on one core with a
 /// fixed reply: NIO with TLS serves 2.7 times the requests Hummingbird over TLS does (`bench/federation --floors`).
-/// The answer is ``SiteResponder``'s, the one Hummingbird's ``SiteHTTPResponder`` gives, so a request gets the same
-/// bytes whichever path it takes (only `Date` is stamped by each).
+/// The answer is ``SiteRequestAnswerer``'s, the one Hummingbird's ``HummingbirdRequestAnswerer`` gives, so a request
+/// gets the same bytes whichever path it takes (only `Date` is stamped by each).
 ///
 /// Passed on to Hummingbird, parts and all:
 /// - a request with a body (Hummingbird drains it; the fast path never reads one);
@@ -20,15 +19,16 @@ import NIOHTTPTypesHTTP1
 /// - a request head swift-http-types cannot represent (Hummingbird's conversion rejects it in its own way).
 ///
 /// A request that does not keep its connection (HTTP/1.0 without `keep-alive`, or `close` in any spelling or list)
-/// is rewritten to say exactly `Connection: close`, the one form ``SiteResponder`` and Hummingbird act on.
+/// is rewritten to say exactly `Connection: close`, the one form ``SiteRequestAnswerer`` and Hummingbird act on.
 /// Responses are written as their request completes and flushed once per read burst, so pipelined requests share a
 /// TLS write. After a response with `Connection: close` the connection closes, and later requests are not answered.
 /// Requests the HTTP parser refuses are Hummingbird's to answer (``ParserErrorResponseHandler`` shapes that reply).
 ///
 /// Responses leave as bytes serialised here (``ResponseBytes``), written into the pipeline just past NIO's response
-/// encoder. A `GET` or `HEAD` that keeps its connection and repeats a lookup answered before is answered from the
-/// ``LookupReplyCache`` once the request passes the site's host rule: the rest of ``SiteResponder``'s answer is the
-/// same for every such request, and the bytes are those it gave.
+/// encoder. Every request answered here first gets the site's `Host` rule (``SiteRequestAnswerer/admission(host:)``),
+/// once; a `GET` or `HEAD` that keeps its connection, passes it and repeats a lookup answered before is answered
+/// from the ``LookupReplyCache``: the rest of ``SiteRequestAnswerer``'s answer is the same for every such request,
+/// and the bytes are those it gave. Each lookup answered is counted as it is sent (``FederationMetrics/count(_:)``).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -38,8 +38,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// What becomes of the rest of the request being read.
     private enum Current {
         case none
-        /// Answered here once its end arrives; a lookup's reply is kept under `cacheAs` when that is set.
-        case answering(HTTPRequest, cacheAs: String?)
+        /// Answered here once its end arrives, its `Host` having had `admission`; a lookup's reply is kept under
+        /// `cacheAs` when that is set.
+        case answering(HTTPRequest, SiteRequestAnswerer.HostAdmission, cacheAs: String?)
         /// Answered from the cache once its end arrives.
         case cached(LookupReplyCache.Entry, withBody: Bool)
         /// Passed on to Hummingbird, parts and all.
@@ -48,8 +49,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case ignoring
     }
 
-    private let site: SiteResponder
+    private let site: SiteRequestAnswerer
     private let cache: LookupReplyCache
+    private let metrics: FederationMetrics
     /// Where the response bytes enter the pipeline: just past NIO's response encoder, through which Hummingbird's
     /// responses still go.
     private var wire: ChannelHandlerContext?
@@ -62,9 +64,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Responses written since the last flush.
     private var unflushed = false
 
-    init(site: SiteResponder, cache: LookupReplyCache) {
+    init(site: SiteRequestAnswerer, cache: LookupReplyCache, metrics: FederationMetrics) {
         self.site = site
         self.cache = cache
+        self.metrics = metrics
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -97,16 +100,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .passingOn = current { context.fireChannelRead(data) }
         case .end:
             switch current {
-            case .answering(let request, let target):
+            case .answering(let request, let admission, let target):
                 let generation = cache.generation
-                let response = site.respond(to: request)
+                let response = site.response(to: request, admission: admission)
                 let bytes = ResponseBytes(response)
-                if let target, response.head.status == .ok, let counter = response.lookupCounter {
-                    cache.store(LookupReplyCache.Entry(reply: bytes, counter: counter), for: target, computedAt: generation)
+                if let target, response.head.status == .ok, let lookup = response.lookup {
+                    cache.store(LookupReplyCache.Entry(reply: bytes, lookup: lookup), for: target, computedAt: generation)
                 }
+                metrics.count(response.lookup)
                 send(bytes, withBody: request.method != .head, closing: response.head.headerFields[.connection] == "close", context: context)
             case .cached(let entry, let withBody):
-                entry.counter.increment()
+                metrics.count(entry.lookup)
                 send(entry.reply, withBody: withBody, closing: false, context: context)
             case .passingOn: context.fireChannelRead(data)
             case .none, .ignoring: break
@@ -136,15 +140,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
-    /// How a request the fast path may answer is answered: from the cache, or by ``SiteResponder`` (a `GET` that
-    /// keeps its connection may leave its reply in the cache). Nil for a head swift-http-types cannot represent.
+    /// How a request the fast path may answer is answered, once the site's `Host` rule has admitted or refused it:
+    /// from the cache, or by ``SiteRequestAnswerer`` (a `GET` that keeps its connection may leave its reply in the
+    /// cache). Nil for a head swift-http-types cannot represent.
     private func answering(_ head: HTTPRequestHead, keepAlive: Bool) -> Current? {
+        let admission = site.admission(host: Self.onlyHost(head.headers))
         let lookup = keepAlive && (head.method == .GET || head.method == .HEAD)
-        if lookup, let entry = cache.entry(for: head.uri), let host = Self.onlyHost(head.headers), site.serves(host: host) {
+        if lookup, case .admitted = admission, let entry = cache.entry(for: head.uri) {
             return .cached(entry, withBody: head.method == .GET)
         }
         guard let request = try? HTTPRequest(head, secure: true, splitCookie: false) else { return nil }
-        return .answering(request, cacheAs: lookup && head.method == .GET ? head.uri : nil)
+        return .answering(request, admission, cacheAs: lookup && head.method == .GET ? head.uri : nil)
     }
 
     /// Writes a response; one that closes the connection is flushed at once and the connection closed once it is out.
@@ -164,7 +170,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The value of the request's one `Host` header; nil when there is none or more than one (the site refuses
-    /// both with 400, RFC 9112 §3.2).
+    /// both with 400, RFC 9112 §3.2). NIO's headers' counterpart of ``SiteRequestAnswerer/onlyHost(of:)``.
     private static func onlyHost(_ headers: HTTPHeaders) -> String? {
         var host: String?
         for (name, value) in headers where name.utf8.elementsEqual("host".utf8, by: { $0 | 0x20 == $1 }) {

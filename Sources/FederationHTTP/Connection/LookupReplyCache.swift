@@ -1,4 +1,3 @@
-import Metrics
 import NIOCore
 import Synchronization
 
@@ -18,13 +17,14 @@ import Synchronization
 ///   generation, or the whole cache when full) stalls the event loop that happens to do it, and measurably raised
 ///   the p99 latency. Only found addresses are kept, so queries for names that do not exist (anyone can invent
 ///   them) never push real ones out.
-/// - Each use still counts in `fedns_federation_lookups_total`, through the counter the first answer was counted in.
+/// - Each use still counts in `fedns_federation_lookups_total`: an entry keeps the first answer's ``LookupOutcome``,
+///   which the fast path counts as it sends the copy.
 ///
 /// Shared by every connection of the server behind one lock, held for a look through one set.
 final class LookupReplyCache: Sendable {
     struct Entry: Sendable {
         let reply: ResponseBytes
-        let counter: Counter
+        let lookup: LookupOutcome
     }
 
     private struct Slot {

@@ -7,7 +7,7 @@ import NIOHTTPTypes
 /// request (not HTTP at all, a NUL in the target, a malformed `Content-Length`), HummingbirdCore answers by itself
 /// with a bare `400` (`Content-Length: 0`, `Connection: close`): no HSTS, no CORS, no body. Here, between the HTTP codec
 /// and Hummingbird, that head becomes the endpoint's SEP-2 JSON error with the headers every response carries
-/// (``SiteResponder`` adds them to all the others). Routed 400s always have a JSON body, so an empty 400 can
+/// (``SiteRequestAnswerer`` adds them to all the others). Routed 400s always have a JSON body, so an empty 400 can
 /// only be the parser's.
 final class ParserErrorResponseHandler: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
@@ -26,7 +26,7 @@ final class ParserErrorResponseHandler: ChannelOutboundHandler, RemovableChannel
         var fields = HTTPFields(reply.headers)
         fields[.contentLength] = String(reply.body.count)
         fields[.connection] = "close"
-        fields[.strictTransportSecurity] = SiteResponder.hsts
+        fields[.strictTransportSecurity] = SiteRequestAnswerer.hsts
         context.write(wrapOutboundOut(.head(HTTPResponse(status: .badRequest, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(ByteBuffer(bytes: reply.body))), promise: promise)
     }

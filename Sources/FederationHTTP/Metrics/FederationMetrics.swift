@@ -4,58 +4,78 @@ import Metrics
 ///
 /// - `fedns_federation_lookups_total{type, result}`: federation requests, by `type` (`name`, `id`, `txid`,
 ///   `forward`, `federation`, `reverse_federation`, or `other` for anything else, missing or unreadable) and
-///   `result` (`found`, `not_found`, `invalid`, `not_implemented`, `unavailable`, `error`);
+///   `result` (`found`, `not_found`, `invalid`, `not_implemented`, `unavailable`, `error`), counted by the
+///   transport that sends the answer (``count(_:)``), answers from the ``LookupReplyCache`` included;
 /// - `fedns_tls_certificate_days_left`: days until the soonest expiry among the certificates in use, set when they
 ///   are loaded and reloaded (alert well before it reaches zero).
 ///
 /// Counters are made once, up front: creating one goes through the metrics factory, too slow for every request.
 struct FederationMetrics: Sendable {
-    static let types = ["name", "id", "txid", "forward", "federation", "reverse_federation", "other"]
-    static let results = ["found", "not_found", "invalid", "not_implemented", "unavailable", "error"]
-
-    private struct Key: Hashable {
-        var type: String
-        var result: String
-    }
-
-    private let lookups: [Key: Counter]
+    private let lookups: [LookupOutcome: Counter]
     private let certificateDaysLeft: Gauge
 
     init(factory: any MetricsFactory = MetricsSystem.factory) {
-        var lookups: [Key: Counter] = [:]
-        for type in Self.types {
-            for result in Self.results {
-                lookups[Key(type: type, result: result)] = Counter(
-                    label: "fedns_federation_lookups_total", dimensions: [("type", type), ("result", result)], factory: factory)
+        var lookups: [LookupOutcome: Counter] = [:]
+        for type in LookupOutcome.Kind.allCases {
+            for result in LookupOutcome.Result.allCases {
+                lookups[LookupOutcome(type: type, result: result)] = Counter(
+                    label: "fedns_federation_lookups_total", dimensions: [("type", type.rawValue), ("result", result.rawValue)],
+                    factory: factory)
             }
         }
         self.lookups = lookups
         certificateDaysLeft = Gauge(label: "fedns_tls_certificate_days_left", factory: factory)
     }
 
-    /// Counts one lookup and returns the counter it went to, for the fast path's cached copies of the reply
-    /// (``LookupReplyCache``) to count themselves in.
-    @discardableResult
-    func countLookup(type: String?, status: Int) -> Counter {
-        let typeLabel = type.flatMap { Self.types.contains($0) ? $0 : nil } ?? "other"
+    /// Counts one answered lookup; nil (an answer that was not a lookup) counts nothing.
+    func count(_ lookup: LookupOutcome?) {
+        guard let lookup else { return }
         // Every (type, result) pair was made in init.
-        let counter = lookups[Key(type: typeLabel, result: Self.result(for: status))]!
-        counter.increment()
-        return counter
-    }
-
-    static func result(for status: Int) -> String {
-        switch status {
-        case 200: "found"
-        case 404: "not_found"
-        case 400, 414: "invalid"
-        case 501: "not_implemented"
-        case 503: "unavailable"
-        default: "error"
-        }
+        lookups[lookup]?.increment()
     }
 
     func recordCertificateDaysLeft(_ days: Double) {
         certificateDaysLeft.record(days)
+    }
+}
+
+/// What a federation lookup came to, as `fedns_federation_lookups_total` labels it: a plain value that a response
+/// (``SiteResponse/lookup``) and a cached reply carry, so that whoever sends the answer counts it.
+struct LookupOutcome: Hashable, Sendable {
+    enum Kind: String, CaseIterable, Sendable {
+        case name, id, txid, forward, federation
+        case reverseFederation = "reverse_federation"
+        /// Any other type, none, or a query that could not be read.
+        case other
+    }
+
+    enum Result: String, CaseIterable, Sendable {
+        case found
+        case notFound = "not_found"
+        case invalid
+        case notImplemented = "not_implemented"
+        case unavailable
+        case error
+    }
+
+    let type: Kind
+    let result: Result
+
+    init(type: Kind, result: Result) {
+        self.type = type
+        self.result = result
+    }
+
+    /// `type` as the request gave it (nil when missing or the query was unreadable), `status` the reply's.
+    init(type: String?, status: Int) {
+        self.type = type.flatMap(Kind.init(rawValue:)) ?? .other
+        switch status {
+        case 200: result = .found
+        case 404: result = .notFound
+        case 400, 414: result = .invalid
+        case 501: result = .notImplemented
+        case 503: result = .unavailable
+        default: result = .error
+        }
     }
 }

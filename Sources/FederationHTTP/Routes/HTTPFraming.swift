@@ -4,25 +4,26 @@ import NIOCore
 
 /// The Federation core speaks in plain values (status, header list, bytes); these turn them into swift-http-types'.
 extension HTTPFields {
-    init(_ fields: [Federation.HTTPField]) {
+    init(_ fields: [HeaderField]) {
         self.init()
         reserveCapacity(fields.count + 4)
         for field in fields {
             // The core's header names are constants of its own, all valid tokens.
-            guard let name = Self.knownNames[field.name] ?? HTTPTypes.HTTPField.Name(field.name) else { continue }
-            append(HTTPTypes.HTTPField(name: name, value: field.value))
+            guard let name = Self.knownNames[field.name] ?? HTTPField.Name(field.name) else { continue }
+            append(HTTPField(name: name, value: field.value))
         }
     }
 
     /// The names the core uses (its standard reply headers, `Allow` on 405, `ETag` on discovery files), parsed once:
     /// checking a name's characters costs more than the rest of a header.
-    private static let knownNames: [String: HTTPTypes.HTTPField.Name] = Dictionary(
+    private static let knownNames: [String: HTTPField.Name] = Dictionary(
         uniqueKeysWithValues: (FederationResponse.standardHeaders.map(\.name) + ["Allow", "ETag"]).compactMap { name in
-            HTTPTypes.HTTPField.Name(name).map { (name, $0) }
+            HTTPField.Name(name).map { (name, $0) }
         })
 }
 
-extension Reply {
+extension SiteResponse {
+    /// A core reply as a route's answer, before the site's rules.
     init(_ reply: FederationResponse) {
         self.init(
             status: HTTPResponse.Status(code: reply.status), fields: HTTPFields(reply.headers),

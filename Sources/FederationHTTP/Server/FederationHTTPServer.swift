@@ -10,23 +10,25 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
-import Settings
 import Synchronization
 
-/// The HTTPS endpoint assembled from `[federation]`: certificates, the site (discovery files per domain), the
-/// address book and its mirror, the routes, and the services that keep them current. Everything that can be
-/// wrong with the configuration is found by ``make(config:logger:)``, before any service runs, so `fedns serve`
-/// stops with a message naming the file or key instead of starting half-way.
+/// The HTTPS endpoint assembled from its ``FederationSiteOptions`` and an address book the composition root has
+/// opened: certificates, the site (discovery files per domain), the routes, and the services that keep them
+/// current. Everything that can be wrong with the options is found by ``make(options:addressBook:logger:metricsFactory:onRunning:)``,
+/// before any service runs, so `fedns serve` stops with a message naming the file or key instead of starting
+/// half-way.
 ///
 /// ```swift
-/// let https = try await FederationHTTPServer.make(config: federation, logger: logger)
-/// services += https.services            // the HTTPS server, the address book mirror, the certificate watcher
-/// onSIGHUP { await https.reload() }     // certificates and the operator's stellar.toml, old ones kept on error
-/// atExit { await https.shutdown() }     // closes the address book, stops the HTTPS event loops
+/// let mirror = AddressBookMirror(store: try await AddressBook.open(url: url, logger: logger), logger: logger)
+/// try await mirror.refresh()           // the book as it is now, before the first request
+/// let https = try await FederationHTTPServer.make(options: site, addressBook: mirror, logger: logger)
+/// services += https.services           // the HTTPS server, the address book mirror, the certificate watcher
+/// onSIGHUP { await https.reload() }    // certificates, the operator's stellar.toml (old ones kept on error), the book
+/// atExit { await https.shutdown(); await mirror.store.close() }   // the event loops; the store is the opener's
 /// ```
 public struct FederationHTTPServer: Sendable {
     public let services: [any Service]
-    private let config: FederationConfig
+    private let options: FederationSiteOptions
     private let certificates: CertificateStore
     private let site: SiteState
     private let mirror: AddressBookMirror
@@ -41,19 +43,20 @@ public struct FederationHTTPServer: Sendable {
     /// How often the certificate files are checked for changes.
     public static let certificatePollInterval = Duration.seconds(2)
 
-    /// `onRunning` is called once the listener is bound (inside the service group), e.g. to drop privileges after
-    /// the last privileged bind.
+    /// `addressBook` is the mirror the endpoint answers from, loaded already (its first refresh done); it runs as
+    /// one of ``services``, and its store stays the caller's to close. `onRunning` is called once the listener is
+    /// bound (inside the service group), e.g. to drop privileges after the last privileged bind.
     public static func make(
-        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        onRunning: @escaping @Sendable () -> Void = {}
+        options: FederationSiteOptions, addressBook: AddressBookMirror, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, onRunning: @escaping @Sendable () -> Void = {}
     ) async throws -> FederationHTTPServer {
         // Event loops of its own, as DNS has: a burst of handshakes never delays DNS, AWS or database work.
         let eventLoopGroup = MultiThreadedEventLoopGroup(
-            numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
+            numberOfThreads: options.threads > 0 ? options.threads : System.coreCount)
         do {
             return try await make(
-                config: config, logger: logger, metricsFactory: metricsFactory, eventLoopGroup: eventLoopGroup,
-                onRunning: onRunning)
+                options: options, mirror: addressBook, logger: logger, metricsFactory: metricsFactory,
+                eventLoopGroup: eventLoopGroup, onRunning: onRunning)
         } catch {
             try? await eventLoopGroup.shutdownGracefully()
             throw error
@@ -61,54 +64,40 @@ public struct FederationHTTPServer: Sendable {
     }
 
     private static func make(
-        config: FederationConfig, logger: Logger, metricsFactory: any MetricsFactory, eventLoopGroup: MultiThreadedEventLoopGroup,
-        onRunning: @escaping @Sendable () -> Void
+        options: FederationSiteOptions, mirror: AddressBookMirror, logger: Logger, metricsFactory: any MetricsFactory,
+        eventLoopGroup: MultiThreadedEventLoopGroup, onRunning: @escaping @Sendable () -> Void
     ) async throws -> FederationHTTPServer {
-        let certificates = try CertificateStore(sources: config.certificates, caFile: config.caFile, logger: logger)
-        warnAboutUncoveredHosts(config, certificates: certificates, logger: logger)
-        let siteState = SiteState(try loadSite(config))
-        try await ListenProbe.check(config.listen, file: config.file, key: "federation.listen", group: eventLoopGroup)
-
-        let store: any AddressBookStore
-        do {
-            store = try await AddressBook.open(url: config.store, logger: logger)
-        } catch {
-            throw ConfigError(file: config.file, key: "federation.store", message: error.description)
-        }
-        let mirror = AddressBookMirror(store: store, logger: logger)
-        do {
-            try await mirror.refresh()
-        } catch {
-            await store.close()
-            throw ConfigError(file: config.file, key: "federation.store", message: error.description)
-        }
+        let certificates = try CertificateStore(sources: options.certificates, caFile: options.caFile, logger: logger)
+        warnAboutUncoveredHosts(options, certificates: certificates, logger: logger)
+        let siteState = SiteState(try loadSite(options))
+        try await ListenProbe.check(options.listen, file: options.file, key: "federation.listen", group: eventLoopGroup)
 
         let localAddress = ListeningAddress()
         let metrics = FederationMetrics(factory: metricsFactory)
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
-        // Every request is answered by this, on either path (FastPathHandler or SiteHTTPResponder).
-        let site = SiteResponder(
-            site: siteState, responder: FederationResponder(settings: settings(config)), directory: mirror, metrics: metrics)
+        // Every request is answered by this, on either path (FastPathHandler or HummingbirdRequestAnswerer).
+        let site = SiteRequestAnswerer(
+            site: siteState, federation: FederationQueryAnswerer(settings: options.federationSettings), directory: mirror)
         // Replies to repeated lookups, dropped whenever the book is reloaded.
         let lookupCache = LookupReplyCache()
         mirror.observe { _, _ in lookupCache.invalidate() }
-        let idleTimeout = TimeAmount.nanoseconds(Int64(config.idleTimeout * 1e9))
+        let idleTimeout = TimeAmount.nanoseconds(Int64(options.idleTimeout * 1e9))
         let application = Application(
-            responder: SiteHTTPResponder(site: site),
+            responder: HummingbirdRequestAnswerer(site: site, metrics: metrics),
             server: .http1OverTLS(
                 configuration: httpConfiguration(), certificates: certificates,
                 plaintextHandlers: { [ConnectionTimeoutHandler(timeout: idleTimeout)] },
-                http1Handlers: { [FastPathHandler(site: site, cache: lookupCache)] }),
+                http1Handlers: { [FastPathHandler(site: site, cache: lookupCache, metrics: metrics)] }),
             configuration: ApplicationConfiguration(
-                address: .hostname(config.listen.ipAddress ?? "127.0.0.1", port: config.listen.port ?? 0),
-                availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections, logger: logger)),
-            onServerRunning: { [logger, config, localAddress] channel in
+                address: .hostname(options.listen.ipAddress ?? "127.0.0.1", port: options.listen.port ?? 0),
+                availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections, logger: logger)),
+            onServerRunning: { [logger, options, localAddress, store = mirror.store] channel in
                 localAddress.set(channel.localAddress)
                 logger.info(
                     "HTTPS listening",
                     metadata: [
-                        "address": "\(channel.localAddress?.displayText ?? config.listen.displayText)",
-                        "domains": "\(config.domains.map(\.description).joined(separator: ","))",
+                        "address": "\(channel.localAddress?.displayText ?? options.listen.displayText)",
+                        "domains": "\(options.domains.map(\.description).joined(separator: ","))",
                         "store": "\(store.location)",
                     ])
                 // Last: it may drop privileges, and the line above says what was bound as whom.
@@ -120,22 +109,22 @@ public struct FederationHTTPServer: Sendable {
             store: certificates, interval: certificatePollInterval,
             onReload: { metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry) }, logger: logger)
         return FederationHTTPServer(
-            services: [mirror, watcher, application], config: config, certificates: certificates, site: siteState, mirror: mirror,
+            services: [mirror, watcher, application], options: options, certificates: certificates, site: siteState, mirror: mirror,
             metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
     }
 
     /// The files start-up reads, checked without binding or opening the address book: every certificate chain
     /// (order, key, expiry, issuer) and the stellar.toml the site would publish. `fedns check-config` and
     /// `fedns doctor` call this, so they refuse exactly what `fedns serve` would.
-    public static func checkFiles(_ config: FederationConfig) throws -> [CertificateBundle] {
-        let bundles = try CertificateStore.load(config.certificates, caFile: config.caFile)
-        _ = try loadSite(config)
+    public static func checkFiles(_ options: FederationSiteOptions) throws -> [CertificateBundle] {
+        let bundles = try CertificateStore.load(options.certificates, caFile: options.caFile)
+        _ = try loadSite(options)
         return bundles
     }
 
     /// The configured hosts (domains and the `public_url` host) that no certificate names.
-    public static func uncoveredHosts(_ config: FederationConfig, bundles: [CertificateBundle]) -> [String] {
-        let hosts = config.domains.map(\.host) + (config.publicURL.flatMap { HostHeader(urlAuthorityOf: $0.description)?.name }.map { [$0] } ?? [])
+    public static func uncoveredHosts(_ options: FederationSiteOptions, bundles: [CertificateBundle]) -> [String] {
+        let hosts = options.domains.map(\.host) + (options.publicURL.flatMap { HostHeader(urlAuthorityOf: $0.description)?.name }.map { [$0] } ?? [])
         return hosts.filter { host in !bundles.contains { $0.covers(host: host) } }
     }
 
@@ -146,8 +135,8 @@ public struct FederationHTTPServer: Sendable {
             metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         }
         do {
-            site.replace(with: try Self.loadSite(config))
-            logger.info("stellar.toml reloaded", metadata: ["file": "\(config.stellarToml ?? "none")"])
+            site.replace(with: try Self.loadSite(options))
+            logger.info("stellar.toml reloaded", metadata: ["file": "\(options.stellarToml ?? "none")"])
         } catch {
             logger.error("stellar.toml not reloaded; serving the previous one", metadata: ["error": "\(error)"])
         }
@@ -158,9 +147,8 @@ public struct FederationHTTPServer: Sendable {
         }
     }
 
-    /// Closes the address book and stops the event loops.
+    /// Stops the event loops. The address book's store is closed by whoever opened it, after this.
     public func shutdown() async {
-        await mirror.store.close()
         try? await eventLoopGroup.shutdownGracefully()
     }
 
@@ -168,16 +156,12 @@ public struct FederationHTTPServer: Sendable {
 
     /// A domain no certificate names works for no client; said at start rather than discovered by users. (Not an
     /// error: a certificate being renewed for a new name is a moment an operator may knowingly start in.)
-    static func warnAboutUncoveredHosts(_ config: FederationConfig, certificates: CertificateStore, logger: Logger) {
-        for host in uncoveredHosts(config, bundles: certificates.bundles) {
+    static func warnAboutUncoveredHosts(_ options: FederationSiteOptions, certificates: CertificateStore, logger: Logger) {
+        for host in uncoveredHosts(options, bundles: certificates.bundles) {
             logger.warning(
                 "no certificate names this host; TLS clients will refuse it",
                 metadata: ["host": "\(host)", "certificates": "\(certificates.bundles.map(\.certificatePath).joined(separator: ","))"])
         }
-    }
-
-    static func settings(_ config: FederationConfig) -> FederationSettings {
-        FederationSettings(domains: Set(config.domains), forwardRules: config.forwardRules)
     }
 
     /// Request limits: a federation request is one short line; nothing needs large or many headers. No idle timeout
@@ -189,20 +173,20 @@ public struct FederationHTTPServer: Sendable {
     }
 
     /// The site from the configuration and the operator's stellar.toml, if any; problems name the file.
-    static func loadSite(_ config: FederationConfig) throws -> FederationSite {
+    static func loadSite(_ options: FederationSiteOptions) throws -> FederationSite {
         var operatorTOML: String?
-        if let path = config.stellarToml {
+        if let path = options.stellarToml {
             do {
                 operatorTOML = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
                 throw ConfigError(
-                    file: config.file, key: "federation.stellar_toml",
+                    file: options.file, key: "federation.stellar_toml",
                     message: "cannot read \(path): \((error as NSError).localizedDescription)")
             }
         }
         return try FederationSite(
-            domains: config.domains, publicURL: config.publicURL, operatorTOML: operatorTOML,
-            operatorSource: config.stellarToml ?? "stellar.toml")
+            domains: options.domains, publicURL: options.publicURL, operatorTOML: operatorTOML,
+            operatorSource: options.stellarToml ?? "stellar.toml")
     }
 }
 

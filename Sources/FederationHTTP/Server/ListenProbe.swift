@@ -1,7 +1,6 @@
 import FednsSupport
 import NIOCore
 import NIOPosix
-import Settings
 
 /// Binds the listen address once and lets it go, before the server starts: Hummingbird binds only when its service
 /// runs, inside the service group, where "address in use" or "permission denied" would surface as a bare socket

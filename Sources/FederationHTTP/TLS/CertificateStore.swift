@@ -1,5 +1,4 @@
 import Foundation
-import Settings
 import Logging
 import NIOCore
 import NIOSSL
@@ -14,7 +13,7 @@ import Synchronization
 /// suspension of the handshake, so the single-certificate case, the common one, does without it.
 public final class CertificateStore: Sendable {
     /// A chain file and its key file, as configured.
-    public typealias Source = FederationConfig.CertificatePair
+    public typealias Source = FederationSiteOptions.CertificatePair
 
     private let sources: [Source]
     private let caFile: String?

@@ -57,7 +57,7 @@ public struct TLSHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// does); that queue would then fall out of step, and a later response would be framed as the answer to another
     /// request (a GET's body dropped as if it answered a HEAD). So the decoder is replaced, before the connection reads
     /// anything, by one with the same limits and no pairing: the encoder frames by status alone, which is right here,
-    /// since every response already has the body its request calls for (``SiteResponder`` leaves HEAD's empty).
+    /// since every response already has the body its request calls for (``SiteRequestAnswerer`` leaves HEAD's empty).
     private func unpairRequestDecoder(_ pipeline: ChannelPipeline.SynchronousOperations) throws {
         let paired = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
         let limits = base.configuration.httpDecoder

@@ -139,11 +139,11 @@ public struct Doctor: Sendable {
         }
         let bundles: [CertificateBundle]
         do {
-            bundles = try FederationHTTPServer.checkFiles(federation)
+            bundles = try FederationHTTPServer.checkFiles(federation.site)
         } catch {
             return Check(name: "tls", outcome: .failed, detail: "\(error)", fix: "fix the file named; `fedns check-config` checks again")
         }
-        let uncovered = FederationHTTPServer.uncoveredHosts(federation, bundles: bundles)
+        let uncovered = FederationHTTPServer.uncoveredHosts(federation.site, bundles: bundles)
         if !uncovered.isEmpty {
             return Check(
                 name: "tls", outcome: .failed, detail: "no certificate names \(uncovered.joined(separator: ", "))",

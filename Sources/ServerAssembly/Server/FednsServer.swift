@@ -129,11 +129,16 @@ public struct FednsServer {
         }
 
         if let federation = config.servedFederation {
-            // Certificates, stellar.toml, the address book and the listen address are all checked here, so a
-            // problem with any of them stops start-up with a message naming the file or key.
-            let https = try await FederationHTTPServer.make(config: federation, logger: logger, onRunning: barrier.arrive)
-            assembly.services += https.services
-            assembly.reloaders.append { await https.reload() }
+            // The address book (its store, and the mirror the endpoint answers from), then the endpoint over it:
+            // the store, certificates, stellar.toml and the listen address are all checked here, so a problem with
+            // any of them stops start-up with a message naming the file or key. The store closes last, after the
+            // endpoint has stopped.
+            let addressBook = try await FederationAddressBook.open(federation, logger: logger)
+            assembly.shutdownHooks.append { await addressBook.close() }
+            let https = try await FederationHTTPServer.make(
+                options: federation.site, addressBook: addressBook.mirror, logger: logger, onRunning: barrier.arrive)
+            assembly.services += https.services  // the mirror among them
+            assembly.reloaders.append { await https.reload() }  // refreshes the mirror too
             assembly.shutdownHooks.append { await https.shutdown() }
         }
 
@@ -169,7 +174,7 @@ extension FednsServer {
     /// binding anything: what `fedns check-config` adds to parsing the configuration.
     public static func checkFiles(_ config: FednsConfig) throws {
         if let federation = config.servedFederation {
-            _ = try FederationHTTPServer.checkFiles(federation)
+            _ = try FederationHTTPServer.checkFiles(federation.site)
         }
     }
 }

@@ -6,29 +6,55 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Settings
 
 /// A real FederationHTTPServer (TLS, address book, watcher) on a loopback port, for the duration of a closure.
 enum LiveServer {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// The endpoint's options and the address book's store URL, as `[federation]` would give them.
+    struct Config: Sendable {
+        var site: FederationSiteOptions
+        var store: String
+    }
+
     static func config(
-        port: Int = 0, certificates: [FederationConfig.CertificatePair], caFile: String?, domains: [String], store: String,
+        port: Int = 0, certificates: [FederationSiteOptions.CertificatePair], caFile: String?, domains: [String], store: String,
         stellarToml: String? = nil
-    ) throws -> FederationConfig {
-        FederationConfig(
-            file: "test.toml", listen: try SocketAddress(ipAddress: "127.0.0.1", port: port), certificates: certificates,
-            caFile: caFile, domains: try domains.map { try FederationDomain($0) }, store: store, stellarToml: stellarToml)
+    ) throws -> Config {
+        Config(
+            site: FederationSiteOptions(
+                file: "test.toml", listen: try SocketAddress(ipAddress: "127.0.0.1", port: port), certificates: certificates,
+                caFile: caFile, domains: try domains.map { try FederationDomain($0) }, stellarToml: stellarToml),
+            store: store)
+    }
+
+    /// The store opened and its mirror loaded, as the server assembly hands them to the endpoint.
+    static func openAddressBook(_ store: String) async throws -> AddressBookMirror {
+        let mirror = AddressBookMirror(store: try await AddressBook.open(url: store, logger: logger), logger: logger)
+        do {
+            try await mirror.refresh()
+        } catch {
+            await mirror.store.close()
+            throw error
+        }
+        return mirror
     }
 
     /// Starts the server, waits until it listens, runs `body` with the port, and shuts everything down. The
     /// configuration's port is replaced by 0: the server picks a free one, so parallel tests never race for one.
     static func run<Value: Sendable>(
-        _ config: FederationConfig, _ body: @Sendable (FederationHTTPServer, Int) async throws -> Value
+        _ config: Config, _ body: @Sendable (FederationHTTPServer, Int) async throws -> Value
     ) async throws -> Value {
-        var config = config
-        config.listen = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
-        let server = try await FederationHTTPServer.make(config: config, logger: logger)
+        var options = config.site
+        options.listen = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+        let addressBook = try await openAddressBook(config.store)
+        let server: FederationHTTPServer
+        do {
+            server = try await FederationHTTPServer.make(options: options, addressBook: addressBook, logger: logger)
+        } catch {
+            await addressBook.store.close()
+            throw error
+        }
         let group = ServiceGroup(services: server.services, logger: logger)
         let outcome = await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -44,6 +70,7 @@ enum LiveServer {
             return outcome
         }
         await server.shutdown()
+        await addressBook.store.close()
         return try outcome.get()
     }
 

@@ -12,7 +12,8 @@ public struct FederationSettings: Hashable, Sendable {
     }
 }
 
-/// The federation endpoint without HTTP: a method and a query in, a complete ``FederationResponse`` out.
+/// The federation endpoint without HTTP: a method and the query's parameters in, a complete ``FederationResponse``
+/// out, read at once from an address book in memory (``ImmediateAddressDirectory``), so an event loop can call it.
 ///
 /// One endpoint answers both protocols; the `type` parameter tells them apart:
 /// - `type=name`, `id`, `txid`, `forward` (or any other value, or none): SEP-2, compact JSON, errors as
@@ -26,56 +27,26 @@ public struct FederationSettings: Hashable, Sendable {
 /// account); 404 unknown name, account or domain; 405 a method other than GET or HEAD (with `Allow`); 414 a query
 /// longer than ``QueryParameters/maximumLength``; 501 `txid`, an unsupported `forward_type`, or a 2014 request for
 /// an address whose memo that protocol cannot carry; 503 when the directory cannot be read (clients such as
-/// stellar-sdk retry 503). HEAD gets the same response; the transport drops the body.
+/// stellar-sdk retry 503). HEAD gets the same response; the transport drops the body. A query that cannot be read
+/// at all never gets here: its ``QueryError/response`` is the answer.
 ///
 /// Names: a name that arrives as a space followed by digits is read as `+` and those digits, the phone number a
 /// client sent with an unencoded `+` (a space is never valid in a name, so nothing else can be meant).
-public struct FederationResponder: Sendable {
+public struct FederationQueryAnswerer: Sendable {
     public let settings: FederationSettings
 
     public init(settings: FederationSettings = FederationSettings()) {
         self.settings = settings
     }
 
-    /// Answers a request given its raw query string (after `?`).
-    public func respond(method: String, rawQuery: String, directory: some AddressDirectory) async -> FederationResponse {
-        do {
-            return await respond(method: method, parameters: try QueryParameters(rawQuery: rawQuery), directory: directory)
-        } catch {
-            return error.response
-        }
-    }
-
-    /// Answers a request whose query a framework has already decoded.
-    public func respond(
-        method: String, decodedQuery: [(name: String, value: String)], directory: some AddressDirectory
-    ) async -> FederationResponse {
-        do {
-            return await respond(method: method, parameters: try QueryParameters(decoded: decodedQuery), directory: directory)
-        } catch {
-            return error.response
-        }
-    }
-
-    /// Answers from any directory. One that answers from memory is read at once; one that has to wait (a database)
-    /// is asked each question the request needs in turn, the core running again with every answer (``AwaitedLookups``).
-    public func respond(method: String, parameters: QueryParameters, directory: some AddressDirectory) async -> FederationResponse {
-        if let index = directory as? any ImmediateAddressDirectory {
-            return respond(method: method, parameters: parameters, index: index)
-        }
-        return await AwaitedLookups.respond(using: directory) { lookups in
-            respond(method: method, parameters: parameters, index: lookups)
-        }
-    }
-
-    /// Answers at once from memory, without suspending: what an event loop calls.
-    public func respond(method: String, parameters: QueryParameters, index: some ImmediateAddressDirectory) -> FederationResponse {
+    /// The response to a federation request, looked up in `directory` without suspending.
+    public func answer(method: String, parameters: QueryParameters, directory: some ImmediateAddressDirectory) -> FederationResponse {
         let allowed = method == "GET" || method == "HEAD"
         if Self.isLegacy(parameters) {
-            let exchange = LegacyExchange(settings: settings, directory: index, parameters: parameters)
+            let exchange = LegacyExchange(settings: settings, directory: directory, parameters: parameters)
             return allowed ? exchange.respond() : exchange.methodNotAllowed()
         }
-        let exchange = SEP2Exchange(settings: settings, directory: index, parameters: parameters)
+        let exchange = SEP2Exchange(settings: settings, directory: directory, parameters: parameters)
         return allowed ? exchange.respond() : exchange.methodNotAllowed()
     }
 
@@ -91,7 +62,7 @@ public struct FederationResponder: Sendable {
     }
 
     /// `Allow` for 405 replies.
-    static let allowHeader = HTTPField("Allow", "GET, HEAD")
+    static let allowHeader = HeaderField("Allow", "GET, HEAD")
 }
 
 /// Reads a name that form decoding turned from `+digits` into ` digits` back into the phone number it was.
