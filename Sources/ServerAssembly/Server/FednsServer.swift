@@ -131,8 +131,10 @@ public struct FednsServer {
         if let federation = config.servedFederation {
             // The address book (its store, and the mirror the endpoint answers from), then the endpoint over it:
             // the store, certificates, stellar.toml and the listen address are all checked here, so a problem with
-            // any of them stops start-up with a message naming the file or key. The store closes last, after the
-            // endpoint has stopped.
+            // any of them stops start-up with a message naming the file or key. The files are checked before the
+            // store is opened, as they were when the endpoint opened its own store, so that a broken certificate
+            // is said first and creates no SQLite file. The store closes last, after the endpoint has stopped.
+            _ = try FederationHTTPServer.checkFiles(federation.site)
             let addressBook = try await FederationAddressBook.open(federation, logger: logger)
             assembly.shutdownHooks.append { await addressBook.close() }
             let https = try await FederationHTTPServer.make(
