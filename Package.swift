@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "AWSClient",
             dependencies: [
-                "FednsSupport", "Inventory",
+                "FednsSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,11 +78,12 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // The inventory from EC2: the AWS source of the refresher, set up from [discovery].
+        // The inventory from EC2: EC2's values mapped to instances, the AWS source of the refresher, set up from
+        // its own DiscoveryOptions.
         .target(
             name: "AWSDiscovery",
             dependencies: [
-                "AWSClient", "Inventory", "Settings",
+                "AWSClient", "Inventory",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,7 +139,7 @@ let package = Package(
         .target(
             name: "InventoryLookup",
             dependencies: [
-                "Inventory", "EC2Zone", "FednsSupport", "Settings", "AWSDiscovery",
+                "Inventory", "EC2Zone", "FednsSupport", "AWSDiscovery",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,7 +171,8 @@ let package = Package(
         .target(
             name: "Settings",
             dependencies: [
-                "DNSWire", "EC2Zone", "Companion", "Federation", "FederationHTTP", "FednsSupport",
+                "DNSWire", "EC2Zone", "Companion", "Federation", "FederationHTTP", "FednsSupport", "Inventory",
+                "AWSDiscovery", "InventoryLookup",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -244,7 +246,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "SettingsTests",
-            dependencies: ["Settings", "DNSWire", "EC2Zone", "Inventory", "Companion", "Federation", "FederationHTTP", "FednsSupport"],
+            dependencies: [
+                "Settings", "DNSWire", "EC2Zone", "Inventory", "InventoryLookup", "AWSDiscovery", "Companion", "Federation",
+                "FederationHTTP", "FednsSupport",
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ServerAssemblyTests",
@@ -288,9 +293,13 @@ let package = Package(
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
         .testTarget(
+            name: "AWSDiscoveryTests",
+            dependencies: ["AWSDiscovery", "AWSClient", "Inventory", "FednsSupport", "TestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "AWSClientTests",
             dependencies: [
-                "AWSClient", "Inventory", "FednsSupport", "TestSupport",
+                "AWSClient", "FednsSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,9 +2,26 @@ import AWSClient
 import Inventory
 import Logging
 import NIOCore
-import Settings
 
-/// Everything AWS discovery needs, made from `[discovery]` once: the session (one HTTP client), the instance
+/// How the AWS source reads EC2: what to refresh and how often (the refresher's settings), the endpoints, and the
+/// time limit of one request. `Settings` makes it from `[discovery]`.
+public struct DiscoveryOptions: Sendable, Hashable {
+    public var refresh: RefreshSettings
+    /// Explicit endpoints (`ec2_endpoint`, `sts_endpoint`), winning over `AWS_ENDPOINT_URL*`.
+    public var ec2Endpoint: String?
+    public var stsEndpoint: String?
+    /// The time limit of one AWS request (each retry gets its own).
+    public var requestTimeout: Duration
+
+    public init(refresh: RefreshSettings, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30)) {
+        self.refresh = refresh
+        self.ec2Endpoint = ec2Endpoint
+        self.stsEndpoint = stsEndpoint
+        self.requestTimeout = requestTimeout
+    }
+}
+
+/// Everything AWS discovery needs, made from its options once: the session (one HTTP client), the instance
 /// source, and refresh settings with the regions resolved. Used by `fedns serve`, `fedns instances` and the
 /// companion commands alike, so they read AWS the same way.
 public struct AWSDiscovery: Sendable {
@@ -15,7 +32,7 @@ public struct AWSDiscovery: Sendable {
     /// When `regions` is not configured, the region of the (first) profile, `AWS_REGION` or instance metadata.
     /// - Parameter eventLoopGroup: where the AWS client's sockets run; nil: AsyncHTTPClient's shared event loops.
     public static func make(
-        _ config: AWSDiscoveryConfig, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil
+        _ config: DiscoveryOptions, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil
     ) async throws -> AWSDiscovery {
         var overrides: [AWSService: String] = [:]
         overrides[.ec2] = config.ec2Endpoint

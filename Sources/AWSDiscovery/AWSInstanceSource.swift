@@ -39,9 +39,10 @@ public final class AWSInstanceSource: InstanceSource {
 
     public func instances(in scope: DiscoveryScope) async throws -> [Instance] {
         let ec2 = session.ec2(credentials: credentials(for: scope.profile))
-        return try await counted("DescribeInstances") {
+        let reservations = try await counted("DescribeInstances") {
             try await ec2.describeInstances(region: scope.region, filters: [.instanceStates(Self.liveStates)])
         }
+        return EC2InstanceMapping.instances(reservations, region: scope.region)
     }
 
     public func regions(profile: String?) async throws -> [String] {

@@ -7,13 +7,6 @@ import Inventory
 import Logging
 import NIOCore
 import NIOHTTP1
-import Settings
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// Where the commands (`fedns instances`, `ec2ssh`, `ec2host`, …) get the inventory, fastest first:
 /// 1. a running fedns on this machine (its control endpoint, `GET /v1/instances`);
@@ -59,14 +52,14 @@ public struct InventoryLookup: Sendable {
         }
     }
 
-    public let config: FednsConfig
+    public let options: InventoryLookupOptions
     public let logger: Logger
     /// Whether a document read here (snapshot, file, AWS) lists the zone's naming problems. Finding them compiles
     /// the zone, about 20 ms per 1,000 instances: the companion commands, which must start ssh fast, skip it.
     public let namingProblems: Bool
 
-    public init(config: FednsConfig, logger: Logger, namingProblems: Bool = true) {
-        self.config = config
+    public init(options: InventoryLookupOptions, logger: Logger, namingProblems: Bool = true) {
+        self.options = options
         self.logger = logger
         self.namingProblems = namingProblems
     }
@@ -78,12 +71,12 @@ public struct InventoryLookup: Sendable {
         if !refresh {
             if let fromServer = await fromControlEndpoint(only: queries) { return fromServer }
         }
-        switch config.discovery.source {
+        switch options.source {
         case .file(let path):
             return try fromFile(path)
         case .aws(let aws):
             let persisted = aws.refresh.snapshotPath.flatMap(Self.loadSnapshot)
-            if !refresh, let persisted, persisted.age < seconds(config.discovery.refreshInterval) {
+            if !refresh, let persisted, persisted.age < seconds(options.source.refreshInterval) {
                 return fromSnapshot(persisted)
             }
             do {
@@ -101,7 +94,7 @@ public struct InventoryLookup: Sendable {
     /// persisted snapshot whatever its age; nil when there is neither. For shell completion, which must be instant.
     public func fetchCached() async -> Result? {
         if let fromServer = await fromControlEndpoint(only: nil) { return fromServer }
-        switch config.discovery.source {
+        switch options.source {
         case .file(let path):
             return try? fromFile(path)
         case .aws(let aws):
@@ -111,9 +104,8 @@ public struct InventoryLookup: Sendable {
 
     /// The running server's inventory, or nil when none answers on the control address (quickly: it is local).
     func fromControlEndpoint(only queries: [InstanceQuery]?) async -> Result? {
-        guard config.control.enabled else { return nil }
-        let address = config.control.listen.reachableFromHere
-        guard Self.acceptsConnections(address) else {
+        guard let address = options.controlAddress?.reachableFromHere else { return nil }
+        guard TCPProbe.acceptsConnections(address) else {
             logger.debug("no running server listens", metadata: ["address": "\(address.displayText)"])
             return nil
         }
@@ -144,32 +136,6 @@ public struct InventoryLookup: Sendable {
         }
     }
 
-    /// Whether anything accepts TCP at `address` within half a second. No server is the usual case, and on
-    /// loopback the refusal is immediate: this skips setting up an HTTP client and its threads for nothing (a few
-    /// ms that the companion commands would add before ssh starts). When it cannot tell, the request decides.
-    static func acceptsConnections(_ address: SocketAddress, timeoutMilliseconds: Int32 = 500) -> Bool {
-        #if canImport(Glibc)
-            let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-        #else
-            let kind = SOCK_STREAM
-        #endif
-        let descriptor = socket(Int32(address.protocol.rawValue), kind, 0)
-        guard descriptor >= 0 else { return true }
-        defer { close(descriptor) }
-        #if !canImport(Glibc)
-            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        #endif
-        let started = address.withSockAddr { pointer, size in connect(descriptor, pointer, socklen_t(size)) }
-        if started == 0 { return true }
-        guard errno == EINPROGRESS else { return false }
-        var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-        guard poll(&waiting, 1, timeoutMilliseconds) == 1 else { return false }
-        var failure: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &failure, &length) == 0 else { return true }
-        return failure == 0
-    }
-
     /// No server listening is the usual case, and on loopback a refused connection is final: fail at once instead
     /// of retrying with backoff until the request's deadline (the shared client's behaviour, 1.5 s per command).
     private static let controlClient: HTTPClient.Configuration = {
@@ -179,7 +145,7 @@ public struct InventoryLookup: Sendable {
         return configuration
     }()
 
-    private func fromAWS(_ aws: AWSDiscoveryConfig) async throws -> Result {
+    private func fromAWS(_ aws: DiscoveryOptions) async throws -> Result {
         let discovery = try await AWSDiscovery.make(aws, logger: logger)
         let store = SnapshotStore()
         let refresher = InventoryRefresher(source: discovery.source, settings: discovery.settings, store: store, logger: logger)
@@ -210,7 +176,7 @@ public struct InventoryLookup: Sendable {
 
     /// The document for a snapshot read here, with the naming problems the zone would report when asked for.
     private func document(for snapshot: Snapshot) -> InventoryDocument {
-        let problems = namingProblems ? CompiledZone(snapshot: snapshot, settings: config.dns.zone).problems : []
+        let problems = namingProblems ? CompiledZone(snapshot: snapshot, settings: options.zone).problems : []
         return InventoryDocument(snapshot: snapshot, loaded: true, problems: problems)
     }
 

@@ -1,32 +1,18 @@
+import AWSDiscovery
 import FednsSupport
 import Inventory
+import InventoryLookup
 
 /// `[discovery]`: where the inventory comes from.
 public struct DiscoveryConfig: Sendable, Hashable {
-    public enum Source: Sendable, Hashable {
-        /// A JSON inventory in the snapshot format, re-read when it changes.
-        case file(path: String)
-        /// EC2 DescribeInstances across regions and profiles, refreshed in the background.
-        case aws(AWSDiscoveryConfig)
-    }
+    public var source: InventorySource
 
-    public var source: Source
-
-    public init(source: Source) {
+    public init(source: InventorySource) {
         self.source = source
     }
 
     /// The persisted snapshot, when there is one (the AWS source's cache).
-    public var snapshotPath: String? {
-        if case .aws(let aws) = source { return aws.refresh.snapshotPath }
-        return nil
-    }
-
-    /// How old a persisted snapshot may be before the companion commands ask AWS instead.
-    public var refreshInterval: Duration {
-        if case .aws(let aws) = source { return aws.refresh.interval }
-        return .seconds(60)
-    }
+    public var snapshotPath: String? { source.snapshotPath }
 
     static func read(_ reader: inout TableReader, resolvingPathsFrom directory: String) throws(ConfigError) -> DiscoveryConfig {
         let sourceName = try reader.string("source", default: "aws")
@@ -38,7 +24,7 @@ public struct DiscoveryConfig: Sendable, Hashable {
             }
             config = DiscoveryConfig(source: .file(path: resolvePath(file, from: directory)))
         case "aws":
-            config = DiscoveryConfig(source: .aws(try AWSDiscoveryConfig.read(&reader, directory: directory)))
+            config = DiscoveryConfig(source: .aws(try readAWS(&reader, directory: directory)))
         default:
             throw reader.error("source", "expected \"aws\" or \"file\", found \"\(sourceName)\"")
         }
@@ -47,16 +33,9 @@ public struct DiscoveryConfig: Sendable, Hashable {
     }
 }
 
-/// The AWS source's settings.
-public struct AWSDiscoveryConfig: Sendable, Hashable {
-    public var refresh: RefreshSettings
-    /// Explicit endpoints (`ec2_endpoint`, `sts_endpoint`), winning over `AWS_ENDPOINT_URL*`.
-    public var ec2Endpoint: String?
-    public var stsEndpoint: String?
-    /// The time limit of one AWS request (each retry gets its own).
-    public var requestTimeout: Duration
-
-    static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> AWSDiscoveryConfig {
+/// The AWS source's keys of `[discovery]`.
+extension DiscoveryConfig {
+    static func readAWS(_ reader: inout TableReader, directory: String) throws(ConfigError) -> DiscoveryOptions {
         let regions: RegionSelection
         switch try reader.stringOrArray("regions") {
         case nil:
@@ -94,7 +73,7 @@ public struct AWSDiscoveryConfig: Sendable, Hashable {
             }
         }
         let timeout = try reader.seconds("request_timeout", in: 0.5...300, default: 30)
-        return AWSDiscoveryConfig(
+        return DiscoveryOptions(
             refresh: RefreshSettings(
                 regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,
                 interval: .milliseconds(Int64(interval * 1000)),
@@ -124,4 +103,13 @@ func resolvePath(_ path: String, from directory: String) -> String {
         return home + path.dropFirst()
     }
     return directory.isEmpty ? path : "\(directory)/\(path)"
+}
+
+extension FednsConfig {
+    /// What `InventoryLookup` reads: the source, the control endpoint a running server would answer on (none when
+    /// `[control]` is off), and the zone's rules.
+    public var inventoryLookupOptions: InventoryLookupOptions {
+        InventoryLookupOptions(
+            source: discovery.source, controlAddress: control.enabled ? control.listen : nil, zone: dns.zone)
+    }
 }

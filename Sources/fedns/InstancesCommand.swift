@@ -48,7 +48,7 @@ struct InstancesCommand: AsyncParsableCommand {
         }
         let result: InventoryLookup.Result
         do {
-            result = try await InventoryLookup(config: settings, logger: logger).fetch(refresh: refresh)
+            result = try await InventoryLookup(options: settings.inventoryLookupOptions, logger: logger).fetch(refresh: refresh)
         } catch {
             printError("fedns instances: \(error)")
             throw ExitCode.failure

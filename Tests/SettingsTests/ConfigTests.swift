@@ -1,8 +1,10 @@
+import AWSDiscovery
 import Companion
 import DNSWire
 import EC2Zone
 import FednsSupport
 import Inventory
+import InventoryLookup
 import Testing
 
 @testable import Settings

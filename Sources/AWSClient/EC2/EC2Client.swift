@@ -1,8 +1,6 @@
-import Inventory
-
 /// What discovery needs from EC2, as a protocol so that a refresher can be tested with a fake.
 public protocol EC2Describing: Sendable {
-    func describeInstances(region: String, filters: [EC2Filter]) async throws(AWSClientError) -> [Instance]
+    func describeInstances(region: String, filters: [EC2Filter]) async throws(AWSClientError) -> [EC2Reservation]
     func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region]
 }
 
@@ -21,15 +19,16 @@ public struct EC2Client: EC2Describing {
         self.credentials = credentials
     }
 
-    /// Every instance in `region` matching `filters`, all pages.
-    public func describeInstances(region: String, filters: [EC2Filter] = []) async throws(AWSClientError) -> [Instance]
+    /// Every reservation in `region` with instances matching `filters`, all pages.
+    public func describeInstances(region: String, filters: [EC2Filter] = []) async throws(AWSClientError)
+        -> [EC2Reservation]
     {
-        var instances: [Instance] = []
+        var reservations: [EC2Reservation] = []
         var token: String?
         var seenTokens: Set<String> = []
         repeat {
             let page = try await describeInstancesPage(region: region, filters: filters, nextToken: token)
-            instances += page.instances
+            reservations += page.reservations
             token = page.nextToken
             // A token that comes back twice would loop forever; no real answer does that.
             if let token, !seenTokens.insert(token).inserted {
@@ -38,7 +37,7 @@ public struct EC2Client: EC2Describing {
                     operation: "ec2:DescribeInstances", region: region)
             }
         } while token != nil
-        return instances
+        return reservations
     }
 
     /// One page of up to 1,000 instances, for callers that want to stream or bound memory.
@@ -50,8 +49,8 @@ public struct EC2Client: EC2Describing {
         if let nextToken { form.append("NextToken", nextToken) }
         EC2Filter.append(filters, to: &form)
         let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
-        do throws(InstanceMapping.MissingInstanceID) {
-            return try InstanceMapping.page(document, region: region)
+        do throws(DescribeInstancesReader.MissingInstanceID) {
+            return try DescribeInstancesReader.page(document)
         } catch {
             throw AWSClientError(
                 .malformedResponse(

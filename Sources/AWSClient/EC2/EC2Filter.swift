@@ -1,5 +1,3 @@
-import Inventory
-
 /// A server-side filter of an EC2 Describe call: `Filter.N.Name` with values `Filter.N.Value.M`.
 ///
 /// Filtering on the server keeps DescribeInstances in EC2's larger request-token bucket (unfiltered,
@@ -51,17 +49,5 @@ public struct EC2Region: Sendable, Hashable {
         self.name = name
         self.endpoint = endpoint
         self.optInStatus = optInStatus
-    }
-}
-
-/// One page of DescribeInstances.
-public struct DescribeInstancesPage: Sendable, Hashable {
-    public var instances: [Instance]
-    /// Pass to the next call; nil on the last page.
-    public var nextToken: String?
-
-    public init(instances: [Instance], nextToken: String? = nil) {
-        self.instances = instances
-        self.nextToken = nextToken
     }
 }

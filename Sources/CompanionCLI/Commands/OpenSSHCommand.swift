@@ -3,6 +3,7 @@ import Companion
 import FednsSupport
 import Foundation
 import Inventory
+import InventoryLookup
 import Settings
 
 /// Which program a companion command wraps (a type, so each command is its own `ParsableCommand`).

@@ -35,7 +35,7 @@ struct CompanionContext {
 
     /// The lookup: without the naming problems unless asked for (they cost more than everything else together).
     func lookup(namingProblems: Bool = false) -> InventoryLookup {
-        InventoryLookup(config: config, logger: logger, namingProblems: namingProblems)
+        InventoryLookup(options: config.inventoryLookupOptions, logger: logger, namingProblems: namingProblems)
     }
 
     /// The inventory, fastest source first (`refresh` asks AWS); from a running fedns only the instances `only`

@@ -19,7 +19,7 @@ import Settings
 /// consent.
 struct InstanceStarter {
     let command: String
-    let aws: AWSDiscoveryConfig
+    let aws: DiscoveryOptions
     let logger: Logger
     /// EC2 usually takes under a minute to run an instance and sshd a few seconds more.
     var limit: Duration = .seconds(300)
@@ -94,7 +94,13 @@ struct InstanceStarter {
         while true {
             let described: [Instance]
             do {
-                described = try await ec2.describeInstances(region: instance.region, filters: [.instanceIDs([instance.id])])
+                let reservations = try await ec2.describeInstances(
+                    region: instance.region, filters: [.instanceIDs([instance.id])])
+                described = EC2InstanceMapping.instances(reservations, region: instance.region).map {
+                    var found = $0
+                    found.profile = instance.profile  // EC2 does not know which of our profiles found it
+                    return found
+                }
             } catch {
                 throw CompanionError(.startFailed, "cannot follow \(instance.id) while it starts: \(error)")
             }

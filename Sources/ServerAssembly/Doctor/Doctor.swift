@@ -86,7 +86,7 @@ public struct Doctor: Sendable {
         }
 
         // The inventory, and a name to try through the system resolver.
-        let lookup = try? await InventoryLookup(config: config, logger: logger).fetch()
+        let lookup = try? await InventoryLookup(options: config.inventoryLookupOptions, logger: logger).fetch()
         let sample = lookup?.document.instances.first { $0.state == "running" && config.dns.zone.states.contains($0.state) }
             .flatMap { InstanceNaming.label(of: $0) ?? InstanceNaming.idLabel(of: $0) }
 
@@ -161,7 +161,7 @@ public struct Doctor: Sendable {
         return Check(name: "tls", outcome: .ok, detail: "certificates valid (\(summary) left)")
     }
 
-    private func awsChecks(_ aws: AWSDiscoveryConfig) async -> [Check] {
+    private func awsChecks(_ aws: DiscoveryOptions) async -> [Check] {
         let discovery: AWSDiscovery
         do {
             discovery = try await AWSDiscovery.make(aws, logger: logger)

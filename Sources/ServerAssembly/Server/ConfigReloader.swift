@@ -1,4 +1,6 @@
+import AWSDiscovery
 import Inventory
+import InventoryLookup
 import Logging
 import Settings
 import Synchronization

@@ -1,10 +1,11 @@
 import AWSDiscovery
-import Foundation
 import DNSServer
 import EC2Zone
 import FederationHTTP
 import FednsSupport
+import Foundation
 import Inventory
+import InventoryLookup
 import Logging
 import NIOCore
 import NIOPosix

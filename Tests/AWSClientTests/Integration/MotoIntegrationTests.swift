@@ -1,5 +1,4 @@
 import Foundation
-import Inventory
 import Testing
 
 @testable import AWSClient
@@ -30,32 +29,31 @@ struct MotoIntegrationTests {
         StaticCredentialProvider(try moto.seed.reader.credentials)
     }
 
-    @Test("us-east-1: named, stopped and untagged instances, mapped field by field")
+    @Test("us-east-1: named, stopped and untagged instances, read field by field")
     func describeInstancesUSEast1() async throws {
         let seed = try moto.seed
         try await withMotoSession { session in
-            let instances = try await session.ec2(credentials: try reader()).describeInstances(region: "us-east-1")
-            #expect(Set(instances.map(\.id)) == Set(["web-1", "web-2", "db-1", "untagged"].compactMap { seed.instances[$0] }))
-            let byID = Dictionary(uniqueKeysWithValues: instances.map { ($0.id, $0) })
-            func instance(_ name: String) throws -> Instance {
+            let reservations = try await session.ec2(credentials: try reader()).describeInstances(region: "us-east-1")
+            #expect(Set(reservations.instanceIDs) == Set(["web-1", "web-2", "db-1", "untagged"].compactMap { seed.instances[$0] }))
+            #expect(reservations.allSatisfy { $0.ownerId == seed.account })
+            let byID = Dictionary(uniqueKeysWithValues: reservations.flatMap(\.instances).map { ($0.instanceId, $0) })
+            func instance(_ name: String) throws -> EC2Instance {
                 try #require(seed.instances[name].flatMap { byID[$0] }, "\(name) was described")
             }
             let web = try instance("web-1")
-            #expect(web.name == "web-1")
             #expect(web.tags == ["Name": "web-1", "env": "test"])
-            #expect(web.state == "running")
-            #expect(web.type == "t3.micro")
-            #expect(web.region == "us-east-1")
+            #expect(web.stateName == "running")
+            #expect(web.instanceType == "t3.micro")
             #expect(web.availabilityZone?.hasPrefix("us-east-1") == true)
-            #expect(web.account == seed.account)
-            #expect(web.privateIPv4.count == 1)
-            #expect(web.publicIPv4 != nil)
-            #expect(web.privateDNSName != nil)
-            #expect(web.publicDNSName != nil)
+            #expect(web.privateIpAddress != nil)
+            #expect(web.networkInterfaces.count == 1)
+            #expect(web.ipAddress != nil)
+            #expect(web.privateDnsName != nil)
+            #expect(web.dnsName != nil)
             #expect(web.launchTime != nil)
-            #expect(try instance("db-1").state == "stopped")
+            #expect(try instance("db-1").stateName == "stopped")
             let untagged = try instance("untagged")
-            #expect(untagged.name == nil)
+            #expect(untagged.tags["Name"] == nil)
             #expect(untagged.tags.isEmpty)
         }
     }
@@ -66,9 +64,9 @@ struct MotoIntegrationTests {
         try await withMotoSession { session in
             let running = try await session.ec2(credentials: try reader())
                 .describeInstances(region: "us-east-1", filters: [.instanceStates(["running"])])
-            #expect(running.count == 3)
+            #expect(running.instanceIDs.count == 3)
             let stopped = try #require(seed.instances["db-1"])
-            #expect(!running.map(\.id).contains(stopped))
+            #expect(!running.instanceIDs.contains(stopped))
         }
     }
 
@@ -76,8 +74,9 @@ struct MotoIntegrationTests {
     func otherRegion() async throws {
         try await withMotoSession { session in
             let instances = try await session.ec2(credentials: try reader()).describeInstances(region: "eu-west-1")
-            #expect(instances.map(\.name) == ["eu-web-1"])
-            #expect(instances.first?.region == "eu-west-1")
+                .flatMap(\.instances)
+            #expect(instances.map { $0.tags["Name"] } == ["eu-web-1"])
+            #expect(instances.first?.availabilityZone?.hasPrefix("eu-west-1") == true)
         }
     }
 
@@ -85,11 +84,13 @@ struct MotoIntegrationTests {
     func ipv6() async throws {
         try await withMotoSession { session in
             let instances = try await session.ec2(credentials: try reader()).describeInstances(region: "us-west-2")
-            let host = try #require(instances.first { $0.name == "v6-host" })
-            #expect(host.privateIPv4 == ["127.0.1.10"])
-            #expect(host.ipv6.contains("::1"))
-            #expect(host.ipv6.count == 2)
-            #expect(host.publicIPv4 == nil)
+                .flatMap(\.instances)
+            let host = try #require(instances.first { $0.tags["Name"] == "v6-host" })
+            #expect(host.privateIpAddress == "127.0.1.10")
+            let ipv6 = host.networkInterfaces.flatMap(\.ipv6Addresses).map(\.address)
+            #expect(ipv6.contains("::1"))
+            #expect(ipv6.count == 2)
+            #expect(host.ipAddress == nil)
         }
     }
 
@@ -105,10 +106,10 @@ struct MotoIntegrationTests {
             #expect(second.instances.count == seed.bulkCount - 1_000)
             #expect(second.nextToken == nil)
 
-            let all = try await ec2.describeInstances(region: seed.bulkRegion)
+            let all = try await ec2.describeInstances(region: seed.bulkRegion).flatMap(\.instances)
             #expect(all.count == seed.bulkCount)
-            #expect(Set(all.map(\.id)).count == seed.bulkCount)
-            #expect(all.filter { $0.name?.hasPrefix("bulk-") == true }.count == (seed.bulkCount + 99) / 100)
+            #expect(Set(all.map(\.instanceId)).count == seed.bulkCount)
+            #expect(all.filter { $0.tags["Name"]?.hasPrefix("bulk-") == true }.count == (seed.bulkCount + 99) / 100)
         }
     }
 
@@ -169,7 +170,7 @@ struct MotoIntegrationTests {
 
             let instances = try await session.ec2(credentials: StaticCredentialProvider(role.credentials))
                 .describeInstances(region: "eu-west-1")
-            #expect(instances.map(\.name) == ["eu-web-1"])
+            #expect(instances.flatMap(\.instances).map { $0.tags["Name"] } == ["eu-web-1"])
 
             var tampered = role.credentials
             tampered.sessionToken = (tampered.sessionToken ?? "") + "x"
@@ -232,7 +233,7 @@ struct MotoIntegrationTests {
             let region = try await session.region()
             let instances = try await session.ec2(credentials: session.credentialProvider())
                 .describeInstances(region: region)
-            #expect(instances.map(\.name) == ["eu-web-1"])
+            #expect(instances.flatMap(\.instances).map { $0.tags["Name"] } == ["eu-web-1"])
         }
     }
 }

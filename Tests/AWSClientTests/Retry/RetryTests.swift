@@ -70,7 +70,7 @@ struct RetryTests {
             retry: sleeps.policy(random: 0.5)
         ) { ec2, server, _ in
             let instances = try await ec2.describeInstances(region: "eu-west-1")
-            #expect(instances.map(\.id) == ["i-1"])
+            #expect(instances.instanceIDs == ["i-1"])
             #expect(server.requests.count == 3)
             #expect(sleeps.delays == [.milliseconds(500), .seconds(1)])
         }
@@ -111,7 +111,7 @@ struct RetryTests {
             [.respond(status: 500, body: "<html>oops</html>"), .closeConnection, .ok(EC2Responses.instances(["i-2"]))],
             retry: sleeps.policy()
         ) { ec2, server, _ in
-            let ids = try await ec2.describeInstances(region: "eu-west-1").map(\.id)
+            let ids = try await ec2.describeInstances(region: "eu-west-1").instanceIDs
             #expect(ids == ["i-2"])
             #expect(server.requests.count == 3)
         }
@@ -156,7 +156,7 @@ struct RetryTests {
             status: 403, headers: [("Date", HTTPDate.format(serverTime))],
             body: EC2Responses.error("RequestTimeTooSkewed", "The difference between the request time and the server's time is too large."))
         try await withEC2([skewed, .ok(EC2Responses.instances(["i-1"]))], retry: sleeps.policy()) { ec2, server, _ in
-            let ids = try await ec2.describeInstances(region: "eu-west-1").map(\.id)
+            let ids = try await ec2.describeInstances(region: "eu-west-1").instanceIDs
             #expect(ids == ["i-1"])
             #expect(server.requests.count == 2)
             #expect(sleeps.delays.isEmpty)
@@ -186,7 +186,7 @@ struct RetryTests {
         let expired = StubHTTPServer.Reply.respond(status: 400, body: EC2Responses.error("ExpiredToken"))
         try await withEC2([expired, .ok(EC2Responses.instances(["i-1"]))], retry: SleepRecorder().policy(), credentials: provider) {
             ec2, server, _ in
-            let ids = try await ec2.describeInstances(region: "eu-west-1").map(\.id)
+            let ids = try await ec2.describeInstances(region: "eu-west-1").instanceIDs
             #expect(ids == ["i-1"])
             #expect(server.requests.count == 2)
             #expect(server.requests[0].header("Authorization")?.contains("Credential=ASIA0001/") == true)
@@ -209,7 +209,7 @@ struct RetryTests {
         try await withEC2(pages, retry: SleepRecorder().policy()) { ec2, server, _ in
             let instances = try await ec2.describeInstances(
                 region: "eu-west-1", filters: [.instanceStates(["running", "stopped"]), .tag("Name", ["web *"])])
-            #expect(instances.map(\.id) == ["i-1", "i-2", "i-3"])
+            #expect(instances.instanceIDs == ["i-1", "i-2", "i-3"])
             let bodies = server.requests.map(\.bodyText)
             #expect(bodies.count == 2)
             let filters =

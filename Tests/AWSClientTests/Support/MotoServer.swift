@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TestSupport
 import Testing
 
 @testable import AWSClient
@@ -111,7 +112,7 @@ final class MotoServer: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.shared("moto/run_moto.py").path, "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = [SharedFixtures.url("moto/run_moto.py").path, "-H", "127.0.0.1", "-p", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         process.environment = environment
@@ -152,7 +153,7 @@ final class MotoServer: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
         let output = try await ChildProcess.run(
-            [python, Fixtures.shared("moto/seed_moto.py").path, endpoint, String(bulkReservations)],
+            [python, SharedFixtures.url("moto/seed_moto.py").path, endpoint, String(bulkReservations)],
             environment: environment, timeout: .seconds(240))
         guard output.status == 0 else {
             throw StartFailure(

@@ -1,14 +1,28 @@
+import AWSDiscovery
 import FednsSupport
 import Foundation
 import Inventory
+import TestSupport
 import Testing
 
 @testable import AWSClient
 
-@Suite("DescribeInstances XML to Inventory.Instance")
+/// A page as discovery sees it: EC2's XML read by AWSClient, then mapped to instances here.
+struct MappedPage {
+    var instances: [Instance]
+    var nextToken: String?
+
+    init(_ document: XMLDocument, region: String) throws {
+        let page = try DescribeInstancesReader.page(document)
+        instances = EC2InstanceMapping.instances(page.reservations, region: region)
+        nextToken = page.nextToken
+    }
+}
+
+@Suite("DescribeInstances XML to Inventory.Instance, through AWSClient's reader and AWSDiscovery's mapping")
 struct InstanceMappingTests {
-    private func page(_ text: String, region: String = "us-east-1") throws -> DescribeInstancesPage {
-        try InstanceMapping.page(XMLDocument.parse(Array(text.utf8)), region: region)
+    private func page(_ text: String, region: String = "us-east-1") throws -> MappedPage {
+        try MappedPage(XMLDocument.parse(Array(text.utf8)), region: region)
     }
 
     /// A response as moto writes it: one line, no whitespace, elements left out rather than sent empty.
@@ -78,7 +92,7 @@ struct InstanceMappingTests {
     func minimalAndMissingID() throws {
         let minimal = try page(motoResponse("<item><instanceId>i-min</instanceId></item>"))
         #expect(minimal.instances == [Instance(id: "i-min", state: "unknown", region: "us-east-1", account: "123456789012")])
-        #expect(throws: InstanceMapping.MissingInstanceID.self) {
+        #expect(throws: DescribeInstancesReader.MissingInstanceID.self) {
             try page(motoResponse("<item><instanceType>t3.micro</instanceType></item>"))
         }
     }
@@ -102,8 +116,8 @@ struct InstanceMappingTests {
 
     @Test("the real-shaped fixture: indentation, empty elements, top-level IPv6, entities, unknown elements")
     func realShaped() throws {
-        let document = try XMLDocument.parse(try Fixtures.bytes("ec2/describe-instances-real-shaped.xml"))
-        let result = try InstanceMapping.page(document, region: "eu-west-1")
+        let document = try XMLDocument.parse(try SharedFixtures.bytes("ec2/describe-instances-real-shaped.xml"))
+        let result = try MappedPage(document, region: "eu-west-1")
         #expect(result.nextToken == "eyJ2IjoiMiIsImMiOiJhYmMrLz0ifQ==")
         #expect(result.instances.map(\.id) == ["i-0aaaaaaaaaaaaaaa1", "i-0ccccccccccccccc3", "i-0ddddddddddddddd4"])
 
@@ -142,7 +156,7 @@ struct MotoPageTests {
     /// `describe-instances-moto.xml` is moto 5.2.1's answer for one instance (web-1 of the seeding script),
     /// captured verbatim; repeating its reservation makes a full 1,000-instance page of ~3.3 MB.
     static func thousandInstancePage() throws -> [UInt8] {
-        let single = try Fixtures.text("ec2/describe-instances-moto.xml")
+        let single = try SharedFixtures.text("ec2/describe-instances-moto.xml")
         let start = try #require(single.range(of: "<reservationSet>")).upperBound
         let end = try #require(single.range(of: "</reservationSet>")).lowerBound
         let page = single[..<start] + String(repeating: String(single[start..<end]), count: 1_000) + single[end...]
@@ -151,8 +165,8 @@ struct MotoPageTests {
 
     @Test("one instance as moto renders it")
     func single() throws {
-        let document = try XMLDocument.parse(try Fixtures.bytes("ec2/describe-instances-moto.xml"))
-        let instance = try #require(try InstanceMapping.page(document, region: "us-east-1").instances.first)
+        let document = try XMLDocument.parse(try SharedFixtures.bytes("ec2/describe-instances-moto.xml"))
+        let instance = try #require(try MappedPage(document, region: "us-east-1").instances.first)
         #expect(instance.id.hasPrefix("i-"))
         #expect(instance.name == "web-1")
         #expect(instance.tags == ["Name": "web-1", "env": "test"])
@@ -171,7 +185,7 @@ struct MotoPageTests {
     func thousand() throws {
         let bytes = try Self.thousandInstancePage()
         #expect(bytes.count > 3_000_000)
-        let page = try InstanceMapping.page(XMLDocument.parse(bytes), region: "us-east-1")
+        let page = try MappedPage(XMLDocument.parse(bytes), region: "us-east-1")
         #expect(page.instances.count == 1_000)
         #expect(page.instances.allSatisfy { $0.name == "web-1" && $0.publicIPv4 != nil && $0.privateIPv4.count == 1 })
     }
