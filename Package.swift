@@ -231,14 +231,19 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // Helpers several test targets share.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
+            swiftSettings: strictSettings),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory"], swiftSettings: strictSettings),
         .testTarget(
             name: "DNSServerTests",
             dependencies: [
-                "DNSServer", "DNSWire", "EC2Zone", "Inventory", "FednsSupport",
+                "DNSServer", "DNSWire", "EC2Zone", "Inventory", "FednsSupport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -264,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "AddressBookTests",
             dependencies: [
-                "AddressBook", "Federation",
+                "AddressBook", "Federation", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -292,6 +297,16 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "InventoryLookupTests",
+            dependencies: [
+                "InventoryLookup", "AWSDiscovery", "EC2Zone", "Inventory",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "AWSDiscoveryTests",
             dependencies: ["AWSDiscovery", "AWSClient", "Inventory", "FednsSupport", "TestSupport"],

@@ -6,14 +6,14 @@ import NIOCore
 /// How the AWS source reads EC2: what to refresh and how often (the refresher's settings), the endpoints, and the
 /// time limit of one request. `Settings` makes it from `[discovery]`.
 public struct DiscoveryOptions: Sendable, Hashable {
-    public var refresh: RefreshSettings
+    public var refresh: RefreshOptions
     /// Explicit endpoints (`ec2_endpoint`, `sts_endpoint`), winning over `AWS_ENDPOINT_URL*`.
     public var ec2Endpoint: String?
     public var stsEndpoint: String?
     /// The time limit of one AWS request (each retry gets its own).
     public var requestTimeout: Duration
 
-    public init(refresh: RefreshSettings, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30)) {
+    public init(refresh: RefreshOptions, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30)) {
         self.refresh = refresh
         self.ec2Endpoint = ec2Endpoint
         self.stsEndpoint = stsEndpoint
@@ -27,7 +27,7 @@ public struct DiscoveryOptions: Sendable, Hashable {
 public struct AWSDiscovery: Sendable {
     public let session: AWSSession
     public let source: AWSInstanceSource
-    public let settings: RefreshSettings
+    public let settings: RefreshOptions
 
     /// When `regions` is not configured, the region of the (first) profile, `AWS_REGION` or instance metadata.
     /// - Parameter eventLoopGroup: where the AWS client's sockets run; nil: AsyncHTTPClient's shared event loops.

@@ -52,16 +52,26 @@ public struct InventoryLookup: Sendable {
         }
     }
 
+    /// One complete read of the inventory from AWS; throws when no scope could be read.
+    public typealias AWSRead = @Sendable (DiscoveryOptions, Logger) async throws -> RefreshReport
+
     public let options: InventoryLookupOptions
     public let logger: Logger
     /// Whether a document read here (snapshot, file, AWS) lists the zone's naming problems. Finding them compiles
     /// the zone, about 20 ms per 1,000 instances: the companion commands, which must start ssh fast, skip it.
     public let namingProblems: Bool
+    private let readAWS: AWSRead
 
-    public init(options: InventoryLookupOptions, logger: Logger, namingProblems: Bool = true) {
+    /// `readAWS` is how AWS is read when it must be: by default one refresh through the server's own code
+    /// (``readThroughRefresher(_:logger:)``); tests pass their own to check the order of sources.
+    public init(
+        options: InventoryLookupOptions, logger: Logger, namingProblems: Bool = true,
+        readAWS: @escaping AWSRead = InventoryLookup.readThroughRefresher
+    ) {
         self.options = options
         self.logger = logger
         self.namingProblems = namingProblems
+        self.readAWS = readAWS
     }
 
     /// `refresh` skips the server and the snapshot and asks AWS. `only` asks a running server for just those
@@ -146,6 +156,16 @@ public struct InventoryLookup: Sendable {
     }()
 
     private func fromAWS(_ aws: DiscoveryOptions) async throws -> Result {
+        let report = try await readAWS(aws, logger)
+        return Result(
+            document: document(for: report.snapshot),
+            origin: .aws(regions: report.succeeded.count + report.failed.count, failed: report.failed.map { "\($0.scope): \($0.reason)" }),
+            warning: nil)
+    }
+
+    /// One refresh through the same source and refresher the server uses (so the snapshot file is written for
+    /// next time too); throws when no scope could be read.
+    @Sendable public static func readThroughRefresher(_ aws: DiscoveryOptions, logger: Logger) async throws -> RefreshReport {
         let discovery = try await AWSDiscovery.make(aws, logger: logger)
         let store = SnapshotStore()
         let refresher = InventoryRefresher(source: discovery.source, settings: discovery.settings, store: store, logger: logger)
@@ -155,10 +175,7 @@ public struct InventoryLookup: Sendable {
             let reasons = report.failed.map { "\($0.scope): \($0.reason)" }.joined(separator: "; ")
             throw LookupError(message: "AWS could not be read: \(reasons)")
         }
-        return Result(
-            document: document(for: store.current),
-            origin: .aws(regions: report.succeeded.count + report.failed.count, failed: report.failed.map { "\($0.scope): \($0.reason)" }),
-            warning: nil)
+        return report
     }
 
     /// The inventory file of `source = "file"`. A function of its own: with this typed-throws call written inside

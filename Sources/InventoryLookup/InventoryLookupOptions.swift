@@ -29,9 +29,9 @@ public struct InventoryLookupOptions: Sendable {
     public var source: InventorySource
     /// nil when the configuration turns the control endpoint off: no server is asked.
     public var controlAddress: SocketAddress?
-    public var zone: ZoneSettings
+    public var zone: ZoneOptions
 
-    public init(source: InventorySource, controlAddress: SocketAddress?, zone: ZoneSettings) {
+    public init(source: InventorySource, controlAddress: SocketAddress?, zone: ZoneOptions) {
         self.source = source
         self.controlAddress = controlAddress
         self.zone = zone

@@ -8,7 +8,7 @@ public struct DNSConfig: Sendable, Hashable {
     public var enabled: Bool
     /// Each address gets a UDP and a TCP listener.
     public var listen: [SocketAddress]
-    public var zone: ZoneSettings
+    public var zone: ZoneOptions
     public var tcpIdleTimeout: Double
     public var tcpPartialMessageTimeout: Double
     public var tcpMaxConnections: Int
@@ -20,7 +20,7 @@ public struct DNSConfig: Sendable, Hashable {
     public static let defaultListen = "127.0.0.1:5353"
 
     public init(
-        enabled: Bool = true, listen: [SocketAddress], zone: ZoneSettings = ZoneSettings(), tcpIdleTimeout: Double = 10,
+        enabled: Bool = true, listen: [SocketAddress], zone: ZoneOptions = ZoneOptions(), tcpIdleTimeout: Double = 10,
         tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0
     ) {
         self.enabled = enabled
@@ -116,7 +116,7 @@ public struct DNSConfig: Sendable, Hashable {
             reverseZones.append(name)
         }
 
-        let zone = ZoneSettings(
+        let zone = ZoneOptions(
             origin: origin, ttl: UInt32(ttl), addressMode: addressMode, states: Set(states),
             negativeTTL: UInt32(negativeTTL), nameserver: nameserver, nameserverIPv4: nameserverIPv4,
             nameserverIPv6: nameserverIPv6, hostmaster: hostmaster, extraReverseZones: reverseZones)

@@ -74,7 +74,7 @@ extension DiscoveryConfig {
         }
         let timeout = try reader.seconds("request_timeout", in: 0.5...300, default: 30)
         return DiscoveryOptions(
-            refresh: RefreshSettings(
+            refresh: RefreshOptions(
                 regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,
                 interval: .milliseconds(Int64(interval * 1000)),
                 maxConcurrency: try reader.integer("max_concurrency", in: 1...64, default: 8), snapshotPath: snapshotPath),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import AddressBook
@@ -51,35 +52,6 @@ final class FlakyStore: AddressBookStore {
     func hasAddresses(in domain: FederationDomain) async throws -> Bool {
         try check()
         return try await wrapped.hasAddresses(in: domain)
-    }
-}
-
-/// Collects log records so tests can check what was (and was not) logged.
-final class CapturedLogs: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "fedns.test.capture") { _ in CapturingHandler(sink: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    var all: [String] { lines.withLock { $0 } }
-
-    struct CapturingHandler: LogHandler {
-        let sink: CapturedLogs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            sink.lines.withLock { $0.append("\(event.level) \(event.message) \(merged)") }
-        }
     }
 }
 

@@ -16,14 +16,14 @@ struct ServerSocketTests {
         snapshot: Snapshot(instances: (0..<100).map { index in
             Instance(id: "i-\(index)", name: index < 3 ? "web-\(index)" : "crowd", region: "eu-west-1", privateIPv4: ["10.0.0.\(index)"])
         }),
-        settings: ZoneSettings())
+        settings: ZoneOptions())
 
     func withServer(
         maxConnections: Int = 512, idle: TimeAmount = .seconds(10),
         _ body: (SocketAddress) async throws -> Void
     ) async throws {
         let server = DNSServer(
-            settings: DNSServerSettings(
+            settings: DNSServerOptions(
                 listen: [try SocketAddress(ipAddress: "127.0.0.1", port: 0)], tcpIdleTimeout: idle,
                 tcpMaxConnections: maxConnections),
             handler: ZoneQueryHandler(zone: Self.zone), logger: Logger(label: "test"))
@@ -93,7 +93,7 @@ struct ServerSocketTests {
     func addressInUse() async throws {
         try await withServer { address in
             let second = DNSServer(
-                settings: DNSServerSettings(listen: [address]), handler: ZoneQueryHandler(zone: Self.zone),
+                settings: DNSServerOptions(listen: [address]), handler: ZoneQueryHandler(zone: Self.zone),
                 logger: Logger(label: "test"))
             do {
                 try await second.start()

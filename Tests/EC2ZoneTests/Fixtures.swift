@@ -36,7 +36,7 @@ enum Fleet {
             region: "eu-west-1", privateIPv4: ["10.0.1.51"]),
     ]
 
-    static func zone(_ settings: ZoneSettings = ZoneSettings(nameserverIPv4: [IPv4Address(127, 0, 0, 1)]), serial: UInt32 = 42)
+    static func zone(_ settings: ZoneOptions = ZoneOptions(nameserverIPv4: [IPv4Address(127, 0, 0, 1)]), serial: UInt32 = 42)
         -> CompiledZone
     {
         CompiledZone(snapshot: Snapshot(serial: serial, instances: instances), settings: settings)
@@ -58,14 +58,14 @@ struct Exchange {
 
     func send(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) throws -> Message? {
         guard
-            let reply = Responder.respond(
+            let reply = ResponseBuilder.reply(
                 toPacket: ByteBuffer(bytes: bytes), zone: zone, transport: transport, rotation: rotation)
         else { return nil }
         return try Message(parsing: reply.bytes)
     }
 
     func rawReply(_ bytes: [UInt8], transport: DNSTransport = .udp) -> [UInt8]? {
-        guard let reply = Responder.respond(toPacket: ByteBuffer(bytes: bytes), zone: zone, transport: transport)
+        guard let reply = ResponseBuilder.reply(toPacket: ByteBuffer(bytes: bytes), zone: zone, transport: transport)
         else { return nil }
         return Array(reply.bytes.readableBytesView)
     }

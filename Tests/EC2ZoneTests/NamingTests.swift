@@ -43,7 +43,7 @@ struct NamingTests {
             Instance(id: "i-6", name: "ns", region: "r", privateIPv4: ["10.0.0.6"]),
             Instance(id: "i-7", name: "dup", state: "stopped", region: "r", privateIPv4: ["10.0.0.7"]),
         ]
-        let zone = CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneSettings())
+        let zone = CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneOptions())
         let byKind = Dictionary(grouping: zone.problems, by: \.kind)
         #expect(byKind[.nameRewritten]?.map(\.name) == ["web-server"])
         #expect(byKind[.duplicateName]?.map(\.instanceIDs) == [["i-2", "i-3"]])
@@ -66,7 +66,7 @@ struct NamingTests {
                 privateIPv4: ["10.\(index / 65536).\((index / 256) % 256).\(index % 256)"],
                 ipv6: index % 3 == 0 ? ["2001:db8:\(index % 7)::\(String(index, radix: 16))"] : [])
         }
-        let zone = CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneSettings())
+        let zone = CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneOptions())
         #expect(zone.problems.isEmpty)
         let exchange = Exchange(zone: zone)
         #expect(try exchange.ask("host-9999.ec2")?.answerTexts == ["10.0.39.15"])

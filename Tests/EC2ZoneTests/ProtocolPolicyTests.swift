@@ -123,7 +123,7 @@ struct ProtocolPolicyTests {
         let instances = (0..<100).map { index in
             Instance(id: "i-\(1000 + index)", name: "crowd", region: "eu-west-1", privateIPv4: ["10.9.0.\(index)"])
         }
-        return CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneSettings())
+        return CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneOptions())
     }
 
     @Test("a UDP answer over the client's limit is sent with TC=1 and no records")
@@ -147,7 +147,7 @@ struct ProtocolPolicyTests {
         let instances = (0..<25).map { index in
             Instance(id: "i-\(2000 + index)", name: "pack", region: "eu-west-1", privateIPv4: ["10.8.0.\(index)"])
         }
-        let exchange = Exchange(zone: CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneSettings()))
+        let exchange = Exchange(zone: CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneOptions()))
         let reply = try #require(try exchange.ask("pack.ec2", edns: nil))
         #expect(!reply.truncated)
         #expect(reply.answers.count == 25)
@@ -160,7 +160,7 @@ struct ProtocolPolicyTests {
 struct NotReadyTests {
     @Test("names in the zone answer SERVFAIL with EDE 14, never an empty zone's NXDOMAIN")
     func servfailUntilLoaded() throws {
-        let exchange = Exchange(zone: .notReady(settings: ZoneSettings()))
+        let exchange = Exchange(zone: .notReady(settings: ZoneOptions()))
         let reply = try #require(try exchange.ask("appserver-1.ec2"))
         #expect(reply.rcode == .servFail)
         #expect(reply.edns?.options.compactMap(\.extendedErrorInfoCode) == [14])

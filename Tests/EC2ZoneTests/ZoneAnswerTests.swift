@@ -83,7 +83,7 @@ struct ZoneAnswerTests {
     @Test("negative answers carry the SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308)")
     func negativeTTL() throws {
         for (ttl, minimum, expected) in [(UInt32(60), UInt32(30), UInt32(30)), (10, 30, 10)] {
-            let exchange = Exchange(zone: Fleet.zone(ZoneSettings(ttl: ttl, negativeTTL: minimum)))
+            let exchange = Exchange(zone: Fleet.zone(ZoneOptions(ttl: ttl, negativeTTL: minimum)))
             let reply = try #require(try exchange.ask("nope.ec2"))
             let soa = try #require(reply.authorities.first)
             #expect(soa.ttl == expected)
@@ -105,9 +105,9 @@ struct ZoneAnswerTests {
 
     @Test("address = private and public force one address")
     func addressModes() throws {
-        let privateZone = Exchange(zone: Fleet.zone(ZoneSettings(addressMode: .private)))
+        let privateZone = Exchange(zone: Fleet.zone(ZoneOptions(addressMode: .private)))
         #expect(try privateZone.ask("appserver-1.ec2")?.answerTexts == ["10.0.1.11"])
-        let publicZone = Exchange(zone: Fleet.zone(ZoneSettings(addressMode: .public)))
+        let publicZone = Exchange(zone: Fleet.zone(ZoneOptions(addressMode: .public)))
         #expect(try publicZone.ask("appserver-1.ec2")?.answerTexts == ["54.0.0.11"])
         let noPublic = try #require(try publicZone.ask("appserver-2.ec2"))
         #expect(noPublic.rcode == .noError && noPublic.answers.isEmpty)
@@ -115,7 +115,7 @@ struct ZoneAnswerTests {
 
     @Test("configured states decide which instances are named")
     func states() throws {
-        let exchange = Exchange(zone: Fleet.zone(ZoneSettings(states: ["running", "stopped"])))
+        let exchange = Exchange(zone: Fleet.zone(ZoneOptions(states: ["running", "stopped"])))
         #expect(try exchange.ask("db-1.ec2")?.answerTexts == ["10.0.1.51"])
         #expect(try exchange.ask("51.1.0.10.in-addr.arpa", .ptr)?.answerTexts == ["db-1.ec2."])
     }
@@ -138,14 +138,14 @@ struct ZoneAnswerTests {
 
     @Test("a zone other than ec2 is served by its own name")
     func otherOrigin() throws {
-        let exchange = Exchange(zone: Fleet.zone(ZoneSettings(origin: DNSName("aws.internal"))))
+        let exchange = Exchange(zone: Fleet.zone(ZoneOptions(origin: DNSName("aws.internal"))))
         #expect(try exchange.ask("appserver-1.aws.internal")?.answerTexts == ["54.0.0.11"])
         #expect(try exchange.ask("appserver-1.ec2")?.rcode == .refused)
     }
 
     @Test("configured reverse zones are served even without instances in them")
     func extraReverseZones() throws {
-        let settings = ZoneSettings(extraReverseZones: [DNSName("172.in-addr.arpa")])
+        let settings = ZoneOptions(extraReverseZones: [DNSName("172.in-addr.arpa")])
         let exchange = Exchange(zone: Fleet.zone(settings))
         #expect(try exchange.ask("5.4.3.172.in-addr.arpa", .ptr)?.rcode == .nxDomain)
         #expect(try exchange.ask("172.in-addr.arpa", .soa)?.answers.count == 1)

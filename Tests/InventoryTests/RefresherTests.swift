@@ -75,7 +75,7 @@ struct RefresherTests {
         let path = temporaryPath()
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"]), snapshotPath: path),
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1", "eu-west-1"]), snapshotPath: path),
             store: store, logger: logger)
         let report = await refresher.refresh()
         #expect(report.failed.isEmpty)
@@ -96,7 +96,7 @@ struct RefresherTests {
         source.set(east, .success([web("i-1", "us-east-1")]))
         let path = temporaryPath()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), snapshotPath: path),
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"]), snapshotPath: path),
             store: SnapshotStore(), logger: logger)
         func modified() throws -> Date? {
             try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
@@ -123,7 +123,7 @@ struct RefresherTests {
         source.set(west, .success([web("i-2", "eu-west-1")]))
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"])), store: store,
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1", "eu-west-1"])), store: store,
             logger: logger)
         await refresher.refresh()
         source.set(east, .failure(.init(description: "RequestLimitExceeded: Request limit exceeded.")))
@@ -146,7 +146,7 @@ struct RefresherTests {
         source.set(east, .failure(.init(description: "no credentials")))
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1"])), store: store, logger: logger)
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"])), store: store, logger: logger)
         let report = await refresher.refresh()
         #expect(!store.isLoaded)
         #expect(report.failed.first?.reason == "no credentials")
@@ -162,7 +162,7 @@ struct RefresherTests {
         source.set(east, .failure(.init(description: "network unreachable")))
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), snapshotPath: path), store: store,
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"]), snapshotPath: path), store: store,
             logger: logger)
         #expect(await refresher.loadPersisted())
         #expect(store.current.serial == 777)
@@ -184,7 +184,7 @@ struct RefresherTests {
         }
         #expect(reason.contains(path))
         let refresher = InventoryRefresher(
-            source: ScriptedSource(), settings: RefreshSettings(regions: .list([]), snapshotPath: path),
+            source: ScriptedSource(), settings: RefreshOptions(regions: .list([]), snapshotPath: path),
             store: SnapshotStore(), logger: logger)
         #expect(await refresher.loadPersisted() == false)
     }
@@ -197,7 +197,7 @@ struct RefresherTests {
         source.set(west, .success([web("i-2", "eu-west-1")]))
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .all, regionRescanInterval: .zero), store: store,
+            source: source, settings: RefreshOptions(regions: .all, regionRescanInterval: .zero), store: store,
             logger: logger)
         await refresher.refresh()
         #expect(store.current.instances.count == 2)
@@ -212,7 +212,7 @@ struct RefresherTests {
         let regions = (1...12).map { "r-\($0)" }
         for region in regions { source.set(DiscoveryScope(profile: nil, region: region), .success([])) }
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(regions), maxConcurrency: 3), store: SnapshotStore(),
+            source: source, settings: RefreshOptions(regions: .list(regions), maxConcurrency: 3), store: SnapshotStore(),
             logger: logger)
         await refresher.refresh()
         #expect(source.calls == 12)
@@ -227,7 +227,7 @@ struct RefresherTests {
         source.set(DiscoveryScope(profile: "b", region: "us-east-1"), .success([shared]))
         let store = SnapshotStore()
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), profiles: ["a", "b"]), store: store,
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"]), profiles: ["a", "b"]), store: store,
             logger: logger)
         await refresher.refresh()
         #expect(store.current.instances.map(\.id).sorted() == ["i-a", "i-shared"])
@@ -239,7 +239,7 @@ struct RefresherTests {
         let source = ScriptedSource()
         source.set(east, .success([]))
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1"]), interval: .seconds(3600)),
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"]), interval: .seconds(3600)),
             store: SnapshotStore(), logger: logger)
         let running = Task { try await refresher.run() }
         defer { running.cancel() }
@@ -260,7 +260,7 @@ struct RefresherTests {
         let publishedAtIdle = Mutex<[Bool]>([])
         store.observe { _ in publishedAtIdle.withLock { $0.append(BackgroundThread.currentThreadIsIdlePriority) } }
         let refresher = InventoryRefresher(
-            source: source, settings: RefreshSettings(regions: .list(["us-east-1", "eu-west-1"]), interval: .seconds(3600)),
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1", "eu-west-1"]), interval: .seconds(3600)),
             store: store, logger: logger, executor: background)
         let running = Task { try await refresher.run() }
         try await waitUntil { !publishedAtIdle.withLock { $0 }.isEmpty }

@@ -1,3 +1,4 @@
+import FednsSupport
 import NIOCore
 
 /// The connection's one clock, on plain bytes between TLS and the HTTP decoder. A connection is closed when, for
@@ -12,7 +13,7 @@ import NIOCore
 /// It is the idle timeout for every request, whichever path answers it: ``FastPathHandler`` answers most requests
 /// before Hummingbird's own connection handler sees them, so that handler's idle timer is left off.
 ///
-/// A request costs two clock reads and two assignments: one timer per connection checks the clock when the
+/// A request costs two clock reads and two assignments: the connection's ``DeadlineTimer`` checks the clock when the
 /// connection could be overdue and re-arms itself for the new deadline while it is not.
 final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -21,12 +22,11 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount
-    /// When the oldest byte still waiting for an answer arrived, or, with none waiting, when the connection last
-    /// sent (or opened): the connection is overdue at `since + timeout`.
-    private var since: NIODeadline?
     /// Whether bytes have arrived that no response has followed yet.
     private var answerOwed = false
-    private var check: Scheduled<Void>?
+    /// Set to `timeout` after the oldest byte still waiting for an answer arrived or, with none waiting, after
+    /// the connection last sent (or opened).
+    private var timer: DeadlineTimer?
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -44,49 +44,32 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if !answerOwed {
             answerOwed = true
-            since = context.eventLoop.now
+            timer?.set(in: timeout)
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         answerOwed = false
-        since = context.eventLoop.now
+        timer?.set(in: timeout)
         context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelCheck()
+        timer?.cancel()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelCheck()
+        // The timer's expiry holds the context, which holds this handler: let go of it with the pipeline.
+        timer?.cancel()
+        timer = nil
     }
 
     private func start(context: ChannelHandlerContext) {
-        guard since == nil else { return }
-        let now = context.eventLoop.now
-        since = now
-        scheduleCheck(context: context, at: now + timeout)
-    }
-
-    private func scheduleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        check = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.check = nil
-            guard let since = handler.since else { return }
-            if context.eventLoop.now >= since + handler.timeout {
-                context.close(promise: nil)
-            } else {
-                handler.scheduleCheck(context: context, at: since + handler.timeout)
-            }
-        }
-    }
-
-    private func cancelCheck() {
-        check?.cancel()
-        check = nil
+        guard timer == nil else { return }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = DeadlineTimer(eventLoop: context.eventLoop) { loopBound.value.close(promise: nil) }
+        timer?.set(in: timeout)
     }
 }

@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// How discovery refreshes.
-public struct RefreshSettings: Sendable, Hashable {
+public struct RefreshOptions: Sendable, Hashable {
     public var regions: RegionSelection
     /// Credentials profiles to read, each one account; nil stands for the default credential chain.
     public var profiles: [String?]
@@ -37,6 +37,16 @@ public struct RefreshReport: Sendable {
     /// Scopes that failed in this refresh, with the reason; their last good data is still served.
     public var failed: [(scope: DiscoveryScope, reason: String)]
     public var duration: Duration
+
+    public init(
+        snapshot: Snapshot, succeeded: [DiscoveryScope], failed: [(scope: DiscoveryScope, reason: String)] = [],
+        duration: Duration = .zero
+    ) {
+        self.snapshot = snapshot
+        self.succeeded = succeeded
+        self.failed = failed
+        self.duration = duration
+    }
 }
 
 /// Keeps the inventory fresh in the background. DNS never waits for it: each refresh builds a complete snapshot
@@ -48,7 +58,7 @@ public struct RefreshReport: Sendable {
 /// the first answer needs no AWS call and an AWS outage across a restart still serves the last known fleet.
 public actor InventoryRefresher: Service {
     private let source: any InstanceSource
-    private var settings: RefreshSettings
+    private var settings: RefreshOptions
     private let store: SnapshotStore
     private let logger: Logger
     private let file: SnapshotFile?
@@ -78,7 +88,7 @@ public actor InventoryRefresher: Service {
     /// - Parameter executor: where refreshes run. The server passes its `BackgroundThread`, so that a refresh,
     ///   and the zone compile that its publish triggers, only take CPU time that queries do not want.
     public init(
-        source: any InstanceSource, settings: RefreshSettings, store: SnapshotStore, logger: Logger,
+        source: any InstanceSource, settings: RefreshOptions, store: SnapshotStore, logger: Logger,
         executor: (any TaskExecutor)? = nil
     ) {
         self.source = source
@@ -123,7 +133,7 @@ public actor InventoryRefresher: Service {
 
     /// New settings from a configuration reload: regions, profiles, interval and concurrency apply from the next
     /// refresh, which starts at once. (The snapshot path is fixed for the life of the process.)
-    public func update(settings newSettings: RefreshSettings) {
+    public func update(settings newSettings: RefreshOptions) {
         var next = newSettings
         next.snapshotPath = settings.snapshotPath
         guard next != settings else { return }

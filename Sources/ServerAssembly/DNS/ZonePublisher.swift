@@ -7,12 +7,12 @@ import Synchronization
 /// publisher's task, never on an event loop, so a refresh of 10,000 instances does not delay a query.
 final class ZonePublisher: Sendable {
     let handler: ZoneQueryHandler
-    private let settings: Mutex<ZoneSettings>
+    private let settings: Mutex<ZoneOptions>
     private let store: SnapshotStore
     private let logger: Logger
     private let reportedProblems = Mutex<[NamingProblem]>([])
 
-    init(settings: ZoneSettings, store: SnapshotStore, logger: Logger) {
+    init(settings: ZoneOptions, store: SnapshotStore, logger: Logger) {
         self.settings = Mutex(settings)
         self.store = store
         self.logger = logger
@@ -25,7 +25,7 @@ final class ZonePublisher: Sendable {
 
     /// New zone settings (a configuration reload): the zone is rebuilt from the current inventory and swapped in
     /// like any refresh, so queries in flight finish with the old one.
-    func update(settings newSettings: ZoneSettings) {
+    func update(settings newSettings: ZoneOptions) {
         let changed = settings.withLock { current in
             defer { current = newSettings }
             return current != newSettings

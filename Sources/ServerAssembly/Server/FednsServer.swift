@@ -104,7 +104,7 @@ public struct FednsServer {
             assembly.shutdownHooks.append { try? await dnsLoops.shutdownGracefully() }
             let dns = config.dns
             let server = DNSServer(
-                settings: DNSServerSettings(
+                settings: DNSServerOptions(
                     listen: dns.listen, tcpIdleTimeout: .nanoseconds(Int64(dns.tcpIdleTimeout * 1e9)),
                     tcpPartialMessageTimeout: .nanoseconds(Int64(dns.tcpPartialMessageTimeout * 1e9)),
                     tcpMaxConnections: dns.tcpMaxConnections),

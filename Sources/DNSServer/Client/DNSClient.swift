@@ -1,4 +1,5 @@
 import DNSWire
+import EC2Zone
 import FednsSupport
 import NIOCore
 import NIOPosix

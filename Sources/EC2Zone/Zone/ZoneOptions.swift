@@ -1,7 +1,7 @@
 import DNSWire
 
 /// Everything about the zone that comes from configuration rather than from the inventory.
-public struct ZoneSettings: Sendable, Hashable {
+public struct ZoneOptions: Sendable, Hashable {
     /// The zone apex, `ec2.` by default.
     public var origin: DNSName
     /// TTL of every positive answer.

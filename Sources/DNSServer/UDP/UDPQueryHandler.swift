@@ -1,4 +1,4 @@
-import DNSWire
+import EC2Zone
 import Logging
 import NIOCore
 
@@ -8,33 +8,21 @@ final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    private let handler: any DNSQueryHandler
-    private let metrics: DNSServerMetrics
-    private let queryLogger: Logger?
-    private var rotation = 0
+    private var answerer: MeteredAnswerer
     private var pendingWrites = false
 
     init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
-        self.handler = handler
-        self.metrics = metrics
-        self.queryLogger = queryLogger
+        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let started = metrics.clock()
-        rotation &+= 1
         guard
-            let reply = handler.respond(
-                to: envelope.data, transport: .udp, rotation: rotation, allocator: context.channel.allocator)
-        else {
-            metrics.recordDropped(transport: .udp)
-            return
-        }
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: reply.bytes)), promise: nil)
+            let reply = answerer.answer(
+                envelope.data, transport: .udp, client: envelope.remoteAddress, allocator: context.channel.allocator)
+        else { return }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: reply)), promise: nil)
         pendingWrites = true
-        metrics.record(reply, transport: .udp, since: started)
-        queryLogger?.logQuery(reply, client: envelope.remoteAddress, transport: .udp)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -48,6 +36,6 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A failed send to one client (ICMP unreachable, a full socket buffer) must not close the listener
         // that serves everyone else.
-        metrics.recordTransportError(transport: .udp)
+        answerer.metrics.recordTransportError(transport: .udp)
     }
 }

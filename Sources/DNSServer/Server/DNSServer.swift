@@ -1,4 +1,4 @@
-import DNSWire
+import EC2Zone
 import FednsSupport
 import Logging
 import NIOCore
@@ -14,62 +14,12 @@ import Musl
 import Darwin
 #endif
 
-/// Listener and connection settings of the DNS server.
-public struct DNSServerSettings: Sendable, Hashable {
-    /// Each address gets a UDP and a TCP listener. Port 0 picks a free port (the same for UDP and TCP).
-    public var listen: [SocketAddress]
-    /// A TCP connection with no message in progress is closed after this long (RFC 7766 §6.2.3; Knot: 10 s).
-    public var tcpIdleTimeout: TimeAmount
-    /// A TCP message must be complete this long after its first byte arrived.
-    public var tcpPartialMessageTimeout: TimeAmount
-    /// Connections beyond this are closed at once.
-    public var tcpMaxConnections: Int
-    /// Datagrams read per `recvmmsg` call.
-    public var udpBatchSize: Int
-
-    public init(
-        listen: [SocketAddress], tcpIdleTimeout: TimeAmount = .seconds(10),
-        tcpPartialMessageTimeout: TimeAmount = .seconds(2), tcpMaxConnections: Int = 512, udpBatchSize: Int = 64
-    ) {
-        self.listen = listen
-        self.tcpIdleTimeout = tcpIdleTimeout
-        self.tcpPartialMessageTimeout = tcpPartialMessageTimeout
-        self.tcpMaxConnections = tcpMaxConnections
-        self.udpBatchSize = udpBatchSize
-    }
-
-    /// The largest datagram read: queries are small, and anything above a typical MTU is not a query we answer.
-    static let maxDatagramSize = 2048
-}
-
-/// A listener that could not be opened, said in a way an operator can act on.
-public struct DNSListenError: Error, CustomStringConvertible {
-    public var address: SocketAddress
-    public var transport: DNSTransport
-    public var underlying: any Error
-
-    var isAddressInUse: Bool { (underlying as? IOError)?.errnoCode == EADDRINUSE }
-
-    public var description: String {
-        var reason = "\(underlying)"
-        if let ioError = underlying as? IOError {
-            switch ioError.errnoCode {
-            case EADDRINUSE: reason = "address already in use (another DNS server running?)"
-            case EACCES: reason = "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
-            case EADDRNOTAVAIL: reason = "no such local address on this host"
-            default: break
-            }
-        }
-        return "cannot listen for DNS on \(address.displayText) (\(transport.rawValue.uppercased())): \(reason)"
-    }
-}
-
 /// The authoritative server's transports: UDP and TCP on every configured address.
 ///
 /// UDP is built for packet rate: one socket per event loop on the same port (SO_REUSEPORT lets the kernel spread
 /// clients over them), `recvmmsg` batches into a fixed receive buffer, and replies flushed once per batch.
 public final class DNSServer: Service, Sendable {
-    private let settings: DNSServerSettings
+    private let settings: DNSServerOptions
     private let handler: any DNSQueryHandler
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -81,7 +31,7 @@ public final class DNSServer: Service, Sendable {
     private let connections = ConnectionLimiter()
 
     public init(
-        settings: DNSServerSettings, handler: any DNSQueryHandler,
+        settings: DNSServerOptions, handler: any DNSQueryHandler,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         metrics: DNSServerMetrics = DNSServerMetrics(), queryLogger: Logger? = nil
     ) {
@@ -164,7 +114,7 @@ public final class DNSServer: Service, Sendable {
                 .channelOption(.datagramVectorReadMessageCount, value: settings.udpBatchSize)
                 .channelOption(
                     .recvAllocator,
-                    value: FixedSizeRecvByteBufferAllocator(capacity: settings.udpBatchSize * DNSServerSettings.maxDatagramSize))
+                    value: FixedSizeRecvByteBufferAllocator(capacity: settings.udpBatchSize * DNSServerOptions.maxDatagramSize))
                 .channelOption(.maxMessagesPerRead, value: 4)
                 // Room for bursts while the loop is busy elsewhere: the kernel default (about 200 KB, a few
                 // hundred queries) drops datagrams under load. Capped by net.core.rmem_max.
@@ -223,22 +173,5 @@ public final class DNSServer: Service, Sendable {
         } catch {
             throw DNSListenError(address: address, transport: .tcp, underlying: error)
         }
-    }
-}
-
-/// Counts open TCP connections so that a flood cannot exhaust file descriptors.
-final class ConnectionLimiter: Sendable {
-    private let open = Atomic<Int>(0)
-
-    func admit(_ channel: any Channel, limit: Int) -> Bool {
-        let (_, now) = open.add(1, ordering: .relaxed)
-        guard now <= limit else {
-            open.subtract(1, ordering: .relaxed)
-            return false
-        }
-        channel.closeFuture.whenComplete { [self] _ in
-            open.subtract(1, ordering: .relaxed)
-        }
-        return true
     }
 }

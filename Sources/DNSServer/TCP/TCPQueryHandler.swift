@@ -1,4 +1,4 @@
-import DNSWire
+import EC2Zone
 import Logging
 import NIOCore
 
@@ -8,16 +8,12 @@ final class TCPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let handler: any DNSQueryHandler
-    private let metrics: DNSServerMetrics
-    private let queryLogger: Logger?
-    private var rotation = 0
+    private var answerer: MeteredAnswerer
+    private var metrics: DNSServerMetrics { answerer.metrics }
     private var lastWrite: EventLoopFuture<Void>?
 
     init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
-        self.handler = handler
-        self.metrics = metrics
-        self.queryLogger = queryLogger
+        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -31,27 +27,17 @@ final class TCPQueryHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let message = unwrapInboundIn(data)
-        let started = metrics.clock()
-        rotation &+= 1
         guard
-            let reply = handler.respond(
-                to: message, transport: .tcp, rotation: rotation, allocator: context.channel.allocator)
-        else {
-            metrics.recordDropped(transport: .tcp)
-            return
-        }
-        var framed = context.channel.allocator.buffer(capacity: reply.bytes.readableBytes + 2)
-        framed.writeInteger(UInt16(reply.bytes.readableBytes))
-        var bytes = reply.bytes
-        framed.writeBuffer(&bytes)
+            var reply = answerer.answer(
+                unwrapInboundIn(data), transport: .tcp, client: context.channel.remoteAddress,
+                allocator: context.channel.allocator)
+        else { return }
+        var framed = context.channel.allocator.buffer(capacity: reply.readableBytes + 2)
+        framed.writeInteger(UInt16(reply.readableBytes))
+        framed.writeBuffer(&reply)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(framed), promise: promise)
         lastWrite = promise.futureResult
-        metrics.record(reply, transport: .tcp, since: started)
-        if let queryLogger, let client = context.channel.remoteAddress {
-            queryLogger.logQuery(reply, client: client, transport: .tcp)
-        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

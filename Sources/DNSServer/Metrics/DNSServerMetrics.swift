@@ -1,4 +1,5 @@
 import DNSWire
+import EC2Zone
 import FednsSupport
 import Logging
 import Metrics
@@ -24,7 +25,7 @@ public final class DNSServerMetrics: Sendable {
     private let acceptedConnections: Counter
     private let refusedConnections: Counter
 
-    public init() {
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
         var queries: [Counter] = []
         for transport in DNSTransport.allCases {
             for type in Self.types.map(\.description) + ["other"] {
@@ -32,21 +33,23 @@ public final class DNSServerMetrics: Sendable {
                     queries.append(
                         Counter(
                             label: "fedns_dns_queries_total",
-                            dimensions: [("transport", transport.rawValue), ("type", type), ("rcode", rcode)]))
+                            dimensions: [("transport", transport.rawValue), ("type", type), ("rcode", rcode)],
+                            factory: factory))
                 }
             }
         }
         self.queries = queries
-        duration = Metrics.Timer(label: "fedns_dns_query_duration_seconds", preferredDisplayUnit: .seconds)
+        duration = Metrics.Timer(
+            label: "fedns_dns_query_duration_seconds", preferredDisplayUnit: .seconds, factory: factory)
         dropped = DNSTransport.allCases.map {
-            Counter(label: "fedns_dns_dropped_total", dimensions: [("transport", $0.rawValue)])
+            Counter(label: "fedns_dns_dropped_total", dimensions: [("transport", $0.rawValue)], factory: factory)
         }
         transportErrors = DNSTransport.allCases.map {
-            Counter(label: "fedns_dns_transport_errors_total", dimensions: [("transport", $0.rawValue)])
+            Counter(label: "fedns_dns_transport_errors_total", dimensions: [("transport", $0.rawValue)], factory: factory)
         }
-        openConnections = Meter(label: "fedns_dns_tcp_connections")
-        acceptedConnections = Counter(label: "fedns_dns_tcp_connections_total")
-        refusedConnections = Counter(label: "fedns_dns_tcp_refused_total")
+        openConnections = Meter(label: "fedns_dns_tcp_connections", factory: factory)
+        acceptedConnections = Counter(label: "fedns_dns_tcp_connections_total", factory: factory)
+        refusedConnections = Counter(label: "fedns_dns_tcp_refused_total", factory: factory)
     }
 
     @inline(__always)

@@ -22,6 +22,6 @@ public final class ZoneQueryHandler: DNSQueryHandler {
     public func respond(
         to packet: ByteBuffer, transport: DNSTransport, rotation: Int, allocator: ByteBufferAllocator
     ) -> DNSReply? {
-        Responder.respond(toPacket: packet, zone: zone, transport: transport, rotation: rotation, allocator: allocator)
+        ResponseBuilder.reply(toPacket: packet, zone: zone, transport: transport, rotation: rotation, allocator: allocator)
     }
 }

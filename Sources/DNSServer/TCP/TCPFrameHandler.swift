@@ -1,3 +1,4 @@
+import FednsSupport
 import NIOCore
 
 /// Splits a TCP stream into DNS messages (two-octet length prefix, RFC 1035 §4.2.2 / RFC 7766 §8) and enforces
@@ -12,7 +13,7 @@ final class TCPFrameHandler: ChannelInboundHandler {
     private let idleTimeout: TimeAmount
     private let partialTimeout: TimeAmount
     private var buffered: ByteBuffer?
-    private var timer: Scheduled<Void>?
+    private var timer: DeadlineTimer?
     private var waitingForRestOfMessage = false
 
     init(idleTimeout: TimeAmount, partialTimeout: TimeAmount) {
@@ -30,8 +31,14 @@ final class TCPFrameHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        // The timer's expiry holds the context, which holds this handler: let go of it with the pipeline.
         timer?.cancel()
         timer = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -73,16 +80,15 @@ final class TCPFrameHandler: ChannelInboundHandler {
     }
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        timer?.cancel()
-        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.handler.close(loopBound.value.context)
+        if timer == nil {
+            let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            timer = DeadlineTimer(eventLoop: context.eventLoop) { loopBound.value.handler.close(loopBound.value.context) }
         }
+        timer?.set(in: timeout)
     }
 
     private func close(_ context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = nil
         buffered = nil
         context.close(promise: nil)
     }

@@ -1,3 +1,4 @@
+import DNSWire
 import NIOCore
 
 /// The transport a query arrived on; it decides the response size limit.

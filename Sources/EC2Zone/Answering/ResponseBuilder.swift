@@ -2,15 +2,15 @@ import DNSWire
 import NIOCore
 
 /// The protocol policy of an authoritative server, as NSD and Knot apply it (see `Sources/EC2Zone/README.md`):
-/// pure functions from a query (and the current zone) to a response.
-public enum Responder {
+/// pure functions from a query (and the current zone) to a response, as a `Message` or as the bytes to send.
+public enum ResponseBuilder {
     /// The EDNS UDP payload size advertised and the largest UDP answer ever sent (DNS Flag Day 2020).
     public static let advertisedUDPSize: UInt16 = 1232
     /// The UDP limit for clients without EDNS, and the floor for clients advertising less (RFC 6891 §6.2.5).
     public static let classicUDPSize = 512
 
     /// Answers one parsed query. Every query gets a response here; dropping is decided at the wire level.
-    public static func respond(to request: Message, zone: CompiledZone, rotation: Int = 0) -> Message {
+    public static func response(to request: Message, zone: CompiledZone, rotation: Int = 0) -> Message {
         var response = Message(
             id: request.id, isResponse: true, opcode: request.opcode, recursionDesired: request.recursionDesired,
             checkingDisabled: request.checkingDisabled, questions: request.questions)
@@ -82,7 +82,7 @@ public enum Responder {
 
     /// Answers one packet: nil means drop it (shorter than a header, or a response sent as a query, which must
     /// never be answered: that is how reflection loops start).
-    public static func respond(
+    public static func reply(
         toPacket packet: ByteBuffer, zone: CompiledZone, transport: DNSTransport, rotation: Int = 0,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> DNSReply? {
@@ -93,7 +93,7 @@ public enum Responder {
         } catch {
             return formatError(for: header, allocator: allocator)
         }
-        let response = respond(to: request, zone: zone, rotation: rotation)
+        let response = response(to: request, zone: zone, rotation: rotation)
         let limit: Int
         switch transport {
         case .tcp:
