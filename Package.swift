@@ -97,11 +97,11 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // UDP and TCP transports (and a small client) on SwiftNIO.
+        // UDP and TCP transports (and a small client) on SwiftNIO: bytes in, EC2Zone's DNSQueryHandler, bytes out.
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire", "FednsSupport",
+                "DNSWire", "EC2Zone", "FednsSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,7 +167,8 @@ let package = Package(
         .executableTarget(name: "ec2sftp", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
         .executableTarget(name: "ec2host", dependencies: ["CompanionCLI"], swiftSettings: strictSettings),
 
-        // The configuration file: TOML in, validated typed settings out.
+        // The configuration file: TOML in, validated, out as each module's own options value. Imported only by the
+        // composition roots (ServerAssembly, the fedns and companion executables through CompanionCLI).
         .target(
             name: "Settings",
             dependencies: [

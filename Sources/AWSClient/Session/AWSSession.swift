@@ -7,7 +7,7 @@ import Logging
 /// let session = try AWSSession()
 /// let credentials = session.credentialProvider(profile: nil)   // the default chain
 /// let ec2 = session.ec2(credentials: credentials)
-/// let instances = try await ec2.describeInstances(region: "eu-west-1", filters: [.instanceStates(["running"])])
+/// let reservations = try await ec2.describeInstances(region: "eu-west-1", filters: [.instanceStates(["running"])])
 /// try await session.shutdown()
 /// ```
 public final class AWSSession: Sendable {

@@ -1,6 +1,5 @@
 import FednsSupport
 import Foundation
-import Inventory
 import Synchronization
 import Testing
 
