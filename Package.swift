@@ -237,7 +237,8 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory"], swiftSettings: strictSettings),
+            name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "DNSServerTests",
             dependencies: [

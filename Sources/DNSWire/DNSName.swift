@@ -107,6 +107,12 @@ public struct DNSName: Sendable, CustomStringConvertible {
         return DNSName(uncheckedWire: Array(wire[index...]))
     }
 
+    /// The name from the label that starts `offset` bytes into its wire form (a label boundary, as a lookup
+    /// over the wire form finds it): `web-1.ec2.` from 6 is `ec2.`.
+    public func suffix(fromWireOffset offset: Int) -> DNSName {
+        DNSName(uncheckedWire: Array(wire[min(max(offset, 0), wire.count - 1)...]))
+    }
+
     /// `label.self`.
     public func prepending(label: some Collection<UInt8>) throws(DNSWireError) -> DNSName {
         guard !label.isEmpty else { throw .invalidNameText("empty label") }
@@ -168,7 +174,7 @@ public struct DNSName: Sendable, CustomStringConvertible {
 }
 
 @inline(__always)
-func asciiLowercase(_ byte: UInt8) -> UInt8 {
+public func asciiLowercase(_ byte: UInt8) -> UInt8 {
     (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
 }
 

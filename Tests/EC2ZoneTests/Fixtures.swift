@@ -57,17 +57,32 @@ struct Exchange {
     }
 
     func send(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) throws -> Message? {
-        guard
-            let reply = ResponseBuilder.reply(
-                toPacket: ByteBuffer(bytes: bytes), zone: zone, transport: transport, rotation: rotation)
-        else { return nil }
-        return try Message(parsing: reply.bytes)
+        guard let reply = rawReply(bytes, transport: transport, rotation: rotation) else { return nil }
+        return try Message(parsing: reply)
     }
 
-    func rawReply(_ bytes: [UInt8], transport: DNSTransport = .udp) -> [UInt8]? {
-        guard let reply = ResponseBuilder.reply(toPacket: ByteBuffer(bytes: bytes), zone: zone, transport: transport)
-        else { return nil }
-        return Array(reply.bytes.readableBytesView)
+    /// The reply bytes the transports would send, from the one entry point they call.
+    func rawReply(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) -> [UInt8]? {
+        Self.reply(bytes, transport: transport, rotation: rotation) { query, reply in
+            WireAnswerer(zone: zone).answer(query, transport: transport, rotation: rotation, into: reply)
+        }
+    }
+
+    /// The reply bytes of the general path alone (parse into values, `ResponseBuilder`), for comparing with the
+    /// direct one.
+    func generalReply(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) -> [UInt8]? {
+        Self.reply(bytes, transport: transport, rotation: rotation) { query, reply in
+            WireAnswerer(zone: zone).answerThroughMessages(query, transport: transport, rotation: rotation, into: reply)
+        }
+    }
+
+    private static func reply(
+        _ bytes: [UInt8], transport: DNSTransport, rotation: Int,
+        _ answer: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) -> WireReply
+    ) -> [UInt8]? {
+        var reply = [UInt8](repeating: 0, count: transport == .tcp ? WireAnswerer.maxReplyLength : WireAnswerer.maxUDPReplyLength)
+        let answered = bytes.withUnsafeBytes { query in reply.withUnsafeMutableBytes { answer(query, $0) } }
+        return answered.isDrop ? nil : Array(reply[0..<answered.length])
     }
 }
 

@@ -1,10 +1,11 @@
+import DNSWire
 import EC2Zone
 import Logging
 import NIOCore
 
-/// What both transports do with every message they receive: ask the query handler for the reply, count it (or
-/// the drop), time it and, with the query log on, log it. One per channel: `rotation` advances per message so
-/// that RRsets with several records start at a different record each time.
+/// What both transports do with every message they receive: answer it into a reply buffer, count it (or the
+/// drop), time it and, with the query log on, log it. One per channel or socket: `rotation` advances per
+/// message so that RRsets with several records start at a different record each time.
 struct MeteredAnswerer {
     let handler: any DNSQueryHandler
     let metrics: DNSServerMetrics
@@ -17,22 +18,23 @@ struct MeteredAnswerer {
         self.queryLogger = queryLogger
     }
 
-    /// The reply bytes to send, or nil when the message is dropped. `client` is read only for the query log.
+    /// Answers one message with `answerer` (fetched by the caller once per batch from `handler`); the reply's
+    /// bytes are the first `length` of `reply`. `client` is read only for the query log.
     mutating func answer(
-        _ message: ByteBuffer, transport: DNSTransport, client: @autoclosure () -> SocketAddress?,
-        allocator: ByteBufferAllocator
-    ) -> ByteBuffer? {
+        _ query: UnsafeRawBufferPointer, with answerer: WireAnswerer, transport: DNSTransport,
+        client: @autoclosure () -> SocketAddress?, into reply: UnsafeMutableRawBufferPointer
+    ) -> WireReply {
         let started = metrics.clock()
         rotation &+= 1
-        guard let reply = handler.respond(to: message, transport: transport, rotation: rotation, allocator: allocator)
-        else {
+        let answered = answerer.answer(query, transport: transport, rotation: rotation, into: reply)
+        if answered.isDrop {
             metrics.recordDropped(transport: transport)
-            return nil
+            return answered
         }
-        metrics.record(reply, transport: transport, since: started)
+        metrics.record(answered, transport: transport, since: started)
         if let queryLogger, let client = client() {
-            queryLogger.logQuery(reply, client: client, transport: transport)
+            queryLogger.logQuery(answered, query: query, client: client, transport: transport)
         }
-        return reply.bytes
+        return answered
     }
 }

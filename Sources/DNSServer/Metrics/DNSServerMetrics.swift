@@ -55,8 +55,8 @@ public final class DNSServerMetrics: Sendable {
     @inline(__always)
     func clock() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    func record(_ reply: DNSReply, transport: DNSTransport, since started: UInt64) {
-        let typeIndex = reply.question.flatMap { question in Self.types.firstIndex(of: question.type) } ?? Self.types.count
+    func record(_ reply: WireReply, transport: DNSTransport, since started: UInt64) {
+        let typeIndex = reply.questionType.flatMap { Self.types.firstIndex(of: $0) } ?? Self.types.count
         let rcodeIndex = Self.rcodes.firstIndex(of: reply.rcode) ?? Self.rcodes.count
         let transportIndex = transport == .udp ? 0 : 1
         let index = (transportIndex * (Self.types.count + 1) + typeIndex) * (Self.rcodes.count + 1) + rcodeIndex
@@ -87,13 +87,15 @@ public final class DNSServerMetrics: Sendable {
 }
 
 extension Logger {
-    /// One line per answered query, for the optional query log.
-    func logQuery(_ reply: DNSReply, client: SocketAddress, transport: DNSTransport) {
+    /// One line per answered query, for the optional query log (the question is read again from the query: the
+    /// answer path keeps no name).
+    func logQuery(_ reply: WireReply, query: UnsafeRawBufferPointer, client: SocketAddress, transport: DNSTransport) {
+        let question = (try? DNSWire.Message(parsing: Array(query)))?.questions.first
         info(
             "query",
             metadata: [
                 "client": "\(client.displayText)", "transport": "\(transport.rawValue)",
-                "name": "\(reply.question?.name.description ?? "-")", "type": "\(reply.question?.type.description ?? "-")",
+                "name": "\(question?.name.description ?? "-")", "type": "\(question?.type.description ?? "-")",
                 "rcode": "\(reply.rcode)", "tc": "\(reply.truncated)",
             ])
     }

@@ -21,10 +21,8 @@ final class TCPFrameHandler: ChannelInboundHandler {
         self.partialTimeout = partialTimeout
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armIdleTimer(context: context) }
-    }
-
+    /// The server adds this handler in the child channel's initializer, before the connection is active, so the
+    /// idle clock starts here.
     func channelActive(context: ChannelHandlerContext) {
         armIdleTimer(context: context)
         context.fireChannelActive()

@@ -27,17 +27,46 @@ final class TCPQueryHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard
-            var reply = answerer.answer(
-                unwrapInboundIn(data), transport: .tcp, client: context.channel.remoteAddress,
-                allocator: context.channel.allocator)
-        else { return }
-        var framed = context.channel.allocator.buffer(capacity: reply.readableBytes + 2)
-        framed.writeInteger(UInt16(reply.readableBytes))
-        framed.writeBuffer(&reply)
+        let message = unwrapInboundIn(data)
+        let zone = answerer.handler.answerer()
+        // Most replies are small: answer into the stack first, and only a reply that did not fit is answered
+        // again into a buffer that holds the largest.
+        let framed: ByteBuffer? = message.withUnsafeReadableBytes { query in
+            let small = withUnsafeTemporaryAllocation(byteCount: Self.smallReply, alignment: 8) { reply in
+                let answered = answerer.answer(
+                    query, with: zone, transport: .tcp, client: context.channel.remoteAddress, into: reply)
+                return answered.truncated ? nil : frame(answered, UnsafeRawBufferPointer(reply), context: context)
+            }
+            if let small { return small }
+            var large = context.channel.allocator.buffer(capacity: WireAnswerer.maxReplyLength + 2)
+            var answered = WireReply.drop
+            large.moveWriterIndex(forwardBy: 2)
+            large.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxReplyLength) { reply in
+                // Not counted again: the first attempt was.
+                answered = zone.answer(query, transport: .tcp, rotation: 0, into: reply)
+                return answered.length
+            }
+            guard !answered.isDrop else { return nil }
+            large.setInteger(UInt16(answered.length), at: large.readerIndex)
+            return large
+        }
+        guard let framed else { return }
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(framed), promise: promise)
         lastWrite = promise.futureResult
+    }
+
+    /// Stack space for a reply before falling back to a 64 KiB buffer: far above any answer but a name shared by
+    /// hundreds of instances.
+    static let smallReply = 4096
+
+    /// The reply with its two-octet length in front, or nil for a dropped message.
+    private func frame(_ answered: WireReply, _ reply: UnsafeRawBufferPointer, context: ChannelHandlerContext) -> ByteBuffer? {
+        guard !answered.isDrop else { return nil }
+        var framed = context.channel.allocator.buffer(capacity: answered.length + 2)
+        framed.writeInteger(UInt16(answered.length))
+        framed.writeBytes(UnsafeRawBufferPointer(rebasing: reply[0..<answered.length]))
+        return framed
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -2,13 +2,16 @@ import EC2Zone
 import Logging
 import NIOCore
 
-/// Answers datagrams. Replies are written as each query is read and flushed once per read burst, so a burst that
-/// arrived through one `recvmmsg` leaves through one `sendmmsg`.
+/// Answers datagrams on a SwiftNIO channel (the portable UDP path; on Linux `UDPListener` serves instead). Replies
+/// are written as each query is read and flushed once per read burst, so a burst that arrived through one
+/// `recvmmsg` leaves through one `sendmmsg`; the burst is answered from one zone.
 final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private var answerer: MeteredAnswerer
+    /// The zone's answerer for the burst being read; fetched at its first message.
+    private var current: WireAnswerer?
     private var pendingWrites = false
 
     init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
@@ -17,15 +20,23 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard
-            let reply = answerer.answer(
-                envelope.data, transport: .udp, client: envelope.remoteAddress, allocator: context.channel.allocator)
-        else { return }
+        let zone = current ?? answerer.handler.answerer()
+        current = zone
+        var reply = context.channel.allocator.buffer(capacity: WireAnswerer.maxUDPReplyLength)
+        var answered = WireReply.drop
+        envelope.data.withUnsafeReadableBytes { query in
+            reply.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxUDPReplyLength) { out in
+                answered = answerer.answer(query, with: zone, transport: .udp, client: envelope.remoteAddress, into: out)
+                return answered.length
+            }
+        }
+        guard !answered.isDrop else { return }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: reply)), promise: nil)
         pendingWrites = true
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        current = nil
         if pendingWrites {
             pendingWrites = false
             context.flush()

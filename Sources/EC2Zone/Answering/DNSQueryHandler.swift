@@ -7,7 +7,7 @@ public enum DNSTransport: String, Sendable, Hashable, CaseIterable {
     case tcp
 }
 
-/// A response ready to send, with what metrics and query logs need to know about it.
+/// A response built by `ResponseBuilder` (the general path), with what metrics and query logs need to know.
 public struct DNSReply: Sendable {
     public var bytes: ByteBuffer
     public var rcode: RCode
@@ -23,12 +23,10 @@ public struct DNSReply: Sendable {
     }
 }
 
-/// What a transport calls for every message it receives. Implementations answer from memory and never block:
-/// they run on the event loop that read the packet.
+/// What a transport asks for the answerer of the moment. Answering happens from memory and never blocks: on
+/// the thread that read the packet.
 public protocol DNSQueryHandler: Sendable {
-    /// The reply to send, or nil to drop the message. `rotation` varies between calls so that RRsets with several
-    /// records can be rotated.
-    func respond(
-        to packet: ByteBuffer, transport: DNSTransport, rotation: Int, allocator: ByteBufferAllocator
-    ) -> DNSReply?
+    /// What answers messages now: the zone published last. A transport asks once per batch of messages it read
+    /// together and keeps it for the batch, so a batch is answered from one zone and pays for one lookup of it.
+    func answerer() -> WireAnswerer
 }

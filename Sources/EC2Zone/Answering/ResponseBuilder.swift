@@ -82,9 +82,10 @@ public enum ResponseBuilder {
 
     /// Answers one packet: nil means drop it (shorter than a header, or a response sent as a query, which must
     /// never be answered: that is how reflection loops start).
+    /// `capacity` caps the reply further than the transport does (the caller's buffer).
     public static func reply(
         toPacket packet: ByteBuffer, zone: CompiledZone, transport: DNSTransport, rotation: Int = 0,
-        allocator: ByteBufferAllocator = ByteBufferAllocator()
+        capacity: Int = Int.max, allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> DNSReply? {
         guard let header = MessageHeader(packet), !header.isResponse else { return nil }
         let request: Message
@@ -103,7 +104,7 @@ public enum ResponseBuilder {
                 min(max(Int($0.udpPayloadSize), classicUDPSize), Int(advertisedUDPSize))
             } ?? classicUDPSize
         }
-        return encode(response, limit: limit, allocator: allocator)
+        return encode(response, limit: min(limit, capacity), allocator: allocator)
     }
 
     /// Encodes a response; one that does not fit is sent with TC=1 and no records, so the client retries over

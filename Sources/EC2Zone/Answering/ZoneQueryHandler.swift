@@ -1,9 +1,7 @@
-import DNSWire
-import NIOCore
 import Synchronization
 
-/// Answers queries from whatever zone was published last. Publishing swaps one reference; a query in flight
-/// keeps the zone it started with, so no query ever waits for discovery or sees half an update.
+/// Answers queries from whatever zone was published last. Publishing swaps one reference; a batch of queries in
+/// flight keeps the zone it started with, so no query ever waits for discovery or sees half an update.
 public final class ZoneQueryHandler: DNSQueryHandler {
     private let current: Mutex<CompiledZone>
 
@@ -19,9 +17,7 @@ public final class ZoneQueryHandler: DNSQueryHandler {
         current.withLock { $0 = zone }
     }
 
-    public func respond(
-        to packet: ByteBuffer, transport: DNSTransport, rotation: Int, allocator: ByteBufferAllocator
-    ) -> DNSReply? {
-        ResponseBuilder.reply(toPacket: packet, zone: zone, transport: transport, rotation: rotation, allocator: allocator)
+    public func answerer() -> WireAnswerer {
+        WireAnswerer(zone: zone)
     }
 }

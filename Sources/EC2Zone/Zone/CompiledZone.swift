@@ -3,12 +3,14 @@ import FednsSupport
 import Foundation
 import Inventory
 
-/// The zone compiled from one snapshot: an index from names to the instances behind them, built once per
-/// inventory change and then only read, from any number of threads, without locks.
+/// The zone compiled from one snapshot: an index from names to the instances behind them, and every record the
+/// zone can answer already in wire form, built once per inventory change and then only read, from any number of
+/// threads, without locks.
 ///
-/// Per instance it keeps one small record; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries point
-/// at instances by index, single-instance names need no allocation of their own, and TXT is rendered on demand, so
-/// 10,000 instances cost a few megabytes (README, "Performance").
+/// Names live in one `NameTable` keyed by their lower-cased wire form, so the UDP path looks a query up straight
+/// from the packet's bytes. Per instance there is one small record pointing into `wire`, where its A, AAAA, TXT and
+/// PTR records are prebuilt; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries point at instances by
+/// index, so three names of one instance share one copy of its records.
 public final class CompiledZone: Sendable {
     public let settings: ZoneOptions
     public let serial: UInt32
@@ -21,11 +23,17 @@ public final class CompiledZone: Sendable {
     public let isReady: Bool
 
     let records: [InstanceRecords]
-    let forward: [DNSName: ForwardNode]
+    /// Every name of the forward zone (the apex, instance names, empty non-terminals, the name server), lower-cased
+    /// wire form to its index in `nodes`.
+    let names: NameTable
+    let nodes: [NameNode]
+    /// The instances behind each node, node after node (`NameNode.first`, `.count`).
+    let nodeInstances: [Int32]
     let reverseV4: ReverseIndex<UInt32>
     let reverseV6: ReverseIndex<UInt128>
-    /// Extra reverse zones from the configuration, most specific first.
-    let extraReverseZones: [DNSName]
+    /// The prebuilt records the UDP and TCP paths copy into answers, and where each instance's are.
+    let wire: WireRecords
+    let instanceWire: [WireRecords.InstanceRecordSet]
 
     public convenience init(snapshot: Snapshot, settings: ZoneOptions) {
         self.init(snapshot: snapshot, settings: settings, isReady: true)
@@ -40,27 +48,45 @@ public final class CompiledZone: Sendable {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings)
         builder.add(snapshot.instances)
+        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial)
+        let records = builder.records
+        self.instanceWire = records.map { wire.add($0, txt: Self.txtStrings(of: $0.instance)) }
         self.settings = settings
         self.serial = snapshot.serial
         self.problems = builder.problems
-        self.instanceCount = builder.records.count
-        self.records = builder.records
-        self.forward = builder.forward
+        self.instanceCount = records.count
+        self.records = records
+        (self.names, self.nodes, self.nodeInstances) = builder.nameIndex()
         self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32)
         self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128)
-        self.extraReverseZones = settings.extraReverseZones.sorted { $0.labelCount > $1.labelCount }
+        self.wire = wire.build()
     }
 
-    /// The TXT record of an instance: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`, `launched=…`.
-    /// Rendered when asked rather than stored: TXT queries are rare, and six strings per instance add up.
-    func txt(of record: InstanceRecords) -> RData {
-        let instance = record.instance
+    /// The node of a forward-zone name given in lower-cased wire form.
+    @inline(__always)
+    func node(lowercasedWire key: UnsafeRawBufferPointer, hash: UInt32) -> NameNode? {
+        names.find(key, hash: hash).map { nodes[Int($0)] }
+    }
+
+    /// The instances behind a node.
+    @inline(__always)
+    func instances(of node: NameNode) -> ArraySlice<Int32> {
+        nodeInstances[Int(node.first)..<Int(node.first + node.count)]
+    }
+
+    /// The strings of an instance's TXT record: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`,
+    /// `launched=…`, each cut to the 255 octets a character-string holds (tag-derived values are cut, not rejected).
+    static func txtStrings(of instance: Instance) -> [[UInt8]] {
         let fields: [(String, String?)] = [
             ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
             ("type", instance.type), ("state", instance.state), ("launched", instance.launchTime.map(ISO8601.format)),
         ]
-        // A character-string holds at most 255 octets; tag-derived values are cut rather than rejected.
-        return .txt(fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } })
+        return fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } }
+    }
+
+    /// The TXT record data of an instance.
+    func txt(of record: InstanceRecords) -> RData {
+        .txt(Self.txtStrings(of: record.instance))
     }
 }
 
@@ -75,15 +101,24 @@ struct InstanceRecords: Sendable {
     var instance: Instance
 }
 
-/// A name in the forward zone.
-struct ForwardNode: Sendable {
-    /// The instances behind the name; none for an empty non-terminal such as `REGION.ec2`.
-    var instances = IndexList()
-    /// The zone's own name-server host, which answers with the configured server addresses.
-    var isNameserver = false
+/// A name of the forward zone.
+struct NameNode: Sendable {
+    enum Kind: UInt8, Sendable {
+        /// Instance names, and empty non-terminals (no instances) such as `REGION.ec2`.
+        case instances
+        /// The zone apex: SOA and NS.
+        case apex
+        /// The zone's own name-server host, which answers with the configured server addresses.
+        case nameserver
+    }
+
+    var kind: Kind
+    /// Where its instances start in `CompiledZone.nodeInstances`, and how many there are.
+    var first: Int32
+    var count: Int32
 }
 
-/// A list of instance indexes that stores the common single entry inline, without an array.
+/// A list of instance indexes that stores the common single entry inline, without an array (while building).
 struct IndexList: Sendable, RandomAccessCollection {
     private var first: Int32 = -1
     private var rest: [Int32] = []

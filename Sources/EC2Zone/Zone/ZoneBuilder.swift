@@ -6,17 +6,48 @@ import Inventory
 struct ZoneBuilder {
     let settings: ZoneOptions
     var records: [InstanceRecords] = []
-    var forward: [DNSName: ForwardNode] = [:]
+    /// Forward names (lower-cased wire form) and, index for index, what each holds.
+    private var names = NameTable()
+    private var kinds: [NameNode.Kind] = []
+    private var lists: [IndexList] = []
+    /// The apex in lower-cased wire form, the suffix of every forward name.
+    private let apexKey: [UInt8]
     var reverseV4: [(UInt32, Int32)] = []
     var reverseV6: [(UInt128, Int32)] = []
     var problems: [NamingProblem] = []
 
     init(settings: ZoneOptions) {
         self.settings = settings
+        apexKey = settings.origin.lowercased().wire
+        _ = node(apexKey, kind: .apex)
         if settings.nameserver.isSubdomain(of: settings.origin) && settings.nameserver != settings.origin {
-            forward[settings.nameserver, default: ForwardNode()].isNameserver = true
-            addEmptyNonTerminals(above: settings.nameserver)
+            let key = settings.nameserver.lowercased().wire
+            kinds[Int(node(key, kind: .nameserver))] = .nameserver
+            addEmptyNonTerminals(above: key)
         }
+    }
+
+    /// The names, their nodes and the flattened instance lists, for `CompiledZone`.
+    func nameIndex() -> (NameTable, [NameNode], [Int32]) {
+        var flat: [Int32] = []
+        flat.reserveCapacity(records.count * 3)
+        var nodes: [NameNode] = []
+        nodes.reserveCapacity(kinds.count)
+        for (kind, list) in zip(kinds, lists) {
+            nodes.append(NameNode(kind: kind, first: Int32(flat.count), count: Int32(list.count)))
+            flat.append(contentsOf: list)
+        }
+        return (names, nodes, flat)
+    }
+
+    /// The node of `key`, made with `kind` when new.
+    private mutating func node(_ key: [UInt8], kind: NameNode.Kind) -> Int32 {
+        let index = names.insert(key)
+        if Int(index) == kinds.count {
+            kinds.append(kind)
+            lists.append(IndexList())
+        }
+        return index
     }
 
     mutating func add(_ instances: [Instance]) {
@@ -49,7 +80,7 @@ struct ZoneBuilder {
                     kind: .nameRewritten, name: nameLabel, instanceIDs: [instance.id],
                     detail: "Name tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
         }
-        guard let idName = name(idLabel) else {
+        guard let idKey = key(idLabel), let idName = name(idLabel) else {
             problems.append(
                 NamingProblem(
                     kind: .unusableAddress, name: instance.id, instanceIDs: [instance.id],
@@ -62,18 +93,19 @@ struct ZoneBuilder {
                 a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance), canonicalName: tagName ?? idName,
                 instance: instance))
 
-        attach(index, to: idName, label: idLabel, instance: instance)
-        if let nameLabel, let tagName {
+        attach(index, to: idKey, label: idLabel, instance: instance)
+        if let nameLabel, let tagKey = key(nameLabel), tagName != nil {
             holdersOfName[nameLabel, default: []].append(instance.id)
-            attach(index, to: tagName, label: nameLabel, instance: instance)
+            attach(index, to: tagKey, label: nameLabel, instance: instance)
             let regionLabel = InstanceNaming.label(forNameTag: instance.region) ?? "unknown"
-            if let regional = name("\(nameLabel).\(regionLabel)") {
+            if let regional = key("\(nameLabel).\(regionLabel)") {
                 attach(index, to: regional, label: "\(nameLabel).\(regionLabel)", instance: instance)
             }
         }
         addReverse(index, instance: instance)
     }
 
+    /// `relative` (dot-separated labels) under the apex as a name, in the apex's own spelling.
     private func name(_ relative: String) -> DNSName? {
         var result = settings.origin
         for label in relative.split(separator: ".").reversed() {
@@ -83,28 +115,40 @@ struct ZoneBuilder {
         return result
     }
 
-    private mutating func attach(_ index: Int32, to name: DNSName, label: String, instance: Instance) {
-        var node = forward[name, default: ForwardNode()]
-        if node.isNameserver {
+    /// `relative` (dot-separated labels, already lower case) under the apex as a lower-cased wire-form key, or
+    /// nil when a label or the whole name is too long.
+    private func key(_ relative: String) -> [UInt8]? {
+        var key: [UInt8] = []
+        key.reserveCapacity(relative.utf8.count + 1 + apexKey.count)
+        for label in relative.utf8.split(separator: UInt8(ascii: ".")) {
+            guard label.count <= DNSName.maxLabelLength else { return nil }
+            key.append(UInt8(label.count))
+            key.append(contentsOf: label.lazy.map(asciiLowercase))
+        }
+        key.append(contentsOf: apexKey)
+        return key.count <= DNSName.maxWireLength ? key : nil
+    }
+
+    private mutating func attach(_ index: Int32, to key: [UInt8], label: String, instance: Instance) {
+        let node = Int(node(key, kind: .instances))
+        if kinds[node] == .nameserver {
             problems.append(
                 NamingProblem(
                     kind: .shadowedName, name: label, instanceIDs: [instance.id],
                     detail: "the name is the zone's name server (\(settings.nameserver)); the instance is not served under it"))
             return
         }
-        node.instances.append(index)
-        forward[name] = node
-        addEmptyNonTerminals(above: name)
+        lists[node].append(index)
+        addEmptyNonTerminals(above: key)
     }
 
-    /// Names between the apex and `name` exist even without records of their own (RFC 8020): `us-east-1.ec2`
+    /// Names between the apex and `key` exist even without records of their own (RFC 8020): `us-east-1.ec2`
     /// when only `web-1.us-east-1.ec2` has data.
-    private mutating func addEmptyNonTerminals(above name: DNSName) {
-        let depth = name.labelCount - settings.origin.labelCount
-        guard depth > 1 else { return }
-        for drop in 1..<depth {
-            let ancestor = name.droppingFirstLabels(drop)
-            if forward[ancestor] == nil { forward[ancestor] = ForwardNode() }
+    private mutating func addEmptyNonTerminals(above key: [UInt8]) {
+        var start = Int(key[0]) + 1
+        while key.count - start > apexKey.count {
+            _ = node(Array(key[start...]), kind: .instances)
+            start += Int(key[start]) + 1
         }
     }
 

@@ -20,20 +20,129 @@ public struct ZoneAnswer: Sendable, Hashable {
     public static let notAuthoritative = ZoneAnswer(status: .notAuthoritative, apex: nil, answers: [], additionals: [])
 }
 
+/// A name located in the zone: the one lookup both encoders (typed records for `lookup(_:rotation:)`, prebuilt
+/// wire records for `WireAnswerer`) start from, so they cannot disagree about what exists.
+enum ZoneLocation {
+    /// Outside every zone served here.
+    case notAuthoritative
+    /// Inside a zone, but no such name; the zone's apex starts `apexOffset` bytes into the name.
+    case nameError(apexOffset: Int)
+    /// A zone apex (the forward zone's or a reverse zone's): SOA and NS.
+    case apex
+    /// The zone's own name server.
+    case nameserver
+    /// A forward name with its instances (none: an empty non-terminal).
+    case instances(NameNode)
+    /// A reverse name: an address with the instances that hold it, or a prefix of served addresses (an empty
+    /// non-terminal, no targets).
+    case reverse(targets: ArraySlice<Int32>, apexOffset: Int)
+}
+
 extension CompiledZone {
+    /// Where a name (lower-cased wire form, `labels` its label offsets, `hash` its `NameTable` hash) is in the
+    /// zone.
+    func locate(_ key: UnsafeRawBufferPointer, labels: UnsafeBufferPointer<UInt8>, hash: UInt32) -> ZoneLocation {
+        if let index = names.find(key, hash: hash) {
+            let node = nodes[Int(index)]
+            switch node.kind {
+            case .apex: return .apex
+            case .nameserver: return .nameserver
+            case .instances: return .instances(node)
+            }
+        }
+        let apex = wire.apexKeyLength
+        if key.count > apex, WireName.hasSuffix(key, labels: labels, suffixLength: apex, suffix: wire.apexKey) {
+            return .nameError(apexOffset: key.count - apex)
+        }
+        guard let reverse = ReverseName(key, labels: labels), let apexOffset = reverseApexOffset(reverse, key, labels)
+        else { return .notAuthoritative }
+        if apexOffset == 0 { return .apex }
+        switch reverse.family {
+        case .v4 where reverse.isComplete:
+            if let found = reverseV4.instances(at: UInt32(truncatingIfNeeded: reverse.value)) {
+                return .reverse(targets: found, apexOffset: apexOffset)
+            }
+        case .v6 where reverse.isComplete:
+            if let found = reverseV6.instances(at: reverse.value) {
+                return .reverse(targets: found, apexOffset: apexOffset)
+            }
+        case .v4:
+            if reverse.isWellFormed && reverseV4.containsPrefix(UInt32(truncatingIfNeeded: reverse.value), bits: reverse.bits) {
+                return .reverse(targets: [], apexOffset: apexOffset)
+            }
+        case .v6:
+            if reverse.isWellFormed && reverseV6.containsPrefix(reverse.value, bits: reverse.bits) {
+                return .reverse(targets: [], apexOffset: apexOffset)
+            }
+        }
+        return .nameError(apexOffset: apexOffset)
+    }
+
+    /// Where the reverse zone this name falls in starts in the name: the /24 or /64 of an instance address, or a
+    /// configured zone; nil when none is served here.
+    private func reverseApexOffset(
+        _ reverse: ReverseName, _ key: UnsafeRawBufferPointer, _ labels: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
+        switch reverse.family {
+        case .v4 where reverse.bits >= 24:
+            let prefix = UInt32(truncatingIfNeeded: reverse.value >> UInt128(reverse.bits - 24))
+            if reverseV4.zones.contains(prefix) { return Int(labels[reverse.labelsBelowSuffix - 3]) }
+        case .v6 where reverse.bits >= 64:
+            let prefix = reverse.value >> UInt128(reverse.bits - 64)
+            if reverseV6.zones.contains(prefix) { return Int(labels[reverse.labelsBelowSuffix - 16]) }
+        default:
+            break
+        }
+        for zone in wire.extraReverseZoneKeys where key.count >= zone.count {
+            let matches = zone.withUnsafeBytes { zone in
+                WireName.hasSuffix(key, labels: labels, suffixLength: zone.count, suffix: zone)
+            }
+            if matches { return key.count - zone.count }
+        }
+        return nil
+    }
+
     /// Looks a question up. `rotation` picks where a multi-record RRset starts, so that repeated answers for a
     /// name shared by several instances spread clients over them.
     ///
     /// ANY is answered minimally (RFC 8482): with the first RRset the name has.
     public func lookup(_ question: Question, rotation: Int = 0) -> ZoneAnswer {
         let name = question.name
-        if name.isSubdomain(of: settings.origin) {
-            return lookupForward(name, type: question.type, rotation: rotation)
+        let type = question.type
+        let location = WireName.withKey(name.wire) { key, labels, hash in locate(key, labels: labels, hash: hash) }
+        guard let location else { return .notAuthoritative }
+        func suffix(_ offset: Int) -> DNSName { name.suffix(fromWireOffset: offset) }
+        switch location {
+        case .notAuthoritative:
+            return .notAuthoritative
+        case .nameError(let apexOffset):
+            return ZoneAnswer(status: .nameError, apex: suffix(apexOffset), answers: [], additionals: [])
+        case .apex:
+            return apexAnswer(owner: name, type: type)
+        case .nameserver:
+            return ZoneAnswer(
+                status: .exists, apex: settings.origin, answers: pick(type, from: nameserverRRsets(owner: name)),
+                additionals: [])
+        case .instances(let node):
+            let instances = self.instances(of: node)
+            // Only the asked type is gathered: most queries want A.
+            func rrset(_ type: RRType) -> [RData] {
+                switch type {
+                case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
+                case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
+                case .txt: return instances.map { txt(of: records[Int($0)]) }
+                default: return []
+                }
+            }
+            let data = type == .any ? ([RRType.a, .aaaa, .txt].lazy.map(rrset).first { !$0.isEmpty } ?? []) : rrset(type)
+            return ZoneAnswer(
+                status: .exists, apex: settings.origin, answers: rotate(data, by: rotation, owner: name), additionals: [])
+        case .reverse(let targets, let apexOffset):
+            let ptrs = targets.map { RData.ptr(records[Int($0)].canonicalName) }
+            return ZoneAnswer(
+                status: .exists, apex: suffix(apexOffset),
+                answers: pick(type, from: [(.ptr, rotate(ptrs, by: rotation, owner: name))]), additionals: [])
         }
-        if let reverse = ReverseName(name) {
-            return lookupReverse(reverse, name: name, type: question.type, rotation: rotation)
-        }
-        return .notAuthoritative
     }
 
     /// The SOA of a zone served here. Negative answers carry it with TTL min(SOA TTL, MINIMUM) (RFC 2308 §5).
@@ -45,41 +154,13 @@ extension CompiledZone {
             name: apex, ttl: forNegativeAnswer ? settings.negativeAnswerTTL : settings.ttl, data: .soa(soa))
     }
 
-    // MARK: - Forward zone
-
-    private func lookupForward(_ name: DNSName, type: RRType, rotation: Int) -> ZoneAnswer {
-        let apex = settings.origin
-        if name == apex {
-            return apexAnswer(apex, owner: name, type: type)
-        }
-        guard let node = forward[name] else {
-            return ZoneAnswer(status: .nameError, apex: apex, answers: [], additionals: [])
-        }
-        var answer = ZoneAnswer(status: .exists, apex: apex, answers: [], additionals: [])
-        if node.isNameserver {
-            answer.answers = pick(type, from: nameserverRRsets(owner: name))
-            return answer
-        }
-        // Only the asked type is gathered: this is the hot path, and most queries want A.
-        func rrset(_ type: RRType) -> [RData] {
-            switch type {
-            case .a: return node.instances.compactMap { records[Int($0)].a.map(RData.a) }
-            case .aaaa: return node.instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
-            case .txt: return node.instances.map { txt(of: records[Int($0)]) }
-            default: return []
-            }
-        }
-        let data = type == .any ? ([RRType.a, .aaaa, .txt].lazy.map(rrset).first { !$0.isEmpty } ?? []) : rrset(type)
-        answer.answers = rotate(data, by: rotation, owner: name)
-        return answer
-    }
-
-    private func apexAnswer(_ apex: DNSName, owner: DNSName, type: RRType) -> ZoneAnswer {
+    /// An apex (forward or reverse): SOA, NS with the in-zone name server's addresses as glue, NODATA otherwise.
+    private func apexAnswer(owner: DNSName, type: RRType) -> ZoneAnswer {
         let soa = soaRecord(apex: owner)
         let ns = ResourceRecord(name: owner, ttl: settings.ttl, data: .ns(settings.nameserver))
-        var answer = ZoneAnswer(status: .exists, apex: apex, answers: [], additionals: [])
+        var answer = ZoneAnswer(status: .exists, apex: owner, answers: [], additionals: [])
         answer.answers = pick(type, from: [(.soa, [soa]), (.ns, [ns])])
-        if answer.answers.first?.type == .ns, settings.nameserver.isSubdomain(of: settings.origin) {
+        if answer.answers.first?.type == .ns, wire.nameserverInZone {
             // Glue for the in-zone name server, as NSD and Knot add it.
             answer.additionals = nameserverRRsets(owner: settings.nameserver).flatMap(\.1)
         }
@@ -95,10 +176,16 @@ extension CompiledZone {
 
     private func rotate(_ data: [RData], by rotation: Int, owner: DNSName) -> [ResourceRecord] {
         guard !data.isEmpty else { return [] }
-        let start = data.count > 1 ? Int(UInt(bitPattern: rotation) % UInt(data.count)) : 0
+        let start = Self.rotationStart(rotation, count: data.count)
         return (0..<data.count).map { offset in
             ResourceRecord(name: owner, ttl: settings.ttl, data: data[(start + offset) % data.count])
         }
+    }
+
+    /// Where an RRset of `count` records starts for this rotation.
+    @inline(__always)
+    static func rotationStart(_ rotation: Int, count: Int) -> Int {
+        count > 1 ? Int(UInt(bitPattern: rotation) % UInt(count)) : 0
     }
 
     /// The RRset of `type`, or for ANY the first non-empty one.
@@ -108,62 +195,77 @@ extension CompiledZone {
         }
         return rrsets.first { $0.0 == type }?.1 ?? []
     }
+}
 
-    // MARK: - Reverse zones
-
-    private func lookupReverse(_ reverse: ReverseName, name: DNSName, type: RRType, rotation: Int) -> ZoneAnswer {
-        guard let apex = reverseApex(of: reverse, name: name) else { return .notAuthoritative }
-        if name == apex {
-            return apexAnswer(apex, owner: name, type: type)
-        }
-        let exists: Bool
-        var targets: ArraySlice<Int32> = []
-        switch reverse.family {
-        case .v4 where reverse.isComplete:
-            if let found = reverseV4.instances(at: UInt32(truncatingIfNeeded: reverse.value)) {
-                targets = found
-                exists = true
-            } else {
-                exists = false
+/// Helpers over names in wire form, for lookups straight from a packet's bytes.
+enum WireName {
+    /// Calls `body` with the lower-cased copy of `wire` (an uncompressed name), the offset of each label, and the
+    /// name's `NameTable` hash; nil when `wire` is not a well-formed name.
+    static func withKey<Result>(
+        _ wire: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<UInt8>, UInt32) -> Result
+    ) -> Result? {
+        wire.withUnsafeBytes { source in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maxWireLength) { key in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { labels in
+                    guard let (length, count) = lowercase(source, from: 0, into: key, labels: labels) else { return nil }
+                    let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(key)[0..<length])
+                    return body(name, UnsafeBufferPointer(rebasing: labels[0..<count]), NameTable.hash(name))
+                }
             }
-        case .v6 where reverse.isComplete:
-            if let found = reverseV6.instances(at: reverse.value) {
-                targets = found
-                exists = true
-            } else {
-                exists = false
-            }
-        case .v4:
-            exists =
-                reverse.isWellFormed
-                && reverseV4.containsPrefix(UInt32(truncatingIfNeeded: reverse.value), bits: reverse.bits)
-        case .v6:
-            exists = reverse.isWellFormed && reverseV6.containsPrefix(reverse.value, bits: reverse.bits)
         }
-        guard exists else { return ZoneAnswer(status: .nameError, apex: apex, answers: [], additionals: []) }
-        let ptrs = targets.map { RData.ptr(records[Int($0)].canonicalName) }
-        return ZoneAnswer(
-            status: .exists, apex: apex, answers: pick(type, from: [(.ptr, rotate(ptrs, by: rotation, owner: name))]),
-            additionals: [])
     }
 
-    /// The reverse zone this name falls in: the /24 or /64 of an instance address, or a configured zone.
-    private func reverseApex(of reverse: ReverseName, name: DNSName) -> DNSName? {
-        switch reverse.family {
-        case .v4 where reverse.bits >= 24:
-            let prefix = UInt32(truncatingIfNeeded: reverse.value >> UInt128(reverse.bits - 24))
-            if reverseV4.zones.contains(prefix) {
-                return name.droppingFirstLabels(reverse.labelsBelowSuffix - 3)
+    /// Copies the uncompressed name at `offset` into `key`, lower-cased, noting where each label starts in
+    /// `labels`: returns the name's length and its label count, or nil when it is not an uncompressed
+    /// well-formed name within the bytes (a pointer, a reserved label type, a label past the end, a name longer
+    /// than 255 octets). `key` holds 255 bytes, `labels` 128.
+    @inline(__always)
+    static func lowercase(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, into key: UnsafeMutableBufferPointer<UInt8>,
+        labels: UnsafeMutableBufferPointer<UInt8>
+    ) -> (length: Int, labels: Int)? {
+        var position = offset
+        var written = 0
+        var count = 0
+        while true {
+            guard position < bytes.count else { return nil }
+            let length = Int(bytes[position])
+            if length == 0 {
+                guard written < DNSName.maxWireLength else { return nil }
+                key[written] = 0
+                return (written + 1, count)
             }
-        case .v6 where reverse.bits >= 64:
-            let prefix = reverse.value >> UInt128(reverse.bits - 64)
-            if reverseV6.zones.contains(prefix) {
-                return name.droppingFirstLabels(reverse.labelsBelowSuffix - 16)
+            guard length <= DNSName.maxLabelLength, position + 1 + length <= bytes.count,
+                written + 1 + length + 1 <= DNSName.maxWireLength
+            else { return nil }
+            labels[count] = UInt8(written)
+            count += 1
+            key[written] = UInt8(length)
+            for index in 1...length {
+                key[written + index] = asciiLowercase(bytes[position + index])
             }
-        default:
-            break
+            written += 1 + length
+            position += 1 + length
         }
-        return extraReverseZones.first { name.isSubdomain(of: $0) }
+    }
+
+    /// Whether the name ends with `suffix` (lower-cased wire form, `suffixLength` bytes) at a label boundary.
+    @inline(__always)
+    static func hasSuffix(
+        _ key: UnsafeRawBufferPointer, labels: UnsafeBufferPointer<UInt8>, suffixLength: Int,
+        suffix: UnsafeRawBufferPointer
+    ) -> Bool {
+        let start = key.count - suffixLength
+        guard start >= 0, let keyBase = key.baseAddress, let suffixBase = suffix.baseAddress,
+            labels.contains(UInt8(truncatingIfNeeded: start)) || start == 0
+        else { return false }
+        return memcmp(keyBase + start, suffixBase, suffixLength) == 0
+    }
+
+    static func hasSuffix(
+        _ key: UnsafeRawBufferPointer, labels: UnsafeBufferPointer<UInt8>, suffixLength: Int, suffix: [UInt8]
+    ) -> Bool {
+        suffix.withUnsafeBytes { hasSuffix(key, labels: labels, suffixLength: suffixLength, suffix: $0) }
     }
 }
 
@@ -182,25 +284,35 @@ struct ReverseName {
 
     var isComplete: Bool { isWellFormed && bits == (family == .v4 ? 32 : 128) }
 
-    init?(_ name: DNSName) {
-        let labels = name.lowercased().labels.map(Array.init)
-        guard labels.count >= 2, labels[labels.count - 1] == Array("arpa".utf8) else { return nil }
-        let suffix = labels[labels.count - 2]
+    private static let inAddrArpa: [UInt8] = Array("\u{7}in-addr\u{4}arpa\u{0}".utf8)
+    private static let ip6Arpa: [UInt8] = Array("\u{3}ip6\u{4}arpa\u{0}".utf8)
+
+    /// Reads a lower-cased wire-form name with its label offsets; nil when it is not under a reverse tree.
+    init?(_ key: UnsafeRawBufferPointer, labels: UnsafeBufferPointer<UInt8>) {
         let family: Family
-        if suffix == Array("in-addr".utf8) {
+        let suffixLength: Int
+        if WireName.hasSuffix(key, labels: labels, suffixLength: Self.inAddrArpa.count, suffix: Self.inAddrArpa) {
             family = .v4
-        } else if suffix == Array("ip6".utf8) {
+            suffixLength = Self.inAddrArpa.count
+        } else if WireName.hasSuffix(key, labels: labels, suffixLength: Self.ip6Arpa.count, suffix: Self.ip6Arpa) {
             family = .v6
+            suffixLength = Self.ip6Arpa.count
         } else {
             return nil
         }
-        let components = labels.dropLast(2).reversed()
+        let below = labels.count - 2
         var value: UInt128 = 0
         var bits = 0
         var wellFormed = true
-        for label in components {
+        // From the label nearest the suffix (the most significant part) to the first.
+        for labelIndex in stride(from: below - 1, through: 0, by: -1) {
+            let start = Int(labels[labelIndex])
+            let length = Int(key[start])
             let limit = family == .v4 ? 32 : 128
-            guard bits < limit, let part = Self.component(label, family: family) else {
+            guard bits < limit,
+                let part = Self.component(
+                    UnsafeRawBufferPointer(rebasing: key[(start + 1)..<(start + 1 + length)]), family: family)
+            else {
                 wellFormed = false
                 break
             }
@@ -208,27 +320,40 @@ struct ReverseName {
             value = value << UInt128(width) | UInt128(part)
             bits += width
         }
+        _ = suffixLength
         self.family = family
         self.value = value
         self.bits = bits
-        self.labelsBelowSuffix = labels.count - 2
+        self.labelsBelowSuffix = below
         self.isWellFormed = wellFormed
     }
 
     /// An octet (`0`…`255`, no leading zeros) or a nibble (`0`…`f`).
-    private static func component(_ label: [UInt8], family: Family) -> UInt8? {
+    private static func component(_ label: UnsafeRawBufferPointer, family: Family) -> UInt8? {
         switch family {
         case .v4:
-            guard (1...3).contains(label.count), label.count == 1 || label[0] != UInt8(ascii: "0"),
-                label.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-                let value = UInt8(String(decoding: label, as: UTF8.self))
-            else { return nil }
-            return value
-        case .v6:
-            guard label.count == 1, let value = UInt8(String(decoding: label, as: UTF8.self), radix: 16) else {
-                return nil
+            guard (1...3).contains(label.count), label.count == 1 || label[0] != UInt8(ascii: "0") else { return nil }
+            var value = 0
+            for byte in label {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
             }
-            return value
+            return value <= 255 ? UInt8(value) : nil
+        case .v6:
+            guard label.count == 1 else { return nil }
+            switch label[0] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return label[0] - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return label[0] - UInt8(ascii: "a") + 10
+            default: return nil
+            }
         }
     }
 }
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif

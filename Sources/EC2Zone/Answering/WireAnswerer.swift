@@ -1,0 +1,432 @@
+import DNSWire
+import NIOCore
+
+/// A reply written into the caller's buffer, and what metrics and the query log need to know of it.
+public struct WireReply: Sendable, Equatable {
+    /// Bytes written; 0 means the message is dropped (no reply).
+    public var length: Int
+    public var rcode: RCode
+    /// The question's type, when the query had a readable question.
+    public var questionType: RRType?
+    public var truncated: Bool
+
+    public var isDrop: Bool { length == 0 }
+
+    public static let drop = WireReply(length: 0, rcode: .noError, questionType: nil, truncated: false)
+}
+
+/// Answers a query from its bytes into a reply buffer: the one entry point both transports call.
+///
+/// The usual query (one question in class IN, no other records but an OPT without options) is answered here,
+/// straight from the packet: the name is lower-cased into a stack buffer, looked up in the zone's `NameTable`,
+/// and the reply is the header, the question copied byte for byte, and the zone's prebuilt records copied in
+/// (rotated for names with several instances). Nothing is allocated. Every other message (opcodes other than
+/// QUERY, several questions, compression pointers in the question, EDNS options, other classes, zone transfers,
+/// malformed input) goes through `ResponseBuilder`, which parses it into values; both start from the zone's one
+/// `locate`, and a test holds the two to the same answers.
+public struct WireAnswerer: Sendable {
+    public let zone: CompiledZone
+
+    /// A reply buffer of this size holds any reply (TCP's two-octet length cannot say more).
+    public static let maxReplyLength = 65_535
+    /// A reply buffer of this size holds any UDP reply (nothing larger than the advertised EDNS size is sent).
+    public static let maxUDPReplyLength = Int(ResponseBuilder.advertisedUDPSize)
+
+    public init(zone: CompiledZone) {
+        self.zone = zone
+    }
+
+    /// Answers `query` into `reply`, which must hold `maxUDPReplyLength` bytes for UDP and `maxReplyLength` for
+    /// TCP to be sure of fitting the largest reply (a smaller buffer truncates as the client's limit would).
+    /// `rotation` varies between calls so that RRsets with several records start at a different one each time.
+    public func answer(
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+    ) -> WireReply {
+        // Shorter than a header, or a response sent as a query (how reflection loops start): no reply. (A reply
+        // buffer without room for a classic reply is the caller's mistake, and answered by silence too.)
+        guard query.count >= MessageHeader.size, query[2] & 0x80 == 0, reply.count >= ResponseBuilder.classicUDPSize
+        else { return .drop }
+        if let direct = answerDirectly(query, transport: transport, rotation: rotation, into: reply) { return direct }
+        return answerThroughMessages(query, transport: transport, rotation: rotation, into: reply)
+    }
+
+    /// The general path: parse into a `Message`, answer with `ResponseBuilder`, copy the bytes.
+    func answerThroughMessages(
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+    ) -> WireReply {
+        guard
+            let built = ResponseBuilder.reply(
+                toPacket: ByteBuffer(bytes: query), zone: zone, transport: transport, rotation: rotation,
+                capacity: reply.count)
+        else { return .drop }
+        let length = built.bytes.withUnsafeReadableBytes { bytes in
+            let length = min(bytes.count, reply.count)
+            if let from = bytes.baseAddress, let to = reply.baseAddress { to.copyMemory(from: from, byteCount: length) }
+            return length
+        }
+        return WireReply(length: length, rcode: built.rcode, questionType: built.question?.type, truncated: built.truncated)
+    }
+
+    /// The usual query, answered from the packet's bytes; nil when the message needs the general path.
+    @inline(__always)
+    func answerDirectly(
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+    ) -> WireReply? {
+        let flags = Self.uint16(query, 2)
+        // QUERY only, exactly one question, nothing in the answer and authority sections, at most one record
+        // (the OPT) in the additional section.
+        guard flags & 0x7800 == 0, Self.uint16(query, 4) == 1, Self.uint16(query, 6) == 0, Self.uint16(query, 8) == 0
+        else { return nil }
+        let additionalCount = Self.uint16(query, 10)
+        guard additionalCount <= 1 else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DNSName.maxWireLength) { key in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { labelBuffer in
+                guard
+                    let (nameLength, labelCount) = WireName.lowercase(
+                        query, from: MessageHeader.size, into: key, labels: labelBuffer)
+                else { return nil }
+                let questionEnd = MessageHeader.size + nameLength + 4
+                guard questionEnd <= query.count else { return nil }
+                let type = Self.uint16(query, questionEnd - 4)
+                // Class IN; OPT as a question is FORMERR and transfers are refused, by the general path.
+                guard Self.uint16(query, questionEnd - 2) == 1, type != 41, type != 251, type != 252 else { return nil }
+                var edns: EDNSRequest?
+                if additionalCount == 1 {
+                    // An OPT owned by the root, version 0, without options (cookies and the rest: general path).
+                    let opt = questionEnd
+                    guard opt + 11 <= query.count, query[opt] == 0, Self.uint16(query, opt + 1) == 41,
+                        query[opt + 6] == 0, Self.uint16(query, opt + 9) == 0
+                    else { return nil }
+                    edns = EDNSRequest(payloadSize: Self.uint16(query, opt + 3), dnssecOK: query[opt + 7] & 0x80 != 0)
+                }
+                let limit =
+                    transport == .tcp
+                    ? Self.maxReplyLength
+                    : edns.map { min(max(Int($0.payloadSize), ResponseBuilder.classicUDPSize), Self.maxUDPReplyLength) }
+                        ?? ResponseBuilder.classicUDPSize
+                let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(key)[0..<nameLength])
+                let labels = UnsafeBufferPointer(rebasing: labelBuffer[0..<labelCount])
+                let location = zone.locate(name, labels: labels, hash: NameTable.hash(name))
+                guard let out = reply.baseAddress, let input = query.baseAddress else { return nil }
+                var writer = ReplyWriter(base: out, capacity: min(limit, reply.count))
+                writer.position = questionEnd
+                (out + MessageHeader.size).copyMemory(
+                    from: input + MessageHeader.size, byteCount: questionEnd - MessageHeader.size)
+                var sections = Sections()
+                zone.wire.bytes.withUnsafeBytes { records in
+                    zone.instanceWire.withUnsafeBufferPointer { instances in
+                        // The zone always holds its SOA, so its records are never empty.
+                        guard let records = records.baseAddress else { return }
+                        var content = ZoneContent(
+                            zone: zone, records: records, instances: instances, rotation: rotation,
+                            nameLength: nameLength)
+                        content.answer(location, type: RRType(type), writer: &writer, sections: &sections)
+                    }
+                }
+                return finish(
+                    query: query, questionEnd: questionEnd, type: RRType(type), edns: edns, sections: sections,
+                    writer: &writer)
+            }
+        }
+    }
+
+    /// Writes the header and the OPT, or starts over as a truncated reply when the records did not fit.
+    private func finish(
+        query: UnsafeRawBufferPointer, questionEnd: Int, type: RRType, edns: EDNSRequest?, sections: Sections,
+        writer: inout ReplyWriter
+    ) -> WireReply {
+        var sections = sections
+        let optLength = edns == nil ? 0 : 11 + (sections.extendedError.map { 6 + $0.text.utf8CodeUnitCount } ?? 0)
+        var truncated = false
+        if writer.overflowed || writer.position + optLength > writer.capacity {
+            // RFC 2181 §9, as NSD and Knot: TC=1 and no records, so the client retries over TCP.
+            truncated = true
+            writer.overflowed = false
+            writer.position = questionEnd
+            sections.answers = 0
+            sections.authorities = 0
+            sections.additionals = 0
+        }
+        if let edns {
+            writer.writeOPT(dnssecOK: edns.dnssecOK, extendedError: sections.extendedError)
+            sections.additionals += 1
+        }
+        guard !writer.overflowed else {
+            // Only a reply buffer smaller than the header, question and OPT gets here.
+            return WireReply(length: 0, rcode: .servFail, questionType: type, truncated: false)
+        }
+        let out = writer.base
+        // The ID; QR, the opcode and RD copied, AA, TC; then CD copied and the rcode. RA, AD and Z stay clear.
+        out.storeBytes(of: query[0], toByteOffset: 0, as: UInt8.self)
+        out.storeBytes(of: query[1], toByteOffset: 1, as: UInt8.self)
+        out.storeBytes(
+            of: 0x80 | (query[2] & 0x79) | (sections.authoritative ? 0x04 : 0) | (truncated ? 0x02 : 0), toByteOffset: 2,
+            as: UInt8.self)
+        out.storeBytes(of: (query[3] & 0x10) | UInt8(sections.rcode.rawValue & 0x0F), toByteOffset: 3, as: UInt8.self)
+        Self.store(1, at: 4, in: out)
+        Self.store(sections.answers, at: 6, in: out)
+        Self.store(sections.authorities, at: 8, in: out)
+        Self.store(sections.additionals, at: 10, in: out)
+        return WireReply(length: writer.position, rcode: sections.rcode, questionType: type, truncated: truncated)
+    }
+
+    @inline(__always)
+    static func uint16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
+        UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+    }
+
+    @inline(__always)
+    static func store(_ value: Int, at offset: Int, in bytes: UnsafeMutableRawPointer) {
+        bytes.storeBytes(of: UInt8(truncatingIfNeeded: value >> 8), toByteOffset: offset, as: UInt8.self)
+        bytes.storeBytes(of: UInt8(truncatingIfNeeded: value), toByteOffset: offset + 1, as: UInt8.self)
+    }
+}
+
+/// What the query's OPT asked for.
+struct EDNSRequest {
+    var payloadSize: UInt16
+    var dnssecOK: Bool
+}
+
+/// The counts and flags of a reply being written.
+struct Sections {
+    var rcode: RCode = .noError
+    var authoritative = true
+    var answers = 0
+    var authorities = 0
+    var additionals = 0
+    var extendedError: (code: UInt16, text: StaticString)?
+}
+
+/// Appends to the reply buffer, up to `capacity`: a record that would not fit is not written and marks the reply
+/// as overflowed (to be sent truncated).
+struct ReplyWriter {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
+    var position = 0
+    var overflowed = false
+
+    init(base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func fits(_ count: Int) -> Bool {
+        guard !overflowed, position + count <= capacity else {
+            overflowed = true
+            return false
+        }
+        return true
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: UnsafeRawPointer, count: Int) {
+        guard fits(count) else { return }
+        (base + position).copyMemory(from: bytes, byteCount: count)
+        position += count
+    }
+
+    /// A compression pointer to `offset` in the reply.
+    @inline(__always)
+    mutating func writePointer(to offset: Int) {
+        guard fits(2) else { return }
+        base.storeBytes(of: UInt8(0xC0 | (offset >> 8)), toByteOffset: position, as: UInt8.self)
+        base.storeBytes(of: UInt8(truncatingIfNeeded: offset), toByteOffset: position + 1, as: UInt8.self)
+        position += 2
+    }
+
+    /// The OPT record: the payload size fedns advertises, version 0, DO echoed (RFC 3225), and an Extended DNS
+    /// Error when there is one (RFC 8914).
+    mutating func writeOPT(dnssecOK: Bool, extendedError: (code: UInt16, text: StaticString)?) {
+        let textLength = extendedError?.text.utf8CodeUnitCount ?? 0
+        let dataLength = extendedError == nil ? 0 : 6 + textLength
+        guard fits(11 + dataLength) else { return }
+        let size = ResponseBuilder.advertisedUDPSize
+        let fixed: [UInt8] = [
+            0, 0, 41, UInt8(size >> 8), UInt8(size & 0xFF), 0, 0, dnssecOK ? 0x80 : 0, 0,
+            UInt8(dataLength >> 8), UInt8(dataLength & 0xFF),
+        ]
+        fixed.withUnsafeBytes { if let bytes = $0.baseAddress { write(bytes, count: 11) } }
+        if let extendedError {
+            let header: [UInt8] = [
+                0, 15, UInt8((2 + textLength) >> 8), UInt8((2 + textLength) & 0xFF), UInt8(extendedError.code >> 8),
+                UInt8(extendedError.code & 0xFF),
+            ]
+            header.withUnsafeBytes { if let bytes = $0.baseAddress { write(bytes, count: 6) } }
+            write(extendedError.text.utf8Start, count: textLength)
+        }
+    }
+}
+
+/// The zone's side of a direct answer: which prebuilt records go in which section.
+struct ZoneContent {
+    let zone: CompiledZone
+    /// `CompiledZone.wire.bytes`.
+    let records: UnsafeRawPointer
+    let instances: UnsafeBufferPointer<WireRecords.InstanceRecordSet>
+    let rotation: Int
+    /// The question's name length: the owner of every answer is the question at offset 12.
+    let nameLength: Int
+
+    static let questionOffset = MessageHeader.size
+
+    @inline(__always)
+    mutating func answer(_ location: ZoneLocation, type: RRType, writer: inout ReplyWriter, sections: inout Sections) {
+        switch location {
+        case .notAuthoritative:
+            sections.rcode = .refused
+            sections.authoritative = false
+            sections.extendedError = (ExtendedErrorCode.notAuthoritative.rawValue, "")
+            return
+        default:
+            break
+        }
+        guard zone.isReady else {
+            sections.rcode = .servFail
+            sections.authoritative = false
+            sections.extendedError = (ExtendedErrorCode.notReady.rawValue, "no inventory loaded yet")
+            return
+        }
+        let apexOffset: Int
+        switch location {
+        case .notAuthoritative:
+            return
+        case .nameError(let offset):
+            sections.rcode = .nxDomain
+            writeNegativeSOA(apexOffset: offset, writer: &writer, sections: &sections)
+            return
+        case .apex:
+            if type == .soa || type == .any {
+                writeZoneRecord(zone.wire.soa, writer: &writer)
+                sections.answers = 1
+                return
+            }
+            if type == .ns {
+                writeZoneRecord(zone.wire.ns, writer: &writer)
+                sections.answers = 1
+                if zone.wire.nameserverInZone { sections.additionals = writeGlue(writer: &writer) }
+                return
+            }
+            apexOffset = 0
+        case .nameserver:
+            let a = zone.wire.nameserverA
+            let aaaa = zone.wire.nameserverAAAA
+            if type == .a || (type == .any && !a.isEmpty) {
+                sections.answers = writeOwnedByQuestion(a, recordLength: 14, writer: &writer)
+            } else if type == .aaaa || type == .any {
+                sections.answers = writeOwnedByQuestion(aaaa, recordLength: 26, writer: &writer)
+            }
+            apexOffset = nameLength - zone.wire.apexKeyLength
+        case .instances(let node):
+            let list = zone.instances(of: node)
+            switch type {
+            case .a: sections.answers = emit(list, writer: &writer, .a)
+            case .aaaa: sections.answers = emit(list, writer: &writer, .aaaa)
+            case .txt: sections.answers = emit(list, writer: &writer, .txt)
+            case .any:
+                sections.answers = emit(list, writer: &writer, .a)
+                if sections.answers == 0 { sections.answers = emit(list, writer: &writer, .aaaa) }
+                if sections.answers == 0 { sections.answers = emit(list, writer: &writer, .txt) }
+            default:
+                break
+            }
+            apexOffset = nameLength - zone.wire.apexKeyLength
+        case .reverse(let targets, let offset):
+            if type == .ptr || type == .any { sections.answers = emit(targets, writer: &writer, .ptr) }
+            apexOffset = offset
+        }
+        if sections.answers == 0 { writeNegativeSOA(apexOffset: apexOffset, writer: &writer, sections: &sections) }
+    }
+
+    /// NXDOMAIN and NODATA carry the zone's SOA, owned by the apex: a pointer to where it starts in the question.
+    @inline(__always)
+    private func writeNegativeSOA(apexOffset: Int, writer: inout ReplyWriter, sections: inout Sections) {
+        writer.writePointer(to: Self.questionOffset + apexOffset)
+        let soa = zone.wire.negativeSOA
+        writer.write(records + soa.lowerBound, count: soa.count)
+        sections.authorities = 1
+    }
+
+    /// One of the zone's own records, owned by the question's name.
+    @inline(__always)
+    private func writeZoneRecord(_ range: Range<Int>, writer: inout ReplyWriter) {
+        writer.writePointer(to: Self.questionOffset)
+        writer.write(records + range.lowerBound, count: range.count)
+    }
+
+    /// Records of `recordLength` bytes each (after the owner) in `range`, each owned by the question's name.
+    @inline(__always)
+    private func writeOwnedByQuestion(_ range: Range<Int>, recordLength: Int, writer: inout ReplyWriter) -> Int {
+        var start = range.lowerBound
+        var count = 0
+        while start < range.upperBound {
+            writeZoneRecord(start..<(start + recordLength), writer: &writer)
+            start += recordLength
+            count += 1
+        }
+        return count
+    }
+
+    /// The name server's addresses in the additional section, owned by its name.
+    private func writeGlue(writer: inout ReplyWriter) -> Int {
+        let owner = zone.wire.nameserverName
+        var count = 0
+        for (range, length) in [(zone.wire.nameserverA, 14), (zone.wire.nameserverAAAA, 26)] {
+            var start = range.lowerBound
+            while start < range.upperBound {
+                writer.write(records + owner.lowerBound, count: owner.count)
+                writer.write(records + start, count: length)
+                start += length
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// The instance record types a name's RRset is made of.
+    enum RecordsOfType {
+        case a, aaaa, txt, ptr
+
+        /// Where an instance's records of this type are: offset, how many, and each one's length.
+        @inline(__always)
+        func of(_ set: WireRecords.InstanceRecordSet) -> (offset: Int, count: Int, length: Int) {
+            switch self {
+            case .a: return (Int(set.a), set.a >= 0 ? 1 : 0, WireRecords.aRecordLength)
+            case .aaaa: return (Int(set.aaaa), Int(set.aaaaCount), WireRecords.aaaaRecordLength)
+            case .txt: return (Int(set.txt), 1, Int(set.txtLength))
+            case .ptr: return (Int(set.ptr), 1, Int(set.ptrLength))
+            }
+        }
+    }
+
+    /// Copies the records of `list`'s instances, rotated: the RRset (all the instances' records in order)
+    /// starts at record `rotation % count` and wraps around, as `CompiledZone.lookup` orders it. Returns how many.
+    @inline(__always)
+    private func emit(_ list: ArraySlice<Int32>, writer: inout ReplyWriter, _ recordsOf: RecordsOfType) -> Int {
+        var total = 0
+        for instance in list { total += recordsOf.of(instances[Int(instance)]).count }
+        guard total > 0 else { return 0 }
+        let start = CompiledZone.rotationStart(rotation, count: total)
+        let base = records
+        // First the records from `start` on, then those before it.
+        var index = 0
+        for instance in list {
+            let (offset, count, length) = recordsOf.of(instances[Int(instance)])
+            for record in 0..<count {
+                if index >= start { writer.write(base + offset + record * length, count: length) }
+                index += 1
+            }
+        }
+        index = 0
+        outer: for instance in list {
+            let (offset, count, length) = recordsOf.of(instances[Int(instance)])
+            for record in 0..<count {
+                guard index < start else { break outer }
+                writer.write(base + offset + record * length, count: length)
+                index += 1
+            }
+        }
+        return total
+    }
+}

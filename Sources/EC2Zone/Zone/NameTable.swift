@@ -1,0 +1,117 @@
+/// Lower-cased wire-form names to dense indexes (0, 1, 2, … in insertion order), in three flat arrays: the keys'
+/// bytes one after another, where each key starts, and an open-addressing table of slots (linear probing, at most
+/// half full).
+///
+/// Built once per zone and then only read. A lookup hashes the name's bytes once and compares bytes only on a
+/// hash match: no `DNSName`, no array per key, nothing allocated, so a UDP query can be answered from the packet's
+/// own bytes, and a million names cost their bytes plus 16 per name rather than an object each.
+struct NameTable: Sendable {
+    private var keyBytes: [UInt8] = []
+    /// `keyStarts[i]` is where key `i` begins in `keyBytes`; one more entry marks the end of the last key.
+    private var keyStarts: [Int32] = [0]
+    private var hashes: [UInt32] = []
+    /// Entry index + 1, or 0 for an empty slot.
+    private var slots: [Int32]
+
+    init(expectedCount: Int = 0) {
+        slots = Array(repeating: 0, count: Self.capacity(for: expectedCount))
+    }
+
+    var count: Int { hashes.count }
+
+    /// FNV-1a over the bytes, folded to 32 bits: cheap for the short keys DNS names are, and good enough with
+    /// the load factor kept at one half.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+
+    /// The index of `key` (a lower-cased wire name), inserting it if it is new.
+    @discardableResult
+    mutating func insert(_ key: UnsafeRawBufferPointer) -> Int32 {
+        let hash = Self.hash(key)
+        if let found = find(key, hash: hash) { return found }
+        if (count + 1) * 2 > slots.count { grow() }
+        let index = Int32(count)
+        keyBytes.append(contentsOf: key)
+        keyStarts.append(Int32(keyBytes.count))
+        hashes.append(hash)
+        place(index, hash: hash)
+        return index
+    }
+
+    mutating func insert(_ key: [UInt8]) -> Int32 {
+        key.withUnsafeBytes { insert($0) }
+    }
+
+    /// The index of `key` (a lower-cased wire name), or nil.
+    @inline(__always)
+    func find(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int32? {
+        slots.withUnsafeBufferPointer { slots in
+            keyStarts.withUnsafeBufferPointer { starts in
+                hashes.withUnsafeBufferPointer { hashes in
+                    keyBytes.withUnsafeBytes { bytes in
+                        guard let keyBase = bytes.baseAddress, let base = key.baseAddress else { return nil }
+                        let mask = slots.count - 1
+                        var position = Int(hash) & mask
+                        while true {
+                            let entry = slots[position]
+                            if entry == 0 { return nil }
+                            let index = Int(entry - 1)
+                            if hashes[index] == hash {
+                                let start = Int(starts[index])
+                                let length = Int(starts[index + 1]) - start
+                                if length == key.count, memcmp(keyBase + start, base, length) == 0 {
+                                    return Int32(index)
+                                }
+                            }
+                            position = (position + 1) & mask
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func find(_ key: [UInt8]) -> Int32? {
+        key.withUnsafeBytes { find($0, hash: Self.hash($0)) }
+    }
+
+    /// The key stored at `index`.
+    func key(at index: Int32) -> ArraySlice<UInt8> {
+        keyBytes[Int(keyStarts[Int(index)])..<Int(keyStarts[Int(index) + 1])]
+    }
+
+    /// Bytes held, for the memory figures.
+    var memoryFootprint: Int { keyBytes.capacity + keyStarts.capacity * 4 + hashes.capacity * 4 + slots.capacity * 4 }
+
+    private mutating func place(_ index: Int32, hash: UInt32) {
+        let mask = slots.count - 1
+        var position = Int(hash) & mask
+        while slots[position] != 0 { position = (position + 1) & mask }
+        slots[position] = index + 1
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: max(16, slots.count * 2))
+        for index in 0..<count { place(Int32(index), hash: hashes[index]) }
+    }
+
+    private static func capacity(for count: Int) -> Int {
+        var capacity = 16
+        while capacity < count * 2 { capacity *= 2 }
+        return capacity
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
