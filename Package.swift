@@ -97,11 +97,19 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
-        // UDP and TCP transports (and a small client) on SwiftNIO: bytes in, EC2Zone's DNSQueryHandler, bytes out.
+        // Batched datagram I/O below SwiftNIO (Linux): recvmmsg/sendmmsg on SO_REUSEPORT sockets, one thread each.
+        .target(name: "CBatchedUDP"),
+        .target(
+            name: "BatchedUDP",
+            dependencies: ["CBatchedUDP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // UDP and TCP transports (and a small client): bytes in, EC2Zone's DNSQueryHandler, bytes out. UDP on
+        // BatchedUDP threads (Linux), TCP on SwiftNIO.
         .target(
             name: "DNSServer",
             dependencies: [
-                "DNSWire", "EC2Zone", "FednsSupport",
+                "DNSWire", "EC2Zone", "FednsSupport", "BatchedUDP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,38 +3,70 @@ import EC2Zone
 import Logging
 import NIOCore
 
-/// What both transports do with every message they receive: answer it into a reply buffer, count it (or the
-/// drop), time it and, with the query log on, log it. One per channel or socket: `rotation` advances per
-/// message so that RRsets with several records start at a different record each time.
+/// What both transports do with the messages they receive, batch by batch (one `recvmmsg`, one TCP read burst):
+/// fetch the zone's answerer once, answer each message into a reply buffer, tally it (or the drop) and, with the
+/// query log on, log it; at the end of the batch, hand the tally and the batch's time to the metrics. One per
+/// socket or connection: `rotation` advances per message so that RRsets with several records start at a
+/// different record each time.
 struct MeteredAnswerer {
     let handler: any DNSQueryHandler
     let metrics: DNSServerMetrics
     let queryLogger: Logger?
+    let transport: DNSTransport
     private var rotation = 0
+    private var tally = QueryTally()
+    private var batchStarted: UInt64 = 0
+    /// The zone's answerer for the batch under way.
+    private var current: WireAnswerer?
 
-    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
+    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?, transport: DNSTransport) {
         self.handler = handler
         self.metrics = metrics
         self.queryLogger = queryLogger
+        self.transport = transport
     }
 
-    /// Answers one message with `answerer` (fetched by the caller once per batch from `handler`); the reply's
-    /// bytes are the first `length` of `reply`. `client` is read only for the query log.
+    /// Starts a batch, unless one is under way.
+    mutating func beginBatch() {
+        guard current == nil else { return }
+        batchStarted = metrics.clock()
+        current = handler.answerer()
+    }
+
+    /// Answers one message of the batch; the reply's bytes are the first `length` of `reply`. `client` is read
+    /// only for the query log.
     mutating func answer(
-        _ query: UnsafeRawBufferPointer, with answerer: WireAnswerer, transport: DNSTransport,
-        client: @autoclosure () -> SocketAddress?, into reply: UnsafeMutableRawBufferPointer
+        _ query: UnsafeRawBufferPointer, client: @autoclosure () -> SocketAddress?,
+        into reply: UnsafeMutableRawBufferPointer
     ) -> WireReply {
-        let started = metrics.clock()
+        beginBatch()
         rotation &+= 1
+        guard let answerer = current else { return .drop }
         let answered = answerer.answer(query, transport: transport, rotation: rotation, into: reply)
         if answered.isDrop {
-            metrics.recordDropped(transport: transport)
+            tally.dropped += 1
             return answered
         }
-        metrics.record(answered, transport: transport, since: started)
+        tally.count(answered, transport: transport)
         if let queryLogger, let client = client() {
             queryLogger.logQuery(answered, query: query, client: client, transport: transport)
         }
         return answered
+    }
+
+    /// Answers again, into a larger buffer, a message whose reply did not fit the first one; not counted twice.
+    func answerAgain(_ query: UnsafeRawBufferPointer, into reply: UnsafeMutableRawBufferPointer) -> WireReply {
+        (current ?? handler.answerer()).answer(query, transport: transport, rotation: rotation, into: reply)
+    }
+
+    /// Ends the batch: its counts and time go to the metrics.
+    mutating func endBatch() {
+        guard current != nil else { return }
+        current = nil
+        metrics.flush(&tally, transport: transport, elapsedNanoseconds: metrics.clock() &- batchStarted)
+    }
+
+    func recordTransportError() {
+        metrics.recordTransportError(transport: transport)
     }
 }

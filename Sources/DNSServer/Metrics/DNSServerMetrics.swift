@@ -5,11 +5,13 @@ import Logging
 import Metrics
 import NIOCore
 
-/// The DNS server's metrics. Every counter is created up front and found by index, so recording a query costs an
-/// array lookup and an increment: no dictionary, lock or allocation on the hot path.
+/// The DNS server's metrics. Every counter is created up front and found by index; a transport counts a batch of
+/// queries (one `recvmmsg`, one TCP read) in a `QueryTally` of plain integers and hands it over once per batch,
+/// so a query costs an increment of a local integer: no atomic, lock, clock read or allocation per query.
 ///
 /// - `fedns_dns_queries_total{transport,type,rcode}`
-/// - `fedns_dns_query_duration_seconds` (histogram, time spent answering inside the server)
+/// - `fedns_dns_query_duration_seconds` (histogram of the time spent answering inside the server; one
+///   observation per batch, its time divided by its queries: the clock is read twice per batch, not per query)
 /// - `fedns_dns_dropped_total{transport}`: messages not answered (runts, responses sent as queries)
 /// - `fedns_dns_transport_errors_total{transport}`
 /// - `fedns_dns_tcp_connections` (open now) and `fedns_dns_tcp_connections_total`, `fedns_dns_tcp_refused_total`
@@ -55,17 +57,30 @@ public final class DNSServerMetrics: Sendable {
     @inline(__always)
     func clock() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    func record(_ reply: WireReply, transport: DNSTransport, since started: UInt64) {
-        let typeIndex = reply.questionType.flatMap { Self.types.firstIndex(of: $0) } ?? Self.types.count
-        let rcodeIndex = Self.rcodes.firstIndex(of: reply.rcode) ?? Self.rcodes.count
+    /// The counter of a reply, by transport, question type and rcode.
+    @inline(__always)
+    static func counterIndex(_ reply: WireReply, transport: DNSTransport) -> Int {
+        let typeIndex = reply.questionType.flatMap { types.firstIndex(of: $0) } ?? types.count
+        let rcodeIndex = rcodes.firstIndex(of: reply.rcode) ?? rcodes.count
         let transportIndex = transport == .udp ? 0 : 1
-        let index = (transportIndex * (Self.types.count + 1) + typeIndex) * (Self.rcodes.count + 1) + rcodeIndex
-        queries[index].increment()
-        duration.recordNanoseconds(Int64(clock() &- started))
+        return (transportIndex * (types.count + 1) + typeIndex) * (rcodes.count + 1) + rcodeIndex
     }
 
-    func recordDropped(transport: DNSTransport) {
-        dropped[transport == .udp ? 0 : 1].increment()
+    static let counterCount = DNSTransport.allCases.count * (types.count + 1) * (rcodes.count + 1)
+
+    /// Adds a batch's counts to the counters and its time to the histogram, and empties the tally.
+    func flush(_ tally: inout QueryTally, transport: DNSTransport, elapsedNanoseconds: UInt64) {
+        for index in tally.touched {
+            queries[index].increment(by: Int64(tally.counts[index]))
+            tally.counts[index] = 0
+        }
+        if tally.answered > 0 {
+            duration.recordNanoseconds(Int64(elapsedNanoseconds / UInt64(tally.answered)))
+        }
+        if tally.dropped > 0 { dropped[transport == .udp ? 0 : 1].increment(by: Int64(tally.dropped)) }
+        tally.touched.removeAll(keepingCapacity: true)
+        tally.answered = 0
+        tally.dropped = 0
     }
 
     func recordTransportError(transport: DNSTransport) {
@@ -83,6 +98,27 @@ public final class DNSServerMetrics: Sendable {
 
     func connectionRefused() {
         refusedConnections.increment()
+    }
+}
+
+/// The counts of one batch of queries, in plain integers, until `DNSServerMetrics.flush`.
+struct QueryTally {
+    var counts = [Int32](repeating: 0, count: DNSServerMetrics.counterCount)
+    /// The counters this batch touched, so a flush visits only those.
+    var touched: [Int] = []
+    var answered = 0
+    var dropped = 0
+
+    init() {
+        touched.reserveCapacity(16)
+    }
+
+    @inline(__always)
+    mutating func count(_ reply: WireReply, transport: DNSTransport) {
+        let index = DNSServerMetrics.counterIndex(reply, transport: transport)
+        if counts[index] == 0 { touched.append(index) }
+        counts[index] += 1
+        answered += 1
     }
 }
 

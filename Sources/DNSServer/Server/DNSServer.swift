@@ -1,3 +1,6 @@
+#if os(Linux)
+    import BatchedUDP
+#endif
 import EC2Zone
 import FednsSupport
 import Logging
@@ -16,8 +19,10 @@ import Darwin
 
 /// The authoritative server's transports: UDP and TCP on every configured address.
 ///
-/// UDP is built for packet rate: one socket per event loop on the same port (SO_REUSEPORT lets the kernel spread
-/// clients over them), `recvmmsg` batches into a fixed receive buffer, and replies flushed once per batch.
+/// UDP is built for packet rate: one socket per thread on the same port (SO_REUSEPORT lets the kernel spread
+/// clients over them), `recvmmsg` batches into fixed buffers, replies sent once per batch with `sendmmsg`. On Linux
+/// the threads are plain loops below SwiftNIO (`UDPListener`), one per event loop of the group; elsewhere each
+/// event loop has a SwiftNIO datagram channel. TCP runs on the group's event loops.
 public final class DNSServer: Service, Sendable {
     private let settings: DNSServerOptions
     private let handler: any DNSQueryHandler
@@ -27,6 +32,7 @@ public final class DNSServer: Service, Sendable {
     private let queryLogger: Logger?
     private let started = Mutex(false)
     private let channels = Mutex<[any Channel]>([])
+    private let udpListeners = Mutex<[UDPListenerHandle]>([])
     private let bound = Mutex<[SocketAddress]>([])
     private let connections = ConnectionLimiter()
 
@@ -65,6 +71,11 @@ public final class DNSServer: Service, Sendable {
     /// Closes the listeners. Queries are answered synchronously as they are read, so nothing is in flight
     /// beyond replies already written, which the close flushes.
     public func stop() async {
+        let listeners = udpListeners.withLock { listeners in
+            defer { listeners = [] }
+            return listeners
+        }
+        for listener in listeners { await listener.stop() }
         let open = channels.withLock { channels in
             defer { channels = [] }
             return channels
@@ -90,20 +101,38 @@ public final class DNSServer: Service, Sendable {
     private func bindBoth(_ address: SocketAddress) async throws -> SocketAddress {
         let attempts = address.port == 0 ? 10 : 1
         for attempt in 1...attempts {
-            let (udpAddress, udpChannels) = try await bindUDP(address)
+            let (udpAddress, udp) = try await bindUDP(address)
             do {
                 try await bindTCP(udpAddress)
+                udpListeners.withLock { $0.append(udp) }
                 return udpAddress
             } catch let error as DNSListenError where attempt < attempts && error.isAddressInUse {
-                for channel in udpChannels { try? await channel.close() }
-                channels.withLock { open in open.removeAll { channel in udpChannels.contains { $0 === channel } } }
+                await udp.stop()
             }
         }
         // Unreachable: the last attempt either returned or threw.
         throw DNSListenError(address: address, transport: .tcp, underlying: ChannelError.ioOnClosedChannel)
     }
 
-    private func bindUDP(_ address: SocketAddress) async throws -> (SocketAddress, [any Channel]) {
+    /// The UDP listener of one address: `UDPListener` threads on Linux, SwiftNIO channels elsewhere.
+    private func bindUDP(_ address: SocketAddress) async throws -> (SocketAddress, UDPListenerHandle) {
+        #if os(Linux)
+            do {
+                let threads = Array(group.makeIterator()).count
+                let listener = try UDPListener(
+                    address: address, threads: threads, batch: settings.udpBatchSize, handler: handler, metrics: metrics,
+                    queryLogger: queryLogger)
+                return (listener.localAddress, .threads(listener))
+            } catch {
+                throw DNSListenError(address: address, transport: .udp, underlying: IOError(errnoCode: error.code, reason: error.call))
+            }
+        #else
+            let (bound, opened) = try await bindNIOUDP(address)
+            return (bound, .channels(opened))
+        #endif
+    }
+
+    private func bindNIOUDP(_ address: SocketAddress) async throws -> (SocketAddress, [any Channel]) {
         var target = address
         var first = true
         var opened: [any Channel] = []
@@ -134,7 +163,6 @@ public final class DNSServer: Service, Sendable {
             } catch {
                 throw DNSListenError(address: target, transport: .udp, underlying: error)
             }
-            channels.withLock { $0.append(channel) }
             opened.append(channel)
             if first, let local = channel.localAddress {
                 target = local  // later sockets join the same port, including one picked for port 0
@@ -172,6 +200,24 @@ public final class DNSServer: Service, Sendable {
             channels.withLock { $0.append(channel) }
         } catch {
             throw DNSListenError(address: address, transport: .tcp, underlying: error)
+        }
+    }
+}
+
+/// How one address's UDP is served, for stopping it.
+enum UDPListenerHandle: Sendable {
+    #if os(Linux)
+        case threads(UDPListener)
+    #endif
+    case channels([any Channel])
+
+    func stop() async {
+        switch self {
+        #if os(Linux)
+            case .threads(let listener): listener.stop()
+        #endif
+        case .channels(let channels):
+            for channel in channels { try? await channel.close() }
         }
     }
 }

@@ -13,7 +13,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
     private var lastWrite: EventLoopFuture<Void>?
 
     init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
-        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger)
+        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .tcp)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -22,19 +22,18 @@ final class TCPQueryHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        answerer.endBatch()
         metrics.connectionClosed()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
-        let zone = answerer.handler.answerer()
         // Most replies are small: answer into the stack first, and only a reply that did not fit is answered
         // again into a buffer that holds the largest.
         let framed: ByteBuffer? = message.withUnsafeReadableBytes { query in
             let small = withUnsafeTemporaryAllocation(byteCount: Self.smallReply, alignment: 8) { reply in
-                let answered = answerer.answer(
-                    query, with: zone, transport: .tcp, client: context.channel.remoteAddress, into: reply)
+                let answered = answerer.answer(query, client: context.channel.remoteAddress, into: reply)
                 return answered.truncated ? nil : frame(answered, UnsafeRawBufferPointer(reply), context: context)
             }
             if let small { return small }
@@ -42,8 +41,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
             var answered = WireReply.drop
             large.moveWriterIndex(forwardBy: 2)
             large.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxReplyLength) { reply in
-                // Not counted again: the first attempt was.
-                answered = zone.answer(query, transport: .tcp, rotation: 0, into: reply)
+                answered = answerer.answerAgain(query, into: reply)
                 return answered.length
             }
             guard !answered.isDrop else { return nil }
@@ -70,6 +68,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        answerer.endBatch()
         context.flush()
         context.fireChannelReadComplete()
     }

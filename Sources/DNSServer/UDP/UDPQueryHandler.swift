@@ -2,31 +2,28 @@ import EC2Zone
 import Logging
 import NIOCore
 
-/// Answers datagrams on a SwiftNIO channel (the portable UDP path; on Linux `UDPListener` serves instead). Replies
-/// are written as each query is read and flushed once per read burst, so a burst that arrived through one
-/// `recvmmsg` leaves through one `sendmmsg`; the burst is answered from one zone.
+/// Answers datagrams on a SwiftNIO channel: the portable UDP path (on Linux, `UDPListener` serves UDP instead,
+/// below SwiftNIO). Replies are written as each query is read and flushed once per read burst, so a burst that
+/// arrived through one `recvmmsg` leaves through one `sendmmsg`; the burst is one batch for the metrics and is
+/// answered from one zone.
 final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private var answerer: MeteredAnswerer
-    /// The zone's answerer for the burst being read; fetched at its first message.
-    private var current: WireAnswerer?
     private var pendingWrites = false
 
     init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
-        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger)
+        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .udp)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let zone = current ?? answerer.handler.answerer()
-        current = zone
         var reply = context.channel.allocator.buffer(capacity: WireAnswerer.maxUDPReplyLength)
         var answered = WireReply.drop
         envelope.data.withUnsafeReadableBytes { query in
             reply.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxUDPReplyLength) { out in
-                answered = answerer.answer(query, with: zone, transport: .udp, client: envelope.remoteAddress, into: out)
+                answered = answerer.answer(query, client: envelope.remoteAddress, into: out)
                 return answered.length
             }
         }
@@ -36,7 +33,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        current = nil
+        answerer.endBatch()
         if pendingWrites {
             pendingWrites = false
             context.flush()
@@ -47,6 +44,6 @@ final class UDPQueryHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A failed send to one client (ICMP unreachable, a full socket buffer) must not close the listener
         // that serves everyone else.
-        answerer.metrics.recordTransportError(transport: .udp)
+        answerer.recordTransportError()
     }
 }
