@@ -180,7 +180,7 @@ let package = Package(
         // no HTTP and no database (request value in, response value out).
         .target(
             name: "Federation",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
