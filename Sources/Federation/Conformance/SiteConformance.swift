@@ -91,11 +91,9 @@ public enum SiteConformance {
     /// SEP-2's error replies use; `detail` was the older docs' key).
     public static func notFound(_ response: FetchedResponse, label: String) -> [ConformanceResult] {
         var results = common(response, label: label)
-        guard response.status == 404 else {
-            results.append(.init(.fail, "\(label): status", "\(response.status); SEP-2 answers an unknown address with 404"))
+        guard expect(response, status: 404, label: label, "SEP-2 answers an unknown address with 404", into: &results) else {
             return results
         }
-        results.append(.init(.pass, "\(label): status 404"))
         if let object = jsonObject(response.body), object["error"] is String || object["detail"] is String {
             results.append(.init(.pass, "\(label): 404 body", "a JSON error"))
         } else {
@@ -120,15 +118,13 @@ public enum SiteConformance {
     /// `memo` both or neither, `memo` a JSON string valid for its type).
     public static func found(_ response: FetchedResponse, label: String) -> [ConformanceResult] {
         var results = common(response, label: label)
-        guard response.status == 200 else {
-            results.append(.init(.fail, "\(label): status", "\(response.status); expected 200 for a known address"))
+        guard expect(response, status: 200, label: label, "expected 200 for a known address", into: &results) else {
             return results
         }
         guard let object = jsonObject(response.body) else {
             results.append(.init(.fail, "\(label): body", "not a JSON object"))
             return results
         }
-        results.append(.init(.pass, "\(label): status 200"))
         if let account = object["account_id"] as? String, (try? AccountID(account)) != nil {
             results.append(.init(.pass, "\(label): account_id", account))
         } else {
@@ -156,6 +152,18 @@ public enum SiteConformance {
             results.append(.init(.fail, "\(label): memo", "memo_type and memo must come together"))
         }
         return results
+    }
+
+    /// Whether the status is `status`, said as a pass or a failure (with `why`) in `results`.
+    static func expect(
+        _ response: FetchedResponse, status: Int, label: String, _ why: String, into results: inout [ConformanceResult]
+    ) -> Bool {
+        guard response.status == status else {
+            results.append(.init(.fail, "\(label): status", "\(response.status); \(why)"))
+            return false
+        }
+        results.append(.init(.pass, "\(label): status \(status)"))
+        return true
     }
 
     /// CORS open to every origin, on a response to a request without `Origin` (as `curl` sends).
@@ -191,11 +199,11 @@ extension SiteConformance {
         webAuthDomain: String
     ) -> [ConformanceResult] {
         var results = cors(response, label)
-        guard response.status == 200, let object = jsonObject(response.body), let transaction = object["transaction"] as? String else {
-            results.append(.init(.fail, "\(label): reply", "\(response.status); expected 200 with {\"transaction\": …}"))
+        guard expect(response, status: 200, label: label, "expected a challenge", into: &results) else { return results }
+        guard let object = jsonObject(response.body), let transaction = object["transaction"] as? String else {
+            results.append(.init(.fail, "\(label): reply", "not {\"transaction\": …}"))
             return results
         }
-        results.append(.init(.pass, "\(label): status 200"))
         let envelope: StellarXDR.Envelope
         do {
             envelope = try StellarXDR.Envelope(base64: transaction)
