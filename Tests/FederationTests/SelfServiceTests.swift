@@ -66,7 +66,7 @@ import Testing
     @Test("the address in the path, percent-encoded or not", arguments: [
         ("alice*example.org", "alice*example.org"), ("alice%2Aexample.org", "alice*example.org"),
         ("Zo%C3%AB*example.org", "Zoë*example.org"), ("+14155550100*example.org", "+14155550100*example.org"),
-        ("alice*localhost:8443", "alice*localhost:8443"), ("alice", nil), ("a*b*c", nil), ("%zz*example.org", nil),
+        ("alice*localhost:8443", "alice*localhost:8443"), ("a&b=c*example.org", "a&b=c*example.org"), ("alice", nil), ("a*b*c", nil), ("%zz*example.org", nil),
         ("%20*example.org", nil),
     ] as [(String, String?)])
     func pathAddress(segment: String, address: String?) throws {

@@ -27,8 +27,9 @@ public enum RecordsExchange {
     public static func address(fromPathSegment segment: Substring) throws(RefusedRequest) -> StellarAddress {
         let decoded: String
         do {
-            // Path segments use percent-encoding without form's '+' for space; a '+' stays a '+' (phone numbers).
-            let escaped = segment.replacingOccurrences(of: "+", with: "%2B")
+            // Path segments use percent-encoding without form's '+' for space: a '+' stays a '+' (phone numbers), and
+            // '&' is a character of the segment, not a separator.
+            let escaped = segment.replacingOccurrences(of: "+", with: "%2B").replacingOccurrences(of: "&", with: "%26")
             guard let value = try QueryParameters(rawQuery: "a=" + escaped)["a"] else { throw RefusedRequest(400, "") }
             decoded = value
         } catch {
