@@ -124,7 +124,7 @@ public struct FederationConfig: Sendable, Hashable {
     /// challenge_ttl = 300                  # seconds to answer a challenge
     /// token_ttl = 3600                     # seconds a token is valid
     /// requests_per_minute_per_ip = 60      # /auth and /federation/records, per client address (IPv6: per /64)
-    /// requests_per_minute_per_account = 20
+    /// requests_per_minute_per_account = 20 # POST /auth and token requests; challenges naming an account do not count
     /// ```
     private static func readAuth(_ reader: inout TableReader, directory: String, allowedNetworks: [String]) throws(ConfigError)
         -> WebAuthOptions

@@ -280,23 +280,27 @@ struct AccountRouteTests {
         }
     }
 
-    @Test("per-account limit: 429 with Retry-After, other accounts unaffected")
+    @Test("per-account limit once the account has proven itself: 429 with Retry-After; challenges are not counted")
     func rateLimit() async throws {
         let alice = try Self.key(7)
         try await exchange { http, fixture in
+            // Anyone may ask for challenges naming alice: they must not use up her limit.
+            for _ in 0..<40 { #expect(try await http.send("/auth?account=\(alice.accountID)").status == .ok) }
+            let token = try await http.token(alice)  // her first counted request (POST /auth)
             var statuses: [HTTPResponse.Status] = []
             var last: Reply?
-            for _ in 0..<31 {
-                let reply = try await http.send("/auth?account=\(alice.accountID)")
+            for _ in 0..<30 {
+                let reply = try await http.records(.get, token: token)
                 statuses.append(reply.status)
                 last = reply
             }
-            #expect(statuses.prefix(30).allSatisfy { $0 == .ok })
+            #expect(statuses.prefix(29).allSatisfy { $0 == .ok })
             #expect(statuses.last == .tooManyRequests)
             #expect(last?.headers[.retryAfter] == "2")
-            #expect(try await http.send("/auth?account=\(try Self.key(8).accountID)").status == .ok)
+            #expect((last?.json["error"] as? String)?.contains("for this account") == true)
+            #expect(try await http.records(.get, token: try await http.token(try Self.key(8))).status == .ok)
             fixture.clock.advance(2)
-            #expect(try await http.send("/auth?account=\(alice.accountID)").status == .ok)
+            #expect(try await http.records(.get, token: token).status == .ok)
         }
     }
 

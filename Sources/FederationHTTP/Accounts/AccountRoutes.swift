@@ -114,8 +114,10 @@ final class AccountRoutes: Sendable {
     private func challenge(_ request: HTTPRequest, host: FederationSite.Host) throws(RefusedRequest) -> SiteResponse {
         let query = RequestTarget(request.path ?? "/").query.map(String.init) ?? ""
         let hostDomain: FederationDomain? = if case .domain(let documents) = host { documents.domain } else { nil }
+        // Only the per-address limit here: anyone may ask for a challenge naming any account, so counting these
+        // against the account would let a stranger lock its owner out. The account's own limit starts once it has
+        // proven itself (a signed challenge, a token).
         let asked = try WebAuthExchange.challengeRequest(query: query, hostDomain: hostDomain, service: service)
-        try limit(perAccount, asked.account.description, what: "for this account")
         let envelope: StellarXDR.Envelope
         do {
             envelope = try service.challenge(

@@ -95,7 +95,8 @@ public struct WebAuthOptions: Sendable, Hashable {
     /// Seconds a token is valid for.
     public var tokenLifetime: Int
     /// Requests to `/auth` and `/federation/records` per minute from one client address (an IPv6 /64), and for one
-    /// account.
+    /// account once it has proven itself (`POST /auth` with its signature, requests with its token; challenges that
+    /// merely name an account are not counted, or a stranger could lock its owner out).
     public var requestsPerMinutePerIP: Int
     public var requestsPerMinutePerAccount: Int
 
