@@ -18,7 +18,7 @@ struct ConfigReloaderTests {
         """
 
     static func config(_ extra: String) throws -> FednsConfig {
-        try FednsConfig.parse(base + extra, origin: "test.toml", directory: "/etc/fedns")
+        try FednsConfig.parse(base + extra, origin: "test.toml", directory: "/etc/fedns", environment: [:])
     }
 
     static let auth = """
