@@ -1,8 +1,8 @@
-import FederationHTTP
 import Inventory
 import Logging
 import Settings
 import Synchronization
+import FederationHTTP
 
 /// SIGHUP re-reads the configuration file. What can change live is handed to the parts that own it (zone
 /// settings, discovery regions and interval); what needs new sockets or a new process is named in the log; a
