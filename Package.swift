@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "Federation", "AddressBook", "FednsSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -191,7 +192,7 @@ let package = Package(
         // no HTTP and no database (request value in, response value out).
         .target(
             name: "Federation",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 
@@ -232,7 +233,7 @@ let package = Package(
             name: "fedns",
             dependencies: [
                 "ServerAssembly", "DNSServer", "DNSWire", "Settings", "Companion", "EC2Zone", "FednsSupport", "Inventory",
-                "InventoryLookup", "Federation", "AddressBook",
+                "InventoryLookup", "Federation", "AddressBook", "FederationHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -96,13 +96,106 @@ public struct FederationConfig: Sendable, Hashable {
         for var rule in try reader.tables("forward") ?? [] {
             forwardRules.append(try readForwardRule(&rule))
         }
+        let allowedNetworks = try reader.stringArray("allowed_network_passphrases") ?? []
+        var authReader = try reader.subtable("auth")
+        let auth = try authReader.isPresent ? readAuth(&authReader, directory: directory, allowedNetworks: allowedNetworks) : nil
+        var selfServiceReader = try reader.subtable("self_service")
+        let selfService = try readSelfService(&selfServiceReader)
+        if selfService.enabled, auth == nil {
+            throw selfServiceReader.error("enabled", "self-service addresses need sign-in: add a [federation.auth] section")
+        }
         try reader.rejectUnknownKeys()
         return FederationConfig(
             enabled: enabled, store: store,
             site: FederationSiteOptions(
                 file: reader.file, listen: listen, certificates: certificates, caFile: caFile, domains: domains,
                 publicURL: publicURL, stellarToml: stellarToml, idleTimeout: idleTimeout, maxConnections: maxConnections,
-                threads: threads, forwardRules: forwardRules))
+                threads: threads, forwardRules: forwardRules, auth: auth, selfService: selfService,
+                allowedNetworkPassphrases: allowedNetworks))
+    }
+
+    /// `[federation.auth]`: SEP-10 web authentication.
+    ///
+    /// ```toml
+    /// [federation.auth]
+    /// signing_key_file = "sep10.seed"      # the S… seed signing challenges (chmod 600); published as SIGNING_KEY
+    /// network_passphrase = "Public Global Stellar Network ; September 2015"
+    /// jwt_secret_file = "jwt.secret"       # at least 32 bytes (chmod 600): openssl rand -base64 48 > jwt.secret
+    /// challenge_ttl = 300                  # seconds to answer a challenge
+    /// token_ttl = 3600                     # seconds a token is valid
+    /// requests_per_minute_per_ip = 60      # /auth and /federation/records, per client address (IPv6: per /64)
+    /// requests_per_minute_per_account = 20 # POST /auth and token requests; challenges naming an account do not count
+    /// ```
+    private static func readAuth(_ reader: inout TableReader, directory: String, allowedNetworks: [String]) throws(ConfigError)
+        -> WebAuthOptions
+    {
+        let signingKeyFile = resolvePath(
+            try reader.requiredString("signing_key_file", "a file holding the Stellar secret seed (S…) that signs challenges"),
+            from: directory)
+        let network = try reader.requiredString(
+            "network_passphrase", "the network's passphrase, e.g. \"\(StellarToml.publicNetworkPassphrase)\"")
+        let known = StellarNetwork.known.map(\.passphrase)
+        guard known.contains(network) || allowedNetworks.contains(network) else {
+            throw reader.error(
+                "network_passphrase",
+                "\"\(network)\" is neither the public nor the test network; list it in [federation] allowed_network_passphrases "
+                    + "if it is a network of your own")
+        }
+        let jwtSecretFile = resolvePath(
+            try reader.requiredString("jwt_secret_file", "a file holding at least 32 random bytes that sign tokens"), from: directory)
+        let options = WebAuthOptions(
+            signingKeyFile: signingKeyFile, networkPassphrase: network, jwtSecretFile: jwtSecretFile,
+            challengeLifetime: try reader.integer("challenge_ttl", in: 5...3600, default: WebAuthOptions.defaultChallengeLifetime),
+            tokenLifetime: try reader.integer("token_ttl", in: 60...604_800, default: WebAuthOptions.defaultTokenLifetime),
+            requestsPerMinutePerIP: try reader.integer(
+                "requests_per_minute_per_ip", in: 1...100_000, default: WebAuthOptions.defaultRequestsPerMinutePerIP),
+            requestsPerMinutePerAccount: try reader.integer(
+                "requests_per_minute_per_account", in: 1...100_000, default: WebAuthOptions.defaultRequestsPerMinutePerAccount))
+        try reader.rejectUnknownKeys()
+        return options
+    }
+
+    /// `[federation.self_service]`: what signed-in accounts may claim.
+    ///
+    /// ```toml
+    /// [federation.self_service]
+    /// enabled = true                 # default false
+    /// max_per_account = 1            # addresses per account and domain
+    /// replace_earlier = false        # at the limit: true replaces the account's earliest address, false refuses (403)
+    /// reserved = ["admin", "support"]
+    /// min_name_length = 3
+    /// max_name_length = 32
+    /// name_characters = "a-z0-9._-"  # compared in lower case
+    /// ```
+    private static func readSelfService(_ reader: inout TableReader) throws(ConfigError) -> SelfServicePolicy {
+        let defaults = SelfServicePolicy()
+        let enabled = try reader.bool("enabled", default: false)
+        let maxPerAccount = try reader.integer("max_per_account", in: 1...1000, default: defaults.maxPerAccount)
+        let replaceEarlier = try reader.bool("replace_earlier", default: false)
+        let reserved = try reader.stringArray("reserved") ?? []
+        for (index, name) in reserved.enumerated() {
+            do {
+                _ = try UserName(name)
+            } catch {
+                throw ConfigError(file: reader.file, key: "\(reader.key("reserved"))[\(index)]", message: "\"\(name)\": \(error)")
+            }
+        }
+        let minLength = try reader.integer("min_name_length", in: 1...UserName.maximumBytes, default: defaults.nameLengths.lowerBound)
+        let maxLength = try reader.integer("max_name_length", in: 1...UserName.maximumBytes, default: defaults.nameLengths.upperBound)
+        guard minLength <= maxLength else {
+            throw reader.error("max_name_length", "is \(maxLength), below min_name_length (\(minLength))")
+        }
+        let characterText = try reader.string("name_characters", default: SelfServicePolicy.defaultCharacters)
+        let characters: NameCharacters
+        do {
+            characters = try NameCharacters(characterText)
+        } catch {
+            throw reader.error("name_characters", "\"\(characterText)\": \(error)")
+        }
+        try reader.rejectUnknownKeys()
+        return SelfServicePolicy(
+            enabled: enabled, maxPerAccount: maxPerAccount, reserved: reserved, nameLengths: minLength...maxLength,
+            characters: characters, replaceEarlier: replaceEarlier)
     }
 
     /// `sqlite:PATH` with PATH made absolute (relative to the configuration file, `~/` expanded), or a PostgreSQL

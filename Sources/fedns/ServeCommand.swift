@@ -56,7 +56,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try configOptions.load()
-            try FednsServer.checkFiles(config)
+            for warning in try FednsServer.checkFiles(config) { printError("warning: \(warning)") }
             print("\(config.origin): OK")
         } catch {
             printError("\(error)")

@@ -38,6 +38,19 @@ final class FlakyStore: AddressBookStore {
     func importRecords(_ records: [AddressRecord], mode: ImportMode) async throws(AddressBookError) -> ImportSummary {
         try await wrapped.importRecords(records, mode: mode)
     }
+    func addresses(of account: AccountID, in domain: FederationDomain?) async throws(AddressBookError) -> [StoredAddress] {
+        try check()
+        return try await wrapped.addresses(of: account, in: domain)
+    }
+    func claim(_ record: AddressRecord, limits: ClaimLimits) async throws(AddressBookError) -> ClaimResult {
+        try await wrapped.claim(record, limits: limits)
+    }
+    func release(_ address: StellarAddress, by account: AccountID) async throws(AddressBookError) -> ReleaseResult {
+        try await wrapped.release(address, by: account)
+    }
+    func consumeNonce(_ nonce: String, expiresAt: Date, now: Date) async throws(AddressBookError) -> Bool {
+        try await wrapped.consumeNonce(nonce, expiresAt: expiresAt, now: now)
+    }
     func version() async throws(AddressBookError) -> Int64 {
         try check()
         return try await wrapped.version()

@@ -274,6 +274,93 @@ import Testing
         }
     }
 
+    // MARK: Self-service
+
+    static let one = ClaimLimits(maxPerAccount: 1, replaceEarlier: false)
+
+    @Test(arguments: StoreKind.allCases)
+    func claimsBelongToTheirAccount(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            let versionBefore = try await store.version()
+            #expect(try await store.claim(Self.record("alice*example.org", Self.alice, "id", "1"), limits: Self.one) == .added(replaced: []))
+            #expect(try await store.version() == versionBefore + 1)
+            // The same account again: unchanged, or updated (memo, spelling); nothing is written when unchanged.
+            #expect(try await store.claim(Self.record("alice*example.org", Self.alice, "id", "1"), limits: Self.one) == .unchanged)
+            #expect(try await store.version() == versionBefore + 1)
+            #expect(try await store.claim(Self.record("ALICE*example.org", Self.alice, "id", "2"), limits: Self.one) == .updated)
+            // Another account: refused whatever the case, and nothing changes.
+            let version = try await store.version()
+            #expect(try await store.claim(Self.record("Alice*example.org", Self.bob), limits: Self.one) == .heldByAnother)
+            #expect(try await store.version() == version)
+            #expect(try await store.lookup(Self.address("alice*example.org"))?.record.accountID.description == Self.alice)
+            // Releases: only by the holder.
+            #expect(try await store.release(Self.address("alice*example.org"), by: AccountID(Self.bob)) == .heldByAnother)
+            #expect(try await store.release(Self.address("nobody*example.org"), by: AccountID(Self.bob)) == .notFound)
+            let released = try await store.release(Self.address("alice*EXAMPLE.org"), by: AccountID(Self.alice))
+            #expect(released == .released(try Self.record("ALICE*example.org", Self.alice, "id", "2")))
+            #expect(try await store.lookup(Self.address("alice*example.org")) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func theLimitIsPerAccountAndDomain(kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.add(Self.record("first*example.org", Self.alice))
+            try await store.add(Self.record("other*example.net", Self.alice))
+            let limited = try await store.claim(Self.record("second*example.org", Self.alice), limits: Self.one)
+            #expect(limited == .limitReached(held: [try Self.record("first*example.org", Self.alice)]))
+            #expect(try await store.lookup(Self.address("second*example.org")) == nil)
+            // Another domain has its own count.
+            #expect(try await store.claim(Self.record("second*example.com", Self.alice), limits: Self.one) == .added(replaced: []))
+            // Replacing: the earliest address of the account in that domain makes room, in the same transaction.
+            try await store.add(Self.record("newer*example.org", Self.alice))
+            let two = ClaimLimits(maxPerAccount: 2, replaceEarlier: true)
+            let replaced = try await store.claim(Self.record("third*example.org", Self.alice), limits: two)
+            #expect(replaced == .added(replaced: [try Self.record("first*example.org", Self.alice)]))
+            let held = try await store.addresses(of: AccountID(Self.alice), in: FederationDomain("example.org")).map(\.record.address.description)
+            #expect(held == ["newer*example.org", "third*example.org"])
+            #expect(try await store.addresses(of: AccountID(Self.alice), in: nil).count == 4)
+            #expect(try await store.addresses(of: AccountID(Self.bob), in: nil).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentClaimsFromTwoConnectionsCannotBothPass(kind: StoreKind) async throws {
+        try await withStore(kind) { store, database in
+            try await withOtherStore(database) { other in
+                // Twenty claims of distinct names for one account, split over two connections (two processes):
+                // the limit of one holds.
+                let results = try await withThrowingTaskGroup(of: ClaimResult.self) { group in
+                    for index in 0..<20 {
+                        let target = index.isMultiple(of: 2) ? store : other
+                        group.addTask { try await target.claim(Self.record("name\(index)*example.org", Self.alice), limits: Self.one) }
+                    }
+                    return try await group.reduce(into: [ClaimResult]()) { $0.append($1) }
+                }
+                #expect(results.filter { if case .added = $0 { true } else { false } }.count == 1)
+                #expect(try await store.addresses(of: AccountID(Self.alice), in: nil).count == 1)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func nonceIsUsedOnceAcrossConnectionsAndForgottenAfterExpiry(kind: StoreKind) async throws {
+        try await withStore(kind) { store, database in
+            let now = Date(timeIntervalSince1970: 1_700_000_000)
+            let expiry = now.addingTimeInterval(300)
+            let version = try await store.version()
+            #expect(try await store.consumeNonce("n1", expiresAt: expiry, now: now))
+            #expect(try await !store.consumeNonce("n1", expiresAt: expiry, now: now.addingTimeInterval(10)))
+            try await withOtherStore(database) { (other: any AddressBookStore) async throws in
+                #expect(try await !other.consumeNonce("n1", expiresAt: expiry, now: now.addingTimeInterval(20)))
+                #expect(try await other.consumeNonce("n2", expiresAt: expiry, now: now))
+            }
+            // Past its challenge's expiry the nonce is forgotten (the challenge itself is refused by then).
+            #expect(try await store.consumeNonce("n1", expiresAt: expiry.addingTimeInterval(600), now: expiry.addingTimeInterval(1)))
+            #expect(try await store.version() == version)  // sign-ins are not address book changes
+        }
+    }
+
     // MARK: PostgreSQL only
 
     @Test func passwordsStayOutOfLogsAndErrors() async throws {

@@ -2,6 +2,7 @@ import DNSWire
 import Federation
 import FederationHTTP
 import FednsSupport
+import Foundation
 import Testing
 
 @testable import Settings
@@ -150,6 +151,78 @@ struct FederationConfigTests {
             text: required + "domains = [\"a.org\"]\n[[federation.forward]]\nforward_type = \"bank\"\naddress = \"x*a.org\"\naccount = \"GABC\"\n",
             key: "federation.forward[0].account", mentions: "not a Stellar account ID"),
     ]
+
+    static let auth = """
+        [federation.auth]
+        signing_key_file = "keys/sep10.seed"
+        network_passphrase = "Test SDF Network ; September 2015"
+        jwt_secret_file = "/secrets/jwt"
+
+        """
+
+    @Test("[federation.auth] and [federation.self_service]: paths resolved, defaults, every key")
+    func authAndSelfService() throws {
+        let defaults = try #require(try parse(Self.required + "domains = [\"a.org\"]\n" + Self.auth))
+        let auth = try #require(defaults.site.auth)
+        #expect(auth.signingKeyFile == "/etc/fedns/keys/sep10.seed")
+        #expect(auth.jwtSecretFile == "/secrets/jwt")
+        #expect(auth.networkPassphrase == "Test SDF Network ; September 2015")
+        #expect((auth.challengeLifetime, auth.tokenLifetime) == (300, 3600))
+        #expect((auth.requestsPerMinutePerIP, auth.requestsPerMinutePerAccount) == (60, 20))
+        #expect(defaults.site.selfService == SelfServicePolicy())
+        #expect(!defaults.site.selfService.enabled)
+
+        let full = try #require(
+            try parse(
+                Self.required + "domains = [\"a.org\"]\nallowed_network_passphrases = [\"Standalone Network ; February 2017\"]\n"
+                    + Self.auth.replacingOccurrences(of: "Test SDF Network ; September 2015", with: "Standalone Network ; February 2017")
+                    + """
+                    challenge_ttl = 60
+                    token_ttl = 600
+                    requests_per_minute_per_ip = 5
+                    requests_per_minute_per_account = 2
+
+                    [federation.self_service]
+                    enabled = true
+                    max_per_account = 3
+                    replace_earlier = true
+                    reserved = ["Admin", "support"]
+                    min_name_length = 2
+                    max_name_length = 20
+                    name_characters = "a-z0-9"
+                    """))
+        #expect(full.site.allowedNetworkPassphrases == ["Standalone Network ; February 2017"])
+        #expect(full.site.auth?.challengeLifetime == 60)
+        #expect(full.site.auth?.tokenLifetime == 600)
+        #expect(full.site.auth?.requestsPerMinutePerIP == 5)
+        #expect(full.site.auth?.requestsPerMinutePerAccount == 2)
+        let policy = full.site.selfService
+        #expect(policy.enabled && policy.replaceEarlier && policy.maxPerAccount == 3)
+        #expect(policy.reserved == ["admin", "support"])
+        #expect(policy.nameLengths == 2...20)
+        #expect(policy.characters.description == "a-z0-9")
+    }
+
+    static let selfServiceCases: [BadCase] = [
+        BadCase(text: "[federation.self_service]\nenabled = true\n", key: "federation.self_service.enabled", mentions: "[federation.auth]"),
+        BadCase(
+            text: auth.replacingOccurrences(of: "jwt_secret_file = \"/secrets/jwt\"\n", with: ""), key: "federation.auth.jwt_secret_file",
+            mentions: "required"),
+        BadCase(
+            text: auth.replacingOccurrences(of: "Test SDF Network ; September 2015", with: "My Network"),
+            key: "federation.auth.network_passphrase", mentions: "allowed_network_passphrases"),
+        BadCase(text: auth + "challenge_ttl = 0\n", key: "federation.auth.challenge_ttl", mentions: "5 to 3600"),
+        BadCase(text: auth + "tokn_ttl = 10\n", key: "federation.auth.tokn_ttl", mentions: "unknown key"),
+        BadCase(text: auth + "[federation.self_service]\nname_characters = \"z-a\"\n", key: "federation.self_service.name_characters", mentions: "backwards"),
+        BadCase(text: auth + "[federation.self_service]\nmin_name_length = 9\nmax_name_length = 3\n", key: "federation.self_service.max_name_length", mentions: "below"),
+        BadCase(text: auth + "[federation.self_service]\nreserved = [\"a*b\"]\n", key: "federation.self_service.reserved[0]", mentions: "'*'"),
+        BadCase(text: auth + "[federation.self_service]\nmax_per_account = 0\n", key: "federation.self_service.max_per_account", mentions: "1 to 1000"),
+    ].map { BadCase(text: required + "domains = [\"a.org\"]\n" + $0.text, key: $0.key, mentions: $0.mentions) }
+
+    @Test("[federation.auth] and [federation.self_service] errors name their key", arguments: selfServiceCases)
+    func authErrors(_ bad: BadCase) {
+        errors(bad)
+    }
 
     @Test("errors name the file, the key and what was expected", arguments: badCases)
     func errors(_ bad: BadCase) {

@@ -57,15 +57,7 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
 
     func reverseLookup(_ account: AccountID, in domain: FederationDomain?) async throws(AddressBookError) -> StoredAddress? {
         try await perform("looking up account \(account)") {
-            try await session.withConnection { connection in
-                var sql = "SELECT \(Self.columns) FROM addresses WHERE account_id = $1"
-                var binds: [SQLValue] = [.text(account.description)]
-                if let domain {
-                    sql += " AND domain = $2"
-                    binds.append(.text(domain.description))
-                }
-                return try await self.rows(connection, sql, binds).min(by: StoredAddress.preferredFirst)
-            }
+            try await session.withConnection { try await self.held(by: account, in: domain, $0).min(by: StoredAddress.preferredFirst) }
         }
     }
 
@@ -169,6 +161,86 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
         }
     }
 
+    // MARK: Self-service
+
+    func addresses(of account: AccountID, in domain: FederationDomain?) async throws(AddressBookError) -> [StoredAddress] {
+        try await perform("listing the addresses of \(account)") {
+            try await session.withConnection { try await self.held(by: account, in: domain, $0) }
+        }
+    }
+
+    func claim(_ record: AddressRecord, limits: ClaimLimits) async throws(AddressBookError) -> ClaimResult {
+        try await perform("claiming \(record.address)") {
+            try await session.withTransaction { connection in
+                try await self.lockWriters(connection)
+                let existing = try await self.select(connection, record.address.key)
+                var change = Change(book: self, connection: connection)
+                if let existing {
+                    guard existing.record.accountID == record.accountID else { return .heldByAnother }
+                    return try await change.write(record, over: existing) == .unchanged ? .unchanged : .updated
+                }
+                let held = try await self.held(by: record.accountID, in: record.address.domain, connection)
+                    .sorted(by: StoredAddress.preferredFirst)
+                let excess = held.count - limits.maxPerAccount + 1
+                var replaced: [AddressRecord] = []
+                if excess > 0 {
+                    guard limits.replaceEarlier else { return .limitReached(held: held.map(\.record)) }
+                    for earlier in held.prefix(excess) {
+                        try await change.delete(earlier.record.address.key)
+                        replaced.append(earlier.record)
+                    }
+                }
+                _ = try await change.write(record, over: nil)
+                return .added(replaced: replaced)
+            }
+        }
+    }
+
+    func release(_ address: StellarAddress, by account: AccountID) async throws(AddressBookError) -> ReleaseResult {
+        try await perform("releasing \(address)") {
+            try await session.withTransaction { connection in
+                try await self.lockWriters(connection)
+                guard let existing = try await self.select(connection, address.key) else { return .notFound }
+                guard existing.record.accountID == account else { return .heldByAnother }
+                var change = Change(book: self, connection: connection)
+                try await change.delete(address.key)
+                return .released(existing.record)
+            }
+        }
+    }
+
+    func consumeNonce(_ nonce: String, expiresAt: Date, now: Date) async throws(AddressBookError) -> Bool {
+        try await perform("recording a sign-in") {
+            try await session.withTransaction { connection in
+                _ = try await self.query(connection, "DELETE FROM auth_nonces WHERE expires_at_ms < $1", [.integer(Self.milliseconds(now))])
+                let inserted = try await self.query(
+                    connection,
+                    "INSERT INTO auth_nonces (nonce, expires_at_ms) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
+                    [.text(nonce), .integer(Self.milliseconds(expiresAt))])
+                return !inserted.isEmpty
+            }
+        }
+    }
+
+    /// Takes the change counter's row lock without changing it, so that self-service checks (who holds a name, how
+    /// many an account has) and the write that follows them are one step for every other writer: PostgreSQL holds
+    /// the row lock to the end of the transaction; SQLite's `BEGIN IMMEDIATE` already holds the database's.
+    private func lockWriters(_ connection: Backend.Connection) async throws {
+        _ = try await query(connection, "UPDATE address_book_state SET version = version WHERE id = 1", [])
+    }
+
+    private func held(by account: AccountID, in domain: FederationDomain?, _ connection: Backend.Connection) async throws
+        -> [StoredAddress]
+    {
+        var sql = "SELECT \(Self.columns) FROM addresses WHERE account_id = $1"
+        var binds: [SQLValue] = [.text(account.description)]
+        if let domain {
+            sql += " AND domain = $2"
+            binds.append(.text(domain.description))
+        }
+        return try await rows(connection, sql, binds).sorted(by: StoredAddress.listedFirst)
+    }
+
     /// The writes of one transaction. The version is raised once, at the first change, and new rows record it
     /// as their `added_at`.
     private struct Change {
@@ -226,7 +298,9 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
 
     private static var columns: String { "domain, name_key, name, account_id, memo_type, memo, added_at, created_at_ms, updated_at_ms" }
 
-    private static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    private static func now() -> Int64 { milliseconds(Date()) }
+
+    private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     private func query(_ connection: Backend.Connection, _ sql: String, _ binds: [SQLValue]) async throws -> [[SQLValue]] {
         try await connection.query(session.backend.dialect.placeholders(sql), binds)

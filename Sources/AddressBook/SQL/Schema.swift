@@ -41,7 +41,20 @@ enum Schema {
                 )
                 """,
                 "CREATE INDEX addresses_by_account ON addresses (account_id)",
-            ])
+            ]),
+        Migration(
+            version: 2, name: "auth_nonces",
+            statements: [
+                // SEP-10 challenge nonces already exchanged for a token, kept until their challenge expires, so a
+                // challenge is used once across every replica of one store. Not part of the address book's version.
+                """
+                CREATE TABLE auth_nonces (
+                    nonce TEXT PRIMARY KEY,
+                    expires_at_ms BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX auth_nonces_by_expiry ON auth_nonces (expires_at_ms)",
+            ]),
     ]
 
     static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -30,6 +30,17 @@ public protocol AddressBookStore: AddressDirectory {
     /// Writes all records in one transaction, or none (a duplicate in `records` or any failure writes nothing).
     @discardableResult
     func importRecords(_ records: [AddressRecord], mode: ImportMode) async throws(AddressBookError) -> ImportSummary
+    /// The addresses paying `account`, in one domain or all, in listing order.
+    func addresses(of account: AccountID, in domain: FederationDomain?) async throws(AddressBookError) -> [StoredAddress]
+    /// Self-service: claims `record.address` for `record.accountID` in one transaction that also checks who holds
+    /// the name and how many addresses the account has in the domain (``ClaimLimits``), so that concurrent claims,
+    /// from any replica, cannot both pass.
+    func claim(_ record: AddressRecord, limits: ClaimLimits) async throws(AddressBookError) -> ClaimResult
+    /// Self-service: removes `address` if `account` holds it, in one transaction.
+    func release(_ address: StellarAddress, by account: AccountID) async throws(AddressBookError) -> ReleaseResult
+    /// Records a SEP-10 challenge nonce as used until `expiresAt`; false when it was used before (a replay).
+    /// Nonces whose challenge has expired by `now` are forgotten on the way.
+    func consumeNonce(_ nonce: String, expiresAt: Date, now: Date) async throws(AddressBookError) -> Bool
     /// The change counter: raised by every write that changed something.
     func version() async throws(AddressBookError) -> Int64
     /// Starts noticing writes by any process, calling `onWrite` soon after each (it may also be called for a write
@@ -76,6 +87,37 @@ public struct StoredAddress: Hashable, Sendable {
     public static func listedFirst(_ lhs: StoredAddress, _ rhs: StoredAddress) -> Bool {
         lhs.record.address.key < rhs.record.address.key
     }
+}
+
+/// How many addresses an account may hold in a domain, and what a claim beyond that does.
+public struct ClaimLimits: Hashable, Sendable {
+    public var maxPerAccount: Int
+    /// Beyond the limit: true removes the account's earliest addresses to make room, false refuses the claim.
+    public var replaceEarlier: Bool
+
+    public init(maxPerAccount: Int, replaceEarlier: Bool) {
+        self.maxPerAccount = maxPerAccount
+        self.replaceEarlier = replaceEarlier
+    }
+}
+
+public enum ClaimResult: Hashable, Sendable {
+    /// The address is new; `replaced` are the account's earlier addresses it took the place of.
+    case added(replaced: [AddressRecord])
+    /// The account held it already; its memo (or spelling) changed.
+    case updated
+    /// The account held it already, exactly so.
+    case unchanged
+    /// Another account holds the name.
+    case heldByAnother
+    /// The account holds as many addresses in the domain as it may (these).
+    case limitReached(held: [AddressRecord])
+}
+
+public enum ReleaseResult: Hashable, Sendable {
+    case released(AddressRecord)
+    case notFound
+    case heldByAnother
 }
 
 public enum UpsertOutcome: Hashable, Sendable {

@@ -5,8 +5,11 @@ public struct DiscoveryDocument: Hashable, Sendable {
     /// it only has to change when the body changes, and for two versions of one small file a 64-bit hash plus
     /// the length makes a collision practically impossible.
     public let etag: String
+    /// What the SEP-1 check found worth saying that does not stop the file from being served.
+    public let warnings: [StellarTomlProblem]
 
-    init(text: String) {
+    init(text: String, warnings: [StellarTomlProblem] = []) {
+        self.warnings = warnings
         body = Array(text.utf8)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in body {
@@ -38,6 +41,21 @@ public enum FederationEndpoint {
     /// path prefix behind a proxy); the endpoint is that plus ``path``. Without it, the domain itself.
     public static func url(for domain: FederationDomain, publicURL: HTTPSURL?) -> HTTPSURL {
         (publicURL ?? HTTPSURL(domain: domain)).appending(path: path)
+    }
+}
+
+/// Where SEP-10 web authentication lives: `https://DOMAIN/auth`, or `public_url` + `/auth`, beside the federation
+/// endpoint.
+public enum WebAuthEndpoint {
+    public static let path = "/auth"
+
+    public static func url(for domain: FederationDomain, publicURL: HTTPSURL?) -> HTTPSURL {
+        (publicURL ?? HTTPSURL(domain: domain)).appending(path: path)
+    }
+
+    /// The `web_auth_domain` of a challenge: the host (and port) of the endpoint's URL.
+    public static func domain(for domain: FederationDomain, publicURL: HTTPSURL?) -> String {
+        url(for: domain, publicURL: publicURL).authority
     }
 }
 

@@ -35,6 +35,11 @@ public struct HTTPSURL: Hashable, Sendable, CustomStringConvertible {
         self.description = "https://\(domain)"
     }
 
+    /// The host and port: what follows `https://` up to the path.
+    public var authority: String {
+        String(description.dropFirst("https://".count).prefix { $0 != "/" && $0 != "?" && $0 != "#" })
+    }
+
     /// This URL with a path appended (`/federation`); the path is one of ours, never input.
     func appending(path: String) -> HTTPSURL {
         HTTPSURL(verbatim: description + path)

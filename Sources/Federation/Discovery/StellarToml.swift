@@ -2,75 +2,110 @@ import TOMLKit
 
 /// `stellar.toml` (SEP-1): generated from the configuration, merged with the operator's own keys, validated.
 ///
-/// The file served is `FEDERATION_SERVER = "<endpoint>"` followed by the operator's file verbatim (so its
-/// comments and layout survive). The operator's file may not set `FEDERATION_SERVER` itself: the endpoint is
-/// fedns, so its URL comes from the fedns configuration (`public_url`), and two sources for one value would
-/// disagree sooner or later. Such a file is refused with a message saying so.
+/// The file served is fedns's own keys followed by the operator's file verbatim (so its comments and layout
+/// survive). fedns writes `FEDERATION_SERVER` (the endpoint is fedns, so its URL comes from the fedns
+/// configuration's `public_url`) and, with SEP-10 configured, `WEB_AUTH_ENDPOINT`, `SIGNING_KEY` and
+/// `NETWORK_PASSPHRASE` (from `[federation.auth]`). The operator's file may not set those itself: two sources for one
+/// value would disagree sooner or later, so such a file is refused with a message saying so.
 ///
-/// Validation, of the operator's file and of the result:
-/// - it parses as TOML 1.0;
-/// - the result is smaller than ``maximumBytes`` (SEP-1 says 100 KB; stellar-anchor-tests fails at 100,000 bytes);
-/// - every string that starts with `http://` or `https://`, anywhere, is an https URL without a trailing `/`, and
-///   the keys SEP-1 defines as endpoints (FEDERATION_SERVER, TRANSFER_SERVER, WEB_AUTH_ENDPOINT, …) must be such
-///   URLs without a query string;
-/// - keys that hold accounts (SIGNING_KEY, URI_REQUEST_SIGNING_KEY, ACCOUNTS, CURRENCIES.issuer,
-///   VALIDATORS.PUBLIC_KEY) are valid `G…` StrKeys, and contract keys (WEB_AUTH_CONTRACT_ID, CURRENCIES.contract)
-///   valid `C…` StrKeys;
-/// - NETWORK_PASSPHRASE, when set, is the public or the test network's.
+/// The whole served file must pass ``SEP1Rules`` (SEP-1 v2.7 as the anchor test suite checks it): errors stop it
+/// from being served; warnings are kept with the document (``DiscoveryDocument/warnings``) for the operator.
 public enum StellarToml {
-    /// The body must be smaller than this.
+    /// The body must be smaller than this (SEP-1 says 100 KB; the anchor test suite fails at 100,000 bytes).
     public static let maximumBytes = 100_000
 
-    public static let publicNetworkPassphrase = "Public Global Stellar Network ; September 2015"
-    public static let testNetworkPassphrase = "Test SDF Network ; September 2015"
+    public static let publicNetworkPassphrase = StellarNetwork.publicNetwork.passphrase
+    public static let testNetworkPassphrase = StellarNetwork.testNetwork.passphrase
+
+    /// What fedns publishes for SEP-10 when it runs the web authentication endpoint itself.
+    public struct WebAuthKeys: Hashable, Sendable {
+        public var signingKey: AccountID
+        public var network: StellarNetwork
+
+        public init(signingKey: AccountID, network: StellarNetwork) {
+            self.signingKey = signingKey
+            self.network = network
+        }
+    }
 
     /// The stellar.toml to serve for `domain`.
     /// - Parameters:
     ///   - publicURL: the configured base URL, if any (see ``FederationEndpoint``).
+    ///   - webAuth: SEP-10's keys, when fedns serves `/auth`.
     ///   - operatorTOML: the text of the operator's own stellar.toml keys, if configured.
     ///   - operatorSource: where that text came from (a path), for messages.
+    ///   - allowedNetworks: network passphrases accepted besides the public and test networks.
     public static func document(
-        for domain: FederationDomain, publicURL: HTTPSURL?, operatorTOML: String? = nil,
-        operatorSource: String = "stellar.toml"
+        for domain: FederationDomain, publicURL: HTTPSURL?, webAuth: WebAuthKeys? = nil, operatorTOML: String? = nil,
+        operatorSource: String = "stellar.toml", allowedNetworks: [String] = []
     ) throws(StellarTomlError) -> DiscoveryDocument {
         var operatorText = operatorTOML ?? ""
         if operatorText.hasPrefix("\u{FEFF}") { operatorText.removeFirst() }
         let operatorTable = try parse(operatorText, source: operatorSource)
-        if operatorTable["FEDERATION_SERVER"] != nil {
+        var written = ["FEDERATION_SERVER": FederationEndpoint.url(for: domain, publicURL: publicURL).description]
+        var header = "# Stellar discovery for \(domain) (SEP-1). FEDERATION_SERVER is set by fedns.\n"
+        var order = ["FEDERATION_SERVER"]
+        if let webAuth {
+            written["WEB_AUTH_ENDPOINT"] = WebAuthEndpoint.url(for: domain, publicURL: publicURL).description
+            written["SIGNING_KEY"] = webAuth.signingKey.description
+            written["NETWORK_PASSPHRASE"] = webAuth.network.passphrase
+            order += ["WEB_AUTH_ENDPOINT", "SIGNING_KEY", "NETWORK_PASSPHRASE"]
+            header =
+                "# Stellar discovery for \(domain) (SEP-1). FEDERATION_SERVER, WEB_AUTH_ENDPOINT, SIGNING_KEY and "
+                + "NETWORK_PASSPHRASE are set by fedns.\n"
+        }
+        let clashes = order.filter { operatorTable[$0] != nil }
+        guard clashes.isEmpty else {
             throw StellarTomlError(
                 source: operatorSource,
-                problems: [
-                    .init(
-                        key: "FEDERATION_SERVER",
-                        message: "remove it: fedns writes FEDERATION_SERVER itself (set the federation public_url "
-                            + "in the fedns configuration to change it)")
-                ])
+                problems: clashes.map { key in
+                    StellarTomlProblem(
+                        key: key, rule: "set-by-fedns",
+                        message: key == "FEDERATION_SERVER"
+                            ? "remove it: fedns writes FEDERATION_SERVER itself (set the federation public_url in the fedns "
+                                + "configuration to change it)"
+                            : "remove it: fedns writes \(key) itself from [federation.auth]")
+                })
         }
-        var problems = check(operatorTable)
 
-        let endpoint = FederationEndpoint.url(for: domain, publicURL: publicURL)
-        var text = "# Stellar discovery for \(domain) (SEP-1). FEDERATION_SERVER is set by fedns.\n"
-        text += "FEDERATION_SERVER = \"\(endpoint)\"\n"
+        var text = header
+        for key in order { text += "\(key) = \"\(written[key] ?? "")\"\n" }
         if !operatorText.isEmpty { text += "\n" + operatorText + (operatorText.hasSuffix("\n") ? "" : "\n") }
+        // The merged file is what clients read, so it is what is checked; its keys are the operator's, or ours.
+        let problems = check(text, source: operatorSource, allowedNetworks: allowedNetworks)
+        let errors = problems.filter { $0.severity == .error }
+        guard errors.isEmpty else { throw StellarTomlError(source: operatorSource, problems: errors) }
+        return DiscoveryDocument(text: text, warnings: problems.filter { $0.severity == .warning })
+    }
+
+    /// Validates a complete stellar.toml (one fedns generated, or any other), throwing when any problem is an error.
+    public static func validate(_ text: String, source: String, allowedNetworks: [String] = []) throws(StellarTomlError) {
+        let errors = check(text, source: source, allowedNetworks: allowedNetworks).filter { $0.severity == .error }
+        guard errors.isEmpty else { throw StellarTomlError(source: source, problems: errors) }
+    }
+
+    /// Every problem with a complete stellar.toml, errors and warnings, in key order (the size first).
+    public static func check(_ text: String, source: String = "stellar.toml", allowedNetworks: [String] = []) -> [StellarTomlProblem] {
+        var problems: [StellarTomlProblem] = []
         let size = text.utf8.count
         if size >= maximumBytes {
             problems.append(
-                .init(key: "", message: "the served file would be \(size) bytes; keep it under \(maximumBytes) (SEP-1's limit)"))
+                .init(key: "", rule: "size", message: "the file is \(size) bytes; SEP-1 allows less than \(maximumBytes) (100 KB)"))
         }
-        guard problems.isEmpty else { throw StellarTomlError(source: operatorSource, problems: problems) }
-        // The merged text adds one root key that the operator's file does not have; parse it anyway, so that
-        // nothing unparseable is ever served.
-        _ = try parse(text, source: "generated stellar.toml")
-        return DiscoveryDocument(text: text)
+        do {
+            problems += SEP1Rules(allowedNetworks: allowedNetworks).check(try parse(text, source: source))
+        } catch {
+            problems += error.problems
+        }
+        return problems
     }
 
-    /// Validates a complete stellar.toml (one fedns generated, or any other), reporting every problem.
-    public static func validate(_ text: String, source: String) throws(StellarTomlError) {
-        var problems = check(try parse(text, source: source))
-        if text.utf8.count >= maximumBytes {
-            problems.append(.init(key: "", message: "it is \(text.utf8.count) bytes; keep it under \(maximumBytes)"))
-        }
-        guard problems.isEmpty else { throw StellarTomlError(source: source, problems: problems) }
+    /// The file's top-level string keys (`FEDERATION_SERVER`, `SIGNING_KEY`, …); empty when it is not TOML.
+    public static func rootStrings(_ text: String) -> [String: String] {
+        guard let table = try? TOMLTable(string: text) else { return [:] }
+        var values: [String: String] = [:]
+        for key in table.keys { if let value = table[key]?.string { values[key] = value } }
+        return values
     }
 
     private static func parse(_ text: String, source: String) throws(StellarTomlError) -> TOMLTable {
@@ -81,117 +116,29 @@ public enum StellarToml {
             throw StellarTomlError(
                 source: source,
                 problems: [
-                    .init(key: "", message: "not valid TOML at line \(position.line), column \(position.column): \(error.description)")
+                    .init(
+                        key: "", rule: "toml",
+                        message: "not valid TOML at line \(position.line), column \(position.column): \(error.description)")
                 ])
         } catch {
-            throw StellarTomlError(source: source, problems: [.init(key: "", message: "not valid TOML: \(error)")])
+            throw StellarTomlError(source: source, problems: [.init(key: "", rule: "toml", message: "not valid TOML: \(error)")])
         }
-    }
-
-    /// What a key must hold, by its path with array indices removed (`CURRENCIES.issuer`).
-    private enum Rule {
-        case endpoint, link, account, accounts, contract, networkPassphrase
-    }
-
-    private static let rules: [String: Rule] = [
-        "FEDERATION_SERVER": .endpoint, "AUTH_SERVER": .endpoint, "TRANSFER_SERVER": .endpoint,
-        "TRANSFER_SERVER_SEP0024": .endpoint, "KYC_SERVER": .endpoint, "WEB_AUTH_ENDPOINT": .endpoint,
-        "WEB_AUTH_FOR_CONTRACTS_ENDPOINT": .endpoint, "HORIZON_URL": .endpoint, "DIRECT_PAYMENT_SERVER": .endpoint,
-        "ANCHOR_QUOTE_SERVER": .endpoint,
-        "DOCUMENTATION.ORG_URL": .link, "DOCUMENTATION.ORG_LOGO": .link,
-        "DOCUMENTATION.ORG_PHYSICAL_ADDRESS_ATTESTATION": .link, "DOCUMENTATION.ORG_PHONE_NUMBER_ATTESTATION": .link,
-        "CURRENCIES.image": .link, "CURRENCIES.attestation_of_reserve": .link, "CURRENCIES.toml": .link,
-        "VALIDATORS.HISTORY": .link,
-        "SIGNING_KEY": .account, "URI_REQUEST_SIGNING_KEY": .account, "ACCOUNTS": .accounts,
-        "CURRENCIES.issuer": .account, "VALIDATORS.PUBLIC_KEY": .account,
-        "WEB_AUTH_CONTRACT_ID": .contract, "CURRENCIES.contract": .contract,
-        "NETWORK_PASSPHRASE": .networkPassphrase,
-    ]
-
-    private static func check(_ table: TOMLTable) -> [StellarTomlError.Problem] {
-        var problems: [StellarTomlError.Problem] = []
-        visit(table, key: "", rulePath: "", problems: &problems)
-        return problems
-    }
-
-    private static func visit(
-        _ value: any TOMLValueConvertible, key: String, rulePath: String, problems: inout [StellarTomlError.Problem]
-    ) {
-        if let table = value.table {
-            for name in table.keys.sorted() {
-                guard let child = table[name] else { continue }
-                let childKey = key.isEmpty ? name : "\(key).\(name)"
-                let childRulePath = rulePath.isEmpty ? name : "\(rulePath).\(name)"
-                visit(child, key: childKey, rulePath: childRulePath, problems: &problems)
-            }
-            return
-        }
-        if let array = value.array {
-            // Elements keep the array's rule path: [[CURRENCIES]] tables give CURRENCIES.issuer, and each string
-            // of ACCOUNTS is checked as an account.
-            for (index, element) in array.enumerated() {
-                visit(element, key: "\(key)[\(index)]", rulePath: rulePath, problems: &problems)
-            }
-            return
-        }
-        if let message = problem(with: value, rule: rules[rulePath]) {
-            problems.append(.init(key: key, message: message))
-        }
-    }
-
-    private static func problem(with value: any TOMLValueConvertible, rule: Rule?) -> String? {
-        guard let text = value.string else { return rule == nil ? nil : "expected a string" }
-        switch rule {
-        case .endpoint, .link:
-            do {
-                _ = try HTTPSURL(text, strictness: rule == .endpoint ? .endpoint : .link)
-            } catch {
-                return "\"\(text)\" \(error)"
-            }
-        case .account, .accounts:
-            do {
-                _ = try AccountID(text)
-            } catch {
-                return "\"\(text)\" is not a Stellar account ID: \(error)"
-            }
-        case .contract:
-            do {
-                let key = try StrKey(text)
-                guard key.kind == .contract else { throw StrKeyError.wrongKind(found: key.kind, expected: .contract) }
-            } catch {
-                return "\"\(text)\" is not a contract ID: \(error)"
-            }
-        case .networkPassphrase:
-            guard text == publicNetworkPassphrase || text == testNetworkPassphrase else {
-                return "expected \"\(publicNetworkPassphrase)\" or \"\(testNetworkPassphrase)\""
-            }
-        case nil:
-            // Any other string that looks like a web address must still be https without a trailing slash.
-            let lower = text.lowercased()
-            guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }
-            do {
-                _ = try HTTPSURL(text, strictness: .link)
-            } catch {
-                return "\"\(text)\" \(error)"
-            }
-        }
-        return nil
     }
 }
 
-/// Problems with a stellar.toml, each naming its key (`CURRENCIES[0].issuer`) and what to change.
+/// Problems with a stellar.toml, each naming its key (`CURRENCIES[0].issuer`), the rule and what to change.
 public struct StellarTomlError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Problem: Hashable, Sendable {
-        /// The full key, or empty for the whole file.
-        public var key: String
-        public var message: String
-    }
+    public typealias Problem = StellarTomlProblem
 
     public var source: String
     public var problems: [Problem]
 
+    public init(source: String, problems: [Problem]) {
+        self.source = source
+        self.problems = problems
+    }
+
     public var description: String {
-        problems.map { $0.key.isEmpty ? "\(source): \($0.message)" : "\(source): \($0.key): \($0.message)" }
-            .joined(separator: "\n")
+        problems.map { "\(source): \($0)" }.joined(separator: "\n")
     }
 }

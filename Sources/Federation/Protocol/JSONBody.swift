@@ -4,6 +4,7 @@ indirect enum JSONValue: Sendable {
     case string(String)
     case number(UInt64)
     case object([(String, JSONValue)])
+    case array([JSONValue])
 
     /// SEP-2 replies: one line, no spaces, UTF-8 kept as is; only `"`, `\` and control characters are escaped.
     var compact: [UInt8] {
@@ -42,6 +43,15 @@ indirect enum JSONValue: Sendable {
             }
             if let indent { Self.newline(&output, indent: indent) }
             output.append(UInt8(ascii: "}"))
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                if let indent { Self.newline(&output, indent: indent + 1) }
+                element.write(to: &output, indent: indent.map { $0 + 1 }, phpEscapes: phpEscapes)
+            }
+            if let indent, !elements.isEmpty { Self.newline(&output, indent: indent) }
+            output.append(UInt8(ascii: "]"))
         }
     }
 

@@ -36,7 +36,16 @@ public struct QueryParameters: Hashable, Sendable {
     }
 
     public init(rawQuery bytes: [UInt8]) throws(QueryError) {
-        guard bytes.count <= Self.maximumLength else { throw .tooLong(bytes.count) }
+        try self.init(bytes, maximumLength: Self.maximumLength)
+    }
+
+    /// An `application/x-www-form-urlencoded` request body: the same rules as a query, within the body's own limit.
+    public init(formBody bytes: [UInt8]) throws(QueryError) {
+        try self.init(bytes, maximumLength: RequestFields.maximumBodyBytes)
+    }
+
+    private init(_ bytes: [UInt8], maximumLength: Int) throws(QueryError) {
+        guard bytes.count <= maximumLength else { throw .tooLong(bytes.count) }
         var query = bytes[...]
         if query.first == UInt8(ascii: "?") { query = query.dropFirst() }
         var items: [Item] = []

@@ -131,6 +131,11 @@ extension FederationResponse {
 
     /// 200 with `stellar_address`, `account_id`, and `memo_type` and `memo` (always a string) when the record has a memo.
     static func sep2Record(_ record: AddressRecord) -> FederationResponse {
+        FederationResponse(status: 200, json: .object(sep2RecordMembers(record)), style: .compact)
+    }
+
+    /// A record as SEP-2 writes it, for the replies that carry records.
+    static func sep2RecordMembers(_ record: AddressRecord) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("stellar_address", .string(record.address.description)),
             ("account_id", .string(record.accountID.description)),
@@ -139,7 +144,7 @@ extension FederationResponse {
             members.append(("memo_type", .string(memo.type.rawValue)))
             members.append(("memo", .string(memo.value)))
         }
-        return FederationResponse(status: 200, json: .object(members), style: .compact)
+        return members
     }
 }
 

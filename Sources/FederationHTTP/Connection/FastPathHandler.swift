@@ -16,7 +16,9 @@ import NIOHTTPTypesHTTP1
 ///   (HTTP/1.1 pipelining), and Hummingbird answers its requests one after another;
 /// - any request while the connection cannot take more output (the client reads slowly): Hummingbird waits for
 ///   the socket, and its async channel stops reading more requests meanwhile;
-/// - a request head swift-http-types cannot represent (Hummingbird's conversion rejects it in its own way).
+/// - a request head swift-http-types cannot represent (Hummingbird's conversion rejects it in its own way);
+/// - a request for `/auth` or `/federation/records` (``SiteRequestAnswerer/defers(method:target:)``), whose answer
+///   waits for the store.
 ///
 /// A request that does not keep its connection (HTTP/1.0 without `keep-alive`, or `close` in any spelling or list)
 /// is rewritten to say exactly `Connection: close`, the one form ``SiteRequestAnswerer`` and Hummingbird act on.
@@ -144,6 +146,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// from the cache, or by ``SiteRequestAnswerer`` (a `GET` that keeps its connection may leave its reply in the
     /// cache). Nil for a head swift-http-types cannot represent.
     private func answering(_ head: HTTPRequestHead, keepAlive: Bool) -> Current? {
+        // Sign-in and self-service requests wait for the store: Hummingbird's task answers them.
+        if site.defers(method: HTTPRequest.Method(rawValue: head.method.rawValue) ?? .get, target: head.uri) { return nil }
         let admission = site.admission(host: Self.onlyHost(head.headers))
         let lookup = keepAlive && (head.method == .GET || head.method == .HEAD)
         if lookup, case .admitted = admission, let entry = cache.entry(for: head.uri) {

@@ -1,7 +1,9 @@
 /// The request target split into its path and query, and the route the path names.
 struct RequestTarget {
-    enum Route {
+    enum Route: Equatable {
         case federation, root, stellarToml, stellarTxt
+        /// SEP-10 and self-service records: answered by ``AccountRoutes``.
+        case account(AccountRoutes.Route)
     }
 
     var path: Substring
@@ -24,12 +26,18 @@ struct RequestTarget {
     /// as Hummingbird's router compares them; case and percent-escapes count.
     var route: Route? {
         if path == "/federation" { return .federation }  // nearly every request: spared the split below
-        switch path.split(separator: "/").joined(separator: "/") {
+        let parts = path.split(separator: "/")
+        switch parts.joined(separator: "/") {
         case "federation": return .federation
         case "": return .root
         case ".well-known/stellar.toml": return .stellarToml
         case "stellar.txt", ".well-known/stellar.txt": return .stellarTxt
-        default: return nil
+        case "auth": return .account(.auth)
+        case "federation/records": return .account(.records(nil))
+        default:
+            // `/federation/records/NAME*DOMAIN`: the address is one segment (a '/' in a name is sent as %2F).
+            if parts.count == 3, parts[0] == "federation", parts[1] == "records" { return .account(.records(parts[2])) }
+            return nil
         }
     }
 }

@@ -37,13 +37,15 @@ struct SiteRequestAnswerer: Sendable {
     /// Preflight results may be cached for a day.
     static let preflightMaxAge = "86400"
     /// Allowed request headers when a preflight names none usable: what Stellar SDKs send.
-    static let defaultAllowedHeaders = "Accept, Content-Type, X-Client-Name, X-Client-Version"
+    static let defaultAllowedHeaders = "Accept, Authorization, Content-Type, X-Client-Name, X-Client-Version"
 
     static let hostField = HTTPField.Name("Host")
 
     let site: SiteState
     let federation: FederationQueryAnswerer
     let directory: any ImmediateAddressDirectory
+    /// SEP-10 and self-service records, when `[federation.auth]` is configured.
+    var accounts: AccountRoutes? = nil
 
     /// The `Host` rule's verdict on a request.
     enum HostAdmission {
@@ -76,6 +78,27 @@ struct SiteRequestAnswerer: Sendable {
         response(to: request, admission: admission(host: Self.onlyHost(of: request)))
     }
 
+    /// Whether `request` must be answered by ``response(to:client:body:)``, in a task, rather than on the event loop:
+    /// the routes of ``AccountRoutes`` (a preflight aside), which read a body and wait for the store. The fast path
+    /// passes these on to Hummingbird.
+    func defers(method: HTTPRequest.Method, target: String) -> Bool {
+        guard accounts != nil, method != .options, case .account? = RequestTarget(target).route else { return false }
+        return true
+    }
+
+    /// The complete response to `request` from `client`, its `Host` rule applied here: Hummingbird's way in, for every
+    /// request it gets. `body` reads the request body, for the routes that take one.
+    func response(
+        to request: HTTPRequest, client: SocketAddress?, body: @Sendable () async throws -> ByteBuffer
+    ) async -> SiteResponse {
+        let admission = admission(host: Self.onlyHost(of: request))
+        guard let accounts, request.method != .options, case .admitted(let host) = admission,
+            case .account(let route)? = RequestTarget(request.path ?? "/").route
+        else { return response(to: request, admission: admission) }
+        return await accounts.respond(to: request, route: route, host: host, client: client, body: body).finished(
+            withoutBody: request.method == .head, closing: request.headerFields[.connection]?.lowercased() == "close")
+    }
+
     /// The complete response to `request`, whose `Host` had `admission`. A request that does not keep its connection
     /// says so with exactly `Connection: close` by the time it gets here (``FastPathHandler`` rewrites the other
     /// forms).
@@ -90,15 +113,16 @@ struct SiteRequestAnswerer: Sendable {
     }
 
     private func route(_ request: HTTPRequest, host: FederationSite.Host) -> SiteResponse {
+        let target = RequestTarget(request.path ?? "/")
+        if case .account(let route)? = target.route { return account(route, request) }
         switch request.method {
         case .get, .head:
             break
         case .options:
-            return preflight(request)
+            return preflight(request, methods: Self.allowedMethods)
         default:
             return .error(.methodNotAllowed, "\(request.method) is not supported; use GET", headers: [.allow: Self.allowedMethods])
         }
-        let target = RequestTarget(request.path ?? "/")
         switch target.route {
         case .federation:
             return federation(method: request.method, query: target.query ?? "")
@@ -111,11 +135,24 @@ struct SiteRequestAnswerer: Sendable {
             return discovery(\.stellarToml, host: host, request: request)
         case .stellarTxt:
             return discovery(\.stellarTxt, host: host, request: request)
+        case .account(let route):
+            return account(route, request)
         case nil:
             return .error(
                 .notFound,
                 "nothing at \(String(target.path.prefix(200))); this server answers /.well-known/stellar.toml, /stellar.txt and /federation")
         }
+    }
+
+    /// `/auth` and `/federation/records` as far as they are answered here: their preflight, and a 404 where SEP-10 is
+    /// not configured. Everything else on them is ``response(to:client:body:)``'s (``defers(method:target:)``).
+    private func account(_ route: AccountRoutes.Route, _ request: HTTPRequest) -> SiteResponse {
+        if request.method == .options { return preflight(request, methods: AccountRoutes.allowedMethods(route)) }
+        guard accounts != nil else {
+            return .error(.notFound, "SEP-10 web authentication and self-service addresses are not configured on this server")
+        }
+        // Both transports send these to the asynchronous answer; reaching this line would be a routing mistake.
+        return .error(.internalServerError, "this request was routed to the wrong path; please report it")
     }
 
     // MARK: Routes
@@ -153,11 +190,11 @@ struct SiteRequestAnswerer: Sendable {
     }
 
     /// A CORS preflight answer (RFC 9110 OPTIONS, Fetch's CORS protocol).
-    private func preflight(_ request: HTTPRequest) -> SiteResponse {
+    private func preflight(_ request: HTTPRequest, methods: String) -> SiteResponse {
         var headers: HTTPFields = [
-            .accessControlAllowMethods: Self.allowedMethods,
+            .accessControlAllowMethods: methods,
             .accessControlMaxAge: Self.preflightMaxAge,
-            .allow: Self.allowedMethods,
+            .allow: methods,
         ]
         // Echo the requested headers when they are a plain list of names: any header is harmless on these
         // read-only, credential-free paths, and echoing works in browsers that predate the `*` wildcard.

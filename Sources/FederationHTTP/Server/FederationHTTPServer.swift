@@ -32,6 +32,8 @@ public struct FederationHTTPServer: Sendable {
     private let certificates: CertificateStore
     private let site: SiteState
     private let mirror: AddressBookMirror
+    /// What stellar.toml publishes for SEP-10, loaded at start (new key files need a restart).
+    private let webAuth: StellarToml.WebAuthKeys?
     private let metrics: FederationMetrics
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let boundAddress: ListeningAddress
@@ -69,7 +71,13 @@ public struct FederationHTTPServer: Sendable {
     ) async throws -> FederationHTTPServer {
         let certificates = try CertificateStore(sources: options.certificates, caFile: options.caFile, logger: logger)
         warnAboutUncoveredHosts(options, certificates: certificates, logger: logger)
-        let siteState = SiteState(try loadSite(options))
+        let accounts = try options.auth.map { auth throws(ConfigError) in
+            AccountRoutes(
+                options: options, auth: auth, keys: try AccountKeys.load(auth, file: options.file), mirror: mirror, logger: logger)
+        }
+        let loaded = try loadSite(options, webAuth: accounts?.discoveryKeys)
+        logWarnings(loaded, options: options, logger: logger)
+        let siteState = SiteState(loaded)
         try await ListenProbe.check(options.listen, file: options.file, key: "federation.listen", group: eventLoopGroup)
 
         let localAddress = ListeningAddress()
@@ -77,7 +85,8 @@ public struct FederationHTTPServer: Sendable {
         metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         // Every request is answered by this, on either path (FastPathHandler or HummingbirdRequestAnswerer).
         let site = SiteRequestAnswerer(
-            site: siteState, federation: FederationQueryAnswerer(settings: options.federationSettings), directory: mirror)
+            site: siteState, federation: FederationQueryAnswerer(settings: options.federationSettings), directory: mirror,
+            accounts: accounts)
         // Replies to repeated lookups, dropped whenever the book is reloaded.
         let lookupCache = LookupReplyCache()
         mirror.observe { _, _ in lookupCache.invalidate() }
@@ -108,18 +117,38 @@ public struct FederationHTTPServer: Sendable {
         let watcher = CertificateWatcher(
             store: certificates, interval: certificatePollInterval,
             onReload: { metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry) }, logger: logger)
+        if let accounts {
+            logger.info(
+                "SEP-10 web authentication enabled",
+                metadata: [
+                    "signing_key": "\(accounts.service.signingKey.accountID)", "network": "\(accounts.service.network)",
+                    "self_service": "\(accounts.policy.enabled)",
+                ])
+        }
         return FederationHTTPServer(
             services: [mirror, watcher, application], options: options, certificates: certificates, site: siteState, mirror: mirror,
-            metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress, logger: logger)
+            webAuth: accounts?.discoveryKeys, metrics: metrics, eventLoopGroup: eventLoopGroup, boundAddress: localAddress,
+            logger: logger)
+    }
+
+    /// What the files start-up reads came to: the certificate chains, and what the SEP-1 check of the served
+    /// stellar.toml warned about.
+    public struct CheckedFiles: Sendable {
+        public var certificates: [CertificateBundle]
+        public var stellarTomlWarnings: [StellarTomlProblem]
     }
 
     /// The files start-up reads, checked without binding or opening the address book: every certificate chain
-    /// (order, key, expiry, issuer) and the stellar.toml the site would publish. `fedns check-config` and
-    /// `fedns doctor` call this, so they refuse exactly what `fedns serve` would.
-    public static func checkFiles(_ options: FederationSiteOptions) throws -> [CertificateBundle] {
+    /// (order, key, expiry, issuer), the SEP-10 key files, and the stellar.toml the site would publish (checked
+    /// against SEP-1). `fedns check-config` and `fedns doctor` call this, so they refuse exactly what `fedns serve`
+    /// would.
+    public static func checkFiles(_ options: FederationSiteOptions) throws -> CheckedFiles {
         let bundles = try CertificateStore.load(options.certificates, caFile: options.caFile)
-        _ = try loadSite(options)
-        return bundles
+        let webAuth = try options.auth.map { auth throws(ConfigError) in
+            let keys = try AccountKeys.load(auth, file: options.file)
+            return StellarToml.WebAuthKeys(signingKey: keys.signingKey.accountID, network: StellarNetwork(passphrase: auth.networkPassphrase))
+        }
+        return CheckedFiles(certificates: bundles, stellarTomlWarnings: try loadSite(options, webAuth: webAuth).warnings)
     }
 
     /// The configured hosts (domains and the `public_url` host) that no certificate names.
@@ -135,8 +164,10 @@ public struct FederationHTTPServer: Sendable {
             metrics.recordCertificateDaysLeft(certificates.daysUntilFirstExpiry)
         }
         do {
-            site.replace(with: try Self.loadSite(options))
+            let fresh = try Self.loadSite(options, webAuth: webAuth)
+            site.replace(with: fresh)
             logger.info("stellar.toml reloaded", metadata: ["file": "\(options.stellarToml ?? "none")"])
+            Self.logWarnings(fresh, options: options, logger: logger)
         } catch {
             logger.error("stellar.toml not reloaded; serving the previous one", metadata: ["error": "\(error)"])
         }
@@ -172,8 +203,15 @@ public struct FederationHTTPServer: Sendable {
             httpDecoderConfiguration: .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64))
     }
 
+    /// The SEP-1 check's warnings about the served stellar.toml (its errors stop start-up and reloads instead).
+    static func logWarnings(_ site: FederationSite, options: FederationSiteOptions, logger: Logger) {
+        for warning in site.warnings {
+            logger.warning("stellar.toml: \(warning)", metadata: ["file": "\(options.stellarToml ?? "generated")"])
+        }
+    }
+
     /// The site from the configuration and the operator's stellar.toml, if any; problems name the file.
-    static func loadSite(_ options: FederationSiteOptions) throws -> FederationSite {
+    static func loadSite(_ options: FederationSiteOptions, webAuth: StellarToml.WebAuthKeys?) throws -> FederationSite {
         var operatorTOML: String?
         if let path = options.stellarToml {
             do {
@@ -185,8 +223,8 @@ public struct FederationHTTPServer: Sendable {
             }
         }
         return try FederationSite(
-            domains: options.domains, publicURL: options.publicURL, operatorTOML: operatorTOML,
-            operatorSource: options.stellarToml ?? "stellar.toml")
+            domains: options.domains, publicURL: options.publicURL, webAuth: webAuth, operatorTOML: operatorTOML,
+            operatorSource: options.stellarToml ?? "stellar.toml", allowedNetworks: options.allowedNetworkPassphrases)
     }
 }
 

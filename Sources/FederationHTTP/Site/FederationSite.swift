@@ -29,14 +29,21 @@ public struct FederationSite: Sendable {
     /// without parsing or lower-casing the header.
     private var byExactHeader: [String: Host] = [:]
 
+    /// What the SEP-1 check warned about in the served stellar.toml files (the same for every domain: it comes
+    /// from the operator's file), for the log and `fedns check-config`.
+    public private(set) var warnings: [StellarTomlProblem] = []
+
     /// Generates and validates every domain's stellar.toml (throwing the first domain's problems: they come from
     /// the operator's file, so they are the same for all) and stellar.txt.
     public init(
-        domains: [FederationDomain], publicURL: HTTPSURL?, operatorTOML: String? = nil, operatorSource: String = "stellar.toml"
+        domains: [FederationDomain], publicURL: HTTPSURL?, webAuth: StellarToml.WebAuthKeys? = nil, operatorTOML: String? = nil,
+        operatorSource: String = "stellar.toml", allowedNetworks: [String] = []
     ) throws(StellarTomlError) {
         for domain in domains {
             let toml = try StellarToml.document(
-                for: domain, publicURL: publicURL, operatorTOML: operatorTOML, operatorSource: operatorSource)
+                for: domain, publicURL: publicURL, webAuth: webAuth, operatorTOML: operatorTOML, operatorSource: operatorSource,
+                allowedNetworks: allowedNetworks)
+            if warnings.isEmpty { warnings = toml.warnings }
             let documents = Documents(
                 domain: domain, stellarToml: ServedDocument(toml),
                 stellarTxt: ServedDocument(StellarTxt.document(for: domain, publicURL: publicURL)))

@@ -139,7 +139,7 @@ public struct Doctor: Sendable {
         }
         let bundles: [CertificateBundle]
         do {
-            bundles = try FederationHTTPServer.checkFiles(federation.site)
+            bundles = try FederationHTTPServer.checkFiles(federation.site).certificates
         } catch {
             return Check(name: "tls", outcome: .failed, detail: "\(error)", fix: "fix the file named; `fedns check-config` checks again")
         }

@@ -4,6 +4,7 @@ import InventoryLookup
 import Logging
 import Settings
 import Synchronization
+import FederationHTTP
 
 /// SIGHUP re-reads the configuration file. What can change live is handed to the parts that own it (zone
 /// settings, discovery regions and interval); what needs new sockets or a new process is named in the log; a
@@ -61,6 +62,13 @@ final class ConfigReloader: Sendable {
         if old.dns.queryLog != new.dns.queryLog { keys.append("dns.query_log") }
         if old.control != new.control { keys.append("control") }
         if old.process != new.process { keys.append("process") }
+        // The SEP-10 keys, the self-service policy and the accepted networks are loaded once, with the endpoint.
+        let (oldSite, newSite) = (old.federation?.site, new.federation?.site)
+        if oldSite?.auth != newSite?.auth || oldSite?.selfService != newSite?.selfService
+            || oldSite?.allowedNetworkPassphrases != newSite?.allowedNetworkPassphrases
+        {
+            keys.append("federation.auth, federation.self_service, federation.allowed_network_passphrases")
+        }
         switch (old.discovery.source, new.discovery.source) {
         case (.file(let a), .file(let b)) where a != b: keys.append("discovery.file")
         case (.aws(let a), .aws(let b)):

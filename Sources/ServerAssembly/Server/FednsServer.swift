@@ -173,11 +173,13 @@ struct SignalReloader: Service {
 }
 
 extension FednsServer {
-    /// The files `serve` reads at start besides the configuration (certificates, stellar.toml), checked without
-    /// binding anything: what `fedns check-config` adds to parsing the configuration.
-    public static func checkFiles(_ config: FednsConfig) throws {
-        if let federation = config.servedFederation {
-            _ = try FederationHTTPServer.checkFiles(federation.site)
+    /// The files `serve` reads at start besides the configuration (certificates, SEP-10 keys, stellar.toml), checked
+    /// without binding anything: what `fedns check-config` adds to parsing the configuration. Returns the warnings
+    /// (the SEP-1 check's) that would not stop `serve`.
+    public static func checkFiles(_ config: FednsConfig) throws -> [String] {
+        guard let federation = config.servedFederation else { return [] }
+        return try FederationHTTPServer.checkFiles(federation.site).stellarTomlWarnings.map {
+            "\(federation.site.stellarToml ?? "stellar.toml"): \($0)"
         }
     }
 }

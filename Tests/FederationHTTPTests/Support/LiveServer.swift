@@ -41,12 +41,14 @@ enum LiveServer {
     }
 
     /// Starts the server, waits until it listens, runs `body` with the port, and shuts everything down. The
-    /// configuration's port is replaced by 0: the server picks a free one, so parallel tests never race for one.
+    /// configuration's port is replaced by 0 (unless `keepPort`): the server picks a free one, so parallel tests never
+    /// race for one.
     static func run<Value: Sendable>(
-        _ config: Config, _ body: @Sendable (FederationHTTPServer, Int) async throws -> Value
+        _ config: Config, keepPort: Bool = false, _ body: @Sendable (FederationHTTPServer, Int) async throws -> Value
     ) async throws -> Value {
         var options = config.site
-        options.listen = try SocketAddress(ipAddress: "127.0.0.1", port: 0)
+        // `keepPort`: for domains that carry the port (localhost:PORT), which must be the one listened on.
+        if !keepPort { options.listen = try SocketAddress(ipAddress: "127.0.0.1", port: 0) }
         let addressBook = try await openAddressBook(config.store)
         let server: FederationHTTPServer
         do {
