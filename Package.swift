@@ -308,6 +308,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "FednsSupportTests", dependencies: ["FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryLookupTests",
             dependencies: [

@@ -69,50 +69,88 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparab
 
     public var bytes: [UInt8] { (0..<16).map { UInt8(truncatingIfNeeded: value >> (8 * (15 - $0))) } }
 
-    /// RFC 4291 §2.2 text forms, including `::` compression and a trailing dotted IPv4 part.
+    /// RFC 4291 §2.2 text forms, including `::` compression and a trailing dotted IPv4 part. Scans the UTF-8
+    /// bytes once without allocating, like `IPv4Address`: every address of every instance passes through here.
     public init?(_ text: some StringProtocol) {
-        let text = String(text)
-        guard !text.isEmpty, text.count <= 45 else { return nil }
-        var groups: [UInt16] = []
-        var tailGroups: [UInt16] = []
-        var sawDoubleColon = false
-        let halves = text.splitOnce("::")
-        guard !(halves.count == 2 && halves[1].splitOnce("::").count == 2) else { return nil }
-        sawDoubleColon = halves.count == 2
-
-        func parseGroups(_ part: String, allowIPv4Tail: Bool) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var result: [UInt16] = []
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, piece) in pieces.enumerated() {
-                if allowIPv4Tail && index == pieces.count - 1 && piece.contains(".") {
-                    guard let v4 = IPv4Address(piece) else { return nil }
-                    result.append(UInt16(v4.value >> 16))
-                    result.append(UInt16(v4.value & 0xFFFF))
-                } else {
-                    guard !piece.isEmpty, piece.count <= 4, piece.allSatisfy(\.isHexDigit),
-                        let value = UInt16(piece, radix: 16)
-                    else { return nil }
-                    result.append(value)
-                }
+        let bytes = text.utf8
+        guard !bytes.isEmpty, bytes.count <= 45 else { return nil }
+        var head: UInt128 = 0  // the groups before `::` (or all of them)
+        var headCount = 0
+        var tail: UInt128 = 0  // the groups after `::`
+        var tailCount = 0
+        var compressed = false
+        var group: UInt32 = 0
+        var digits = 0
+        var previous: UInt8 = 0
+        var index = bytes.startIndex
+        var groupStart = bytes.startIndex
+        func finishGroup() -> Bool {
+            guard digits > 0 else { return false }
+            if compressed {
+                tail = tail << 16 | UInt128(group)
+                tailCount += 1
+            } else {
+                head = head << 16 | UInt128(group)
+                headCount += 1
             }
-            return result
+            group = 0
+            digits = 0
+            return headCount + tailCount <= 8
         }
-
-        if sawDoubleColon {
-            guard let head = parseGroups(halves[0], allowIPv4Tail: false),
-                let tail = parseGroups(halves[1], allowIPv4Tail: true),
-                head.count + tail.count <= 7
-            else { return nil }
-            groups = head
-            tailGroups = tail
-            groups += Array(repeating: 0, count: 8 - head.count - tail.count)
-            groups += tailGroups
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+                let value: UInt8 =
+                    byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : (byte | 0x20) - UInt8(ascii: "a") + 10
+                if digits == 0 { groupStart = index }
+                group = group << 4 | UInt32(value)
+                digits += 1
+                guard digits <= 4 else { return nil }
+            case UInt8(ascii: ":"):
+                if previous == UInt8(ascii: ":") {
+                    // `::`: only once, and not `:::`.
+                    guard !compressed, digits == 0 else { return nil }
+                    compressed = true
+                } else if index == bytes.startIndex {
+                    // A leading ':' must be the start of `::`.
+                    let next = bytes.index(after: index)
+                    guard next != bytes.endIndex, bytes[next] == UInt8(ascii: ":") else { return nil }
+                } else {
+                    guard finishGroup() else { return nil }
+                }
+            case UInt8(ascii: "."):
+                // A dotted IPv4 tail: the digits read so far are its first octet, in decimal; parse the rest.
+                guard digits > 0, let v4 = IPv4Address(text[groupStart...]) else { return nil }
+                group = 0
+                digits = 0
+                for half in [UInt32(v4.value >> 16), UInt32(v4.value & 0xFFFF)] {
+                    group = half
+                    digits = 1
+                    guard finishGroup() else { return nil }
+                }
+                index = bytes.endIndex
+                previous = 0
+                continue
+            default:
+                return nil
+            }
+            previous = byte
+            index = bytes.index(after: index)
+        }
+        if digits > 0 {
+            guard finishGroup() else { return nil }
+        } else if previous == UInt8(ascii: ":") && !(compressed && tailCount == 0 && headCountEndsWithCompression(bytes)) {
+            // A trailing ':' is only allowed as the end of `::`.
+            return nil
+        }
+        if compressed {
+            guard headCount + tailCount <= 7 else { return nil }
+            value = head << (16 * UInt128(8 - headCount)) | tail
         } else {
-            guard let all = parseGroups(text, allowIPv4Tail: true), all.count == 8 else { return nil }
-            groups = all
+            guard headCount == 8 else { return nil }
+            value = head
         }
-        value = groups.reduce(0) { $0 << 16 | UInt128($1) }
     }
 
     /// RFC 5952 canonical text: lower-case, no leading zeros, the longest run of two or more zero groups as `::`.
@@ -167,22 +205,12 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparab
     }
 }
 
-private func hexDigit(_ nibble: UInt8) -> UInt8 {
-    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+/// Whether the text ends with `::` (a trailing ':' is valid only there).
+private func headCountEndsWithCompression(_ bytes: some Collection<UInt8>) -> Bool {
+    let last = Array(bytes.suffix(2))
+    return last == [UInt8(ascii: ":"), UInt8(ascii: ":")]
 }
 
-extension String {
-    /// The text before and after the first occurrence of `separator` (one element when it does not occur).
-    fileprivate func splitOnce(_ separator: String) -> [String] {
-        let bytes = Array(utf8)
-        let pattern = Array(separator.utf8)
-        guard bytes.count >= pattern.count else { return [self] }
-        for start in 0...(bytes.count - pattern.count) where Array(bytes[start..<(start + pattern.count)]) == pattern {
-            return [
-                String(decoding: bytes[..<start], as: UTF8.self),
-                String(decoding: bytes[(start + pattern.count)...], as: UTF8.self),
-            ]
-        }
-        return [self]
-    }
+private func hexDigit(_ nibble: UInt8) -> UInt8 {
+    nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
 }

@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -34,11 +35,18 @@ public final class FileInventory: Service, Sendable {
 
     /// Loads the file into the store.
     public func load() throws(InventoryFileError) {
+        let started = ContinuousClock.now
+        let startedCPU = ThreadCPUTime.now()
         let snapshot = try read()
+        let read = ContinuousClock.now - started
+        let readCPU = ThreadCPUTime.now() - startedCPU
         let published = store.publish(snapshot)
         logger.info(
             "inventory loaded",
-            metadata: ["source": "file", "path": "\(path)", "instances": "\(snapshot.instances.count)", "serial": "\(published.serial)"])
+            metadata: [
+                "source": "file", "path": "\(path)", "instances": "\(snapshot.instances.count)", "serial": "\(published.serial)",
+                "read_ms": "\(read.milliseconds)", "read_cpu_ms": "\(readCPU.milliseconds)",
+            ])
     }
 
     /// Re-reads the file (on SIGHUP or when it changed), keeping the current inventory if the file is bad.

@@ -4,7 +4,7 @@ import Foundation
 /// rather than sending them empty, and files written by hand may be terse.
 ///
 /// Addresses stay text here; the DNS zone parses them and reports the ones it cannot use.
-public struct Instance: Codable, Hashable, Sendable {
+public struct Instance: Encodable, Hashable, Sendable {
     public var id: String
     /// The `Name` tag exactly as tagged (not yet normalised to a DNS label).
     public var name: String?
@@ -61,30 +61,6 @@ public struct Instance: Codable, Hashable, Sendable {
         case privateDNSName = "private_dns"
         case publicDNSName = "public_dns"
         case launchTime = "launched"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        guard !id.isEmpty else {
-            throw DecodingError.dataCorruptedError(forKey: .id, in: container, debugDescription: "empty instance id")
-        }
-        tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
-        name = try container.decodeIfPresent(String.self, forKey: .name) ?? tags["Name"]
-        state = try container.decodeIfPresent(String.self, forKey: .state) ?? "running"
-        type = try container.decodeIfPresent(String.self, forKey: .type)
-        availabilityZone = try container.decodeIfPresent(String.self, forKey: .availabilityZone)
-        region =
-            try container.decodeIfPresent(String.self, forKey: .region)
-            ?? availabilityZone.map { String($0.dropLast()) } ?? "unknown"
-        account = try container.decodeIfPresent(String.self, forKey: .account)
-        profile = try container.decodeIfPresent(String.self, forKey: .profile)
-        privateIPv4 = try container.decodeIfPresent([String].self, forKey: .privateIPv4) ?? []
-        publicIPv4 = try container.decodeIfPresent(String.self, forKey: .publicIPv4)
-        ipv6 = try container.decodeIfPresent([String].self, forKey: .ipv6) ?? []
-        privateDNSName = try container.decodeIfPresent(String.self, forKey: .privateDNSName)
-        publicDNSName = try container.decodeIfPresent(String.self, forKey: .publicDNSName)
-        launchTime = try container.decodeIfPresent(Date.self, forKey: .launchTime)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -5,7 +5,7 @@ import Foundation
 /// a refresh builds a new one and swaps it in whole.
 ///
 /// The JSON form is both the persisted cache and the `source = "file"` inventory format.
-public struct Snapshot: Codable, Hashable, Sendable {
+public struct Snapshot: Encodable, Hashable, Sendable {
     public static let currentFormat = 1
 
     public var format: Int
@@ -34,20 +34,6 @@ public struct Snapshot: Codable, Hashable, Sendable {
         case instances, sources
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        format = try container.decodeIfPresent(Int.self, forKey: .format) ?? Self.currentFormat
-        guard format == Self.currentFormat else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .format, in: container,
-                debugDescription: "snapshot format \(format) is not supported (expected \(Self.currentFormat))")
-        }
-        serial = try container.decodeIfPresent(UInt32.self, forKey: .serial) ?? 1
-        generatedAt = try container.decodeIfPresent(Date.self, forKey: .generatedAt) ?? Date(timeIntervalSince1970: 0)
-        instances = try container.decode([Instance].self, forKey: .instances)
-        sources = try container.decodeIfPresent([SourceStatus].self, forKey: .sources) ?? []
-    }
-
     /// True when both hold the same instances, whatever their order, serial or timestamps.
     public func hasSameInstances(as other: Snapshot) -> Bool {
         guard instances.count == other.instances.count else { return false }
@@ -65,7 +51,7 @@ public struct Snapshot: Codable, Hashable, Sendable {
 }
 
 /// How one discovery source (an account/profile in one region) fared.
-public struct SourceStatus: Codable, Hashable, Sendable {
+public struct SourceStatus: Encodable, Hashable, Sendable {
     public var region: String
     /// The credentials profile, or nil for the default chain.
     public var profile: String?
@@ -100,12 +86,15 @@ public struct SourceStatus: Codable, Hashable, Sendable {
 extension Snapshot {
     /// Decodes the JSON form, with an error that says where the document is wrong.
     public static func decode(_ data: Data) throws(SnapshotFormatError) -> Snapshot {
-        do {
-            return try JSONDecoder.snapshot.decode(Snapshot.self, from: data)
-        } catch let error as DecodingError {
-            throw SnapshotFormatError(reason: error.readableDescription)
+        let result = data.withUnsafeBytes { bytes in
+            Result { () throws(JSONReadError) in
+                try JSONReader.read(bytes) { reader throws(JSONReadError) in try Snapshot(json: &reader) }
+            }
+        }
+        do throws(JSONReadError) {
+            return try result.get()
         } catch {
-            throw SnapshotFormatError(reason: "\(error)")
+            throw SnapshotFormatError(reason: error.description)
         }
     }
 
@@ -121,23 +110,6 @@ public struct SnapshotFormatError: Error, Hashable, Sendable, CustomStringConver
     public var description: String { reason }
 }
 
-extension JSONDecoder {
-    /// ISO 8601 dates with or without fractions, as the snapshot file and the control endpoint write them.
-    public static var snapshot: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = ISO8601.parse(text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "\"\(text)\" is not an ISO 8601 date-time")
-            }
-            return date
-        }
-        return decoder
-    }
-}
-
 extension JSONEncoder {
     /// Stable key order and whole-second ISO 8601 dates, so files and answers diff well.
     public static var snapshot: JSONEncoder {
@@ -148,29 +120,5 @@ extension JSONEncoder {
             try container.encode(ISO8601.format(date))
         }
         return encoder
-    }
-}
-
-extension DecodingError {
-    /// `instances[3].id: missing` rather than Foundation's nested debug dump.
-    var readableDescription: String {
-        func path(_ keys: [any CodingKey]) -> String {
-            let text = keys.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
-            return text.hasPrefix(".") ? String(text.dropFirst()) : (text.isEmpty ? "document" : text)
-        }
-        switch self {
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): required key is missing"
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): expected \(type), found null"
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.localizedDescription
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-                + (underlying.map { " (\($0))" } ?? "")
-        @unknown default:
-            return "\(self)"
-        }
     }
 }

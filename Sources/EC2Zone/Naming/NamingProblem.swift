@@ -1,6 +1,6 @@
 /// Something about the inventory that an operator should fix or at least know, found while naming instances.
-public struct NamingProblem: Hashable, Sendable, Codable, CustomStringConvertible {
-    public enum Kind: String, Hashable, Sendable, Codable {
+public struct NamingProblem: Hashable, Sendable, Encodable, CustomStringConvertible {
+    public enum Kind: String, Hashable, Sendable, Encodable {
         /// The `Name` tag is not a DNS label as written and was rewritten.
         case nameRewritten = "name-rewritten"
         /// Several instances share one name; the name answers with all of them.

@@ -48,17 +48,22 @@ public final class CompiledZone: Sendable {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings)
         builder.add(snapshot.instances)
-        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial)
+        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial, instances: builder.records.count)
         let records = builder.records
-        self.instanceWire = records.map { wire.add($0, txt: Self.txtStrings(of: $0.instance)) }
+        var instanceWire: [WireRecords.InstanceRecordSet] = []
+        instanceWire.reserveCapacity(records.count)
+        for (record, source) in zip(records, builder.sources) {
+            instanceWire.append(wire.add(record, of: snapshot.instances[source]))
+        }
+        self.instanceWire = instanceWire
         self.settings = settings
         self.serial = snapshot.serial
         self.problems = builder.problems
         self.instanceCount = records.count
         self.records = records
         (self.names, self.nodes, self.nodeInstances) = builder.nameIndex()
-        self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32)
-        self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128)
+        self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32, precedes: builder.precedes)
+        self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128, precedes: builder.precedes)
         self.wire = wire.build()
     }
 
@@ -74,19 +79,33 @@ public final class CompiledZone: Sendable {
         nodeInstances[Int(node.first)..<Int(node.first + node.count)]
     }
 
-    /// The strings of an instance's TXT record: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`,
-    /// `launched=…`, each cut to the 255 octets a character-string holds (tag-derived values are cut, not rejected).
-    static func txtStrings(of instance: Instance) -> [[UInt8]] {
-        let fields: [(String, String?)] = [
-            ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
-            ("type", instance.type), ("state", instance.state), ("launched", instance.launchTime.map(ISO8601.format)),
-        ]
-        return fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } }
+    /// The fields of an instance's TXT record, in order: `instance-id=…`, `region=…`, `az=…`, `type=…`,
+    /// `state=…`, `launched=…` (those it has).
+    static func forEachTXTField(of instance: Instance, _ body: (StaticString, String.UTF8View) -> Void) {
+        body("instance-id", instance.id.utf8)
+        body("region", instance.region.utf8)
+        if let zone = instance.availabilityZone { body("az", zone.utf8) }
+        if let type = instance.type { body("type", type.utf8) }
+        body("state", instance.state.utf8)
+        if let launched = instance.launchTime {
+            let text = String(decoding: ISO8601.formatBytes(launched), as: UTF8.self)
+            body("launched", text.utf8)
+        }
     }
 
-    /// The TXT record data of an instance.
-    func txt(of record: InstanceRecords) -> RData {
-        .txt(Self.txtStrings(of: record.instance))
+    /// The TXT record data of an instance, read back from its prebuilt record (the zone keeps no `Instance`).
+    func txt(of instance: Int32) -> RData {
+        let set = instanceWire[Int(instance)]
+        // Past the owner pointer, type, class, TTL and RDLENGTH: the character-strings.
+        var position = Int(set.txt) + 12
+        let end = Int(set.txt + set.txtLength)
+        var strings: [[UInt8]] = []
+        while position < end {
+            let length = Int(wire.bytes[position])
+            strings.append(Array(wire.bytes[(position + 1)..<(position + 1 + length)]))
+            position += 1 + length
+        }
+        return .txt(strings)
     }
 }
 
@@ -94,11 +113,8 @@ public final class CompiledZone: Sendable {
 struct InstanceRecords: Sendable {
     var a: IPv4Address?
     var aaaa: [IPv6Address]
-    /// `NAME.ec2.`, or `INSTANCE-ID.ec2.` when untagged: the target of its PTR records (the same storage as the
-    /// forward key, not a copy).
+    /// `NAME.ec2.`, or `INSTANCE-ID.ec2.` when untagged: the target of its PTR records.
     var canonicalName: DNSName
-    /// The instance itself, for TXT; its strings are shared with the snapshot.
-    var instance: Instance
 }
 
 /// A name of the forward zone.

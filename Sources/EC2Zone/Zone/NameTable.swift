@@ -19,15 +19,44 @@ struct NameTable: Sendable {
 
     var count: Int { hashes.count }
 
-    /// FNV-1a over the bytes, folded to 32 bits: cheap for the short keys DNS names are, and good enough with
-    /// the load factor kept at one half.
+    /// A multiply-and-fold hash over eight bytes at a time (names are short, and a query hashes its name once):
+    /// good enough with the load factor kept at one half, and several times quicker than a byte-at-a-time hash.
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        guard let base = bytes.baseAddress else { return 0 }
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = mix(hash ^ base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = mix(hash ^ tail)
         return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        let product = value.multipliedFullWidth(by: 0xBF58_476D_1CE4_E5B9)
+        return product.high ^ product.low
+    }
+
+    /// Makes room for `count` names (keys of about 24 bytes) without growing on the way.
+    mutating func reserve(_ count: Int) {
+        keyBytes.reserveCapacity(count * 24)
+        keyStarts.reserveCapacity(count + 1)
+        hashes.reserveCapacity(count)
+        let capacity = Self.capacity(for: count)
+        if capacity > slots.count {
+            slots = Array(repeating: 0, count: capacity)
+            for index in 0..<self.count { place(Int32(index), hash: hashes[index]) }
+        }
     }
 
     /// The index of `key` (a lower-cased wire name), inserting it if it is new.

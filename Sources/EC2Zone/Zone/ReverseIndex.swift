@@ -9,8 +9,9 @@ struct ReverseIndex<Address: FixedWidthInteger & UnsignedInteger & Sendable>: Se
     let zoneBits: Int
     let totalBits: Int
 
-    init(entries: [(Address, Int32)], zoneBits: Int, totalBits: Int) {
-        let sorted = entries.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    /// `precedes` orders the instances that share an address (their PTR RRset).
+    init(entries: [(Address, Int32)], zoneBits: Int, totalBits: Int, precedes: (Int32, Int32) -> Bool) {
+        let sorted = entries.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : precedes($0.1, $1.1) }
         addresses = sorted.map(\.0)
         instances = sorted.map(\.1)
         zones = Set(addresses.map { $0 >> (totalBits - zoneBits) })

@@ -1,4 +1,5 @@
 import DNSWire
+import Inventory
 
 /// Every record the zone answers with, prebuilt in wire form in one byte array, so that answering copies bytes
 /// instead of building values.
@@ -50,30 +51,81 @@ struct WireRecords: Sendable {
         private let settings: ZoneOptions
         private let serial: UInt32
 
-        init(settings: ZoneOptions, serial: UInt32) {
+        init(settings: ZoneOptions, serial: UInt32, instances: Int = 0) {
             self.settings = settings
             self.serial = serial
+            // About 16 (A) + 150 (TXT) + 40 (PTR) bytes an instance, so the array rarely grows.
+            bytes.reserveCapacity(instances * 220 + 512)
         }
 
-        /// Appends an instance's records; returns where they are.
-        mutating func add(_ record: InstanceRecords, txt: [[UInt8]]) -> InstanceRecordSet {
+        /// Appends an instance's records; returns where they are. Bytes are appended one field at a time, with
+        /// no array made per record: this runs for every instance of every compile.
+        mutating func add(_ record: InstanceRecords, of instance: Instance) -> InstanceRecordSet {
             var set = InstanceRecordSet()
             if let a = record.a {
                 set.a = Int32(bytes.count)
-                appendRecord(type: .a, ttl: settings.ttl, data: a.bytes)
+                let data = recordStart(type: .a, ttl: settings.ttl)
+                appendUInt32(a.value)
+                recordEnd(data)
             }
             if !record.aaaa.isEmpty {
                 set.aaaa = Int32(bytes.count)
                 set.aaaaCount = Int32(record.aaaa.count)
-                for address in record.aaaa { appendRecord(type: .aaaa, ttl: settings.ttl, data: address.bytes) }
+                for address in record.aaaa {
+                    let data = recordStart(type: .aaaa, ttl: settings.ttl)
+                    appendUInt32(UInt32(truncatingIfNeeded: address.value >> 96))
+                    appendUInt32(UInt32(truncatingIfNeeded: address.value >> 64))
+                    appendUInt32(UInt32(truncatingIfNeeded: address.value >> 32))
+                    appendUInt32(UInt32(truncatingIfNeeded: address.value))
+                    recordEnd(data)
+                }
             }
             set.txt = Int32(bytes.count)
-            appendRecord(type: .txt, ttl: settings.ttl, data: txt.flatMap { [UInt8($0.count)] + $0 })
+            let txt = recordStart(type: .txt, ttl: settings.ttl)
+            CompiledZone.forEachTXTField(of: instance) { key, value in
+                // A character-string holds at most 255 octets: `key=value` is cut there (tags are not rejected).
+                let length = min(key.utf8CodeUnitCount + 1 + value.count, 255)
+                bytes.append(UInt8(length))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+                bytes.append(UInt8(ascii: "="))
+                bytes.append(contentsOf: value.prefix(length - key.utf8CodeUnitCount - 1))
+            }
+            recordEnd(txt)
             set.txtLength = Int32(bytes.count) - set.txt
             set.ptr = Int32(bytes.count)
-            appendRecord(type: .ptr, ttl: settings.ttl, data: record.canonicalName.wire)
+            let ptr = recordStart(type: .ptr, ttl: settings.ttl)
+            bytes.append(contentsOf: record.canonicalName.wire)
+            recordEnd(ptr)
             set.ptrLength = Int32(bytes.count) - set.ptr
             return set
+        }
+
+        /// Writes `C0 0C`, type, class IN, TTL and a placeholder RDLENGTH; returns where the data starts.
+        private mutating func recordStart(type: RRType, ttl: UInt32) -> Int {
+            bytes.append(0xC0)
+            bytes.append(0x0C)
+            bytes.append(UInt8(type.rawValue >> 8))
+            bytes.append(UInt8(type.rawValue & 0xFF))
+            bytes.append(0)
+            bytes.append(1)
+            appendUInt32(ttl)
+            bytes.append(0)
+            bytes.append(0)
+            return bytes.count
+        }
+
+        /// Fills in the RDLENGTH of the record whose data started at `data`.
+        private mutating func recordEnd(_ data: Int) {
+            let length = bytes.count - data
+            bytes[data - 2] = UInt8(length >> 8)
+            bytes[data - 1] = UInt8(length & 0xFF)
+        }
+
+        private mutating func appendUInt32(_ value: UInt32) {
+            bytes.append(UInt8(value >> 24))
+            bytes.append(UInt8((value >> 16) & 0xFF))
+            bytes.append(UInt8((value >> 8) & 0xFF))
+            bytes.append(UInt8(value & 0xFF))
         }
 
         consuming func build() -> WireRecords {

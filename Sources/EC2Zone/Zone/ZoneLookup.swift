@@ -130,7 +130,7 @@ extension CompiledZone {
                 switch type {
                 case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
                 case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
-                case .txt: return instances.map { txt(of: records[Int($0)]) }
+                case .txt: return instances.map { txt(of: $0) }
                 default: return []
                 }
             }

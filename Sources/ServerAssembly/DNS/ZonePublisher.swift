@@ -1,4 +1,5 @@
 import EC2Zone
+import FednsSupport
 import Inventory
 import Logging
 import Synchronization
@@ -43,9 +44,18 @@ final class ZonePublisher: Sendable {
         let current = handler.zone
         let currentSettings = settings.withLock { $0 }
         if current.isReady && current.serial == snapshot.serial && current.settings == currentSettings { return }
+        let started = ContinuousClock.now
+        let startedCPU = ThreadCPUTime.now()
         let zone = CompiledZone(snapshot: snapshot, settings: currentSettings)
+        let compiled = ContinuousClock.now - started
+        let compiledCPU = ThreadCPUTime.now() - startedCPU
         handler.publish(zone)
-        logger.debug("zone published", metadata: ["serial": "\(zone.serial)", "names": "\(zone.instanceCount)"])
+        logger.debug(
+            "zone published",
+            metadata: [
+                "serial": "\(zone.serial)", "names": "\(zone.instanceCount)", "compile_ms": "\(compiled.milliseconds)",
+                "compile_cpu_ms": "\(compiledCPU.milliseconds)",
+            ])
         reportProblemsIfChanged(zone.problems)
         MemoryReturn.releaseFreedHeap()
     }
