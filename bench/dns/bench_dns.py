@@ -77,7 +77,7 @@ class Generator:
     def run(self, server: PinnedServer, mode: str, *, rate: int | None = None, check: bool = True) -> dict:
         args = self.args
         command = ["taskset", "-c", LOAD_CPU, self.binary, mode, "-p", str(server.port), "-f", str(self.queries),
-                   "-d", str(args.duration), "-P", ",".join(map(str, server.pids()))]
+                   "-d", str(args.duration), "-t", str(args.timeout_ms), "-P", ",".join(map(str, server.pids()))]
         if mode == "udp":
             command += ["-c", str(args.udp_sockets), "-w", str(args.udp_window), "-b", str(args.udp_batch)]
         elif mode == "tcp":
@@ -133,8 +133,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=20_000, help="distinct queries in the mix")
     parser.add_argument("--rate", type=int, default=20_000, help="queries/s of the latency test")
     parser.add_argument("--udp-sockets", type=int, default=4)
-    parser.add_argument("--udp-window", type=int, default=64, help="queries outstanding per UDP socket")
+    parser.add_argument("--udp-window", type=int, default=32,
+                        help="queries outstanding per UDP socket (4 x 32 stays within a default 208 KiB socket buffer)")
     parser.add_argument("--udp-batch", type=int, default=32, help="the generator's sendmmsg/recvmmsg batch")
+    parser.add_argument("--timeout-ms", type=int, default=250,
+                        help="a query unanswered this long is lost and its slot reused")
     parser.add_argument("--tcp-connections", type=int, default=8)
     parser.add_argument("--tcp-window", type=int, default=32, help="queries outstanding per TCP connection")
     parser.add_argument("--tcp1-connections", type=int, default=16, help="connections in flight, one query each")
@@ -181,7 +184,7 @@ def main() -> None:
                     summary = generator.run(server, mode, check=not server.label.startswith("floor"))
                     results.setdefault((server.label, mode), []).append(summary)
                     print(f"  {mode:4} round {round_number + 1} {server.label:13}: {summary['qps']:>9,.0f} q/s, "
-                          f"{summary['per_cpu_second']:>9,.0f} q/CPU-s, server CPU {summary['server_cpu']:4.0%}, "
+                          f"{summary['per_cpu_second']:>9,.0f} q/CPU-s, server CPU {summary['server_cpu']:4.0%} busy {summary['server_busy']:4.0%}, "
                           f"dnsload CPU {summary['cpu']:4.0%} busy {summary['busy']:4.0%}, "
                           f"lost {summary['lost']:.0f}, errors {summary['errors']:.0f}"
                           + ("  CLIENT-LIMITED" if summary["client_limited"] else ""), flush=True)

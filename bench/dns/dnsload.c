@@ -20,11 +20,13 @@
  * format with ID 0. Queries are sent in file order, round robin. -n skips the rcode check (for the floor servers,
  * which answer everything with the same record).
  *
- * Prints one line of key=value: sent, received, lost (no answer within -t ms), wrong (bad rcode, bad ID, short
- * answer), errors (socket errors: refused, reset), elapsed, qps, latency percentiles in microseconds (from send,
- * or for tcp1 from connect, to answer), and the generator's own cost: cpu (user + system seconds / elapsed) and
- * busy ((on-CPU + waiting for a CPU) / elapsed, from /proc/self/schedstat): busy near 1 means the generator had no
- * idle time, so it, not the server, may have been the limit.
+ * Prints one line of key=value: sent, received, lost (no answer within -t ms), late (answers that came after
+ * that), wrong (an rcode other than the expected one, not a response, shorter than a header), errors (socket
+ * errors: refused, reset), elapsed, qps, latency percentiles in microseconds (from send, or for tcp1 from connect,
+ * to answer), and the generator's own cost: cpu (user + system seconds / elapsed) and busy ((on-CPU + waiting for
+ * a CPU) / elapsed, from /proc/self/schedstat): busy near 1 means the generator had no idle time, so it, not the
+ * server, may have been the limit. With -P, the same two figures for the server's processes (server_cpu_s, the
+ * on-CPU seconds of all their threads, and server_busy), read over exactly the counted part of the run.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -63,7 +65,7 @@ static size_t query_count, next_query;
 
 static struct {
     int check_rcode;
-    uint64_t sent, received, lost, wrong, errors;
+    uint64_t sent, received, lost, late, wrong, errors;
     uint64_t hist[HIST_US + 1];
 } stats = {.check_rcode = 1};
 
@@ -174,7 +176,7 @@ static void answer(stream_t *s, const uint8_t *msg, size_t len, uint64_t now, in
     uint16_t id = (uint16_t)(msg[0] << 8 | msg[1]);
     uint32_t slot = id % SLOTS;
     if (s->sent_at[slot] == 0 || s->id_at[slot] != id) {
-        stats.wrong += counting; /* late (already counted lost) or not ours */
+        stats.late += counting; /* after its timeout: already counted lost */
         return;
     }
     const query_t *q = &queries[s->query_at[slot]];
@@ -677,10 +679,10 @@ int main(int argc, char **argv) {
     double elapsed = (double)(finish - mark.start) / 1e9, cpu = cpu_seconds() - mark.cpu;
     schedstat(&run, &wait);
     server_schedstat(&server_run, &server_wait);
-    printf("mode=%s sent=%llu received=%llu lost=%llu wrong=%llu errors=%llu elapsed=%.3f qps=%.0f "
+    printf("mode=%s sent=%llu received=%llu lost=%llu late=%llu wrong=%llu errors=%llu elapsed=%.3f qps=%.0f "
            "p50_us=%.0f p90_us=%.0f p99_us=%.0f p999_us=%.0f cpu=%.3f busy=%.3f server_cpu_s=%.4f server_busy=%.3f\n",
            mode, (unsigned long long)stats.sent, (unsigned long long)stats.received, (unsigned long long)stats.lost,
-           (unsigned long long)stats.wrong, (unsigned long long)stats.errors, elapsed, stats.received / elapsed,
+           (unsigned long long)stats.late, (unsigned long long)stats.wrong, (unsigned long long)stats.errors, elapsed, stats.received / elapsed,
            percentile(0.5), percentile(0.9), percentile(0.99), percentile(0.999), cpu / elapsed,
            (double)((run - mark.run) + (wait - mark.wait)) / 1e9 / elapsed, (double)(server_run - mark.server_run) / 1e9,
            (double)((server_run - mark.server_run) + (server_wait - mark.server_wait)) / 1e9 / elapsed);
