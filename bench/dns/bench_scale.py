@@ -14,7 +14,7 @@ For each size and server (one worker, pinned to CPU 1; the load generator on CPU
   (`reloading` -> `zone published`). Compile = the second minus the first (slightly low: the first also compares the
   instances one by one); both are printed. When the `zone published` line carries `ms=`, that figure is used instead
   and the table says so;
-- RSS and PSS once answering, and after the load;
+- RSS and PSS after the load;
 - UDP queries/s at saturation, with the query mix of run.sh spread over the whole zone.
 
 Writes a Markdown table to stdout and to bench/dns/scale.md, and a plot to bench/dns/scale.svg.
@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,54 +58,21 @@ def first_answer(server: PinnedServer, probe: str, timeout: float = 3600) -> flo
     raise SystemExit(f"{server.label} did not answer {probe} within {timeout} s")
 
 
-def measure_fedns(args: argparse.Namespace, workdir: Path, instances: list[zonedata.Instance], probe: str,
-                  generator: Generator) -> dict:
-    inventory = workdir / "inventory.json"
-    zonedata.write_inventory(inventory, instances)
-    grown = workdir / "inventory-plus-one.json"
-    extra = zonedata.inventory(1, seed=99)[0]
-    extra.id, extra.name = "i-0fffffffffffffff0", "scale-reload-probe"
-    zonedata.write_inventory(grown, [*instances, extra])
-    original = workdir / "inventory-original.json"
-    shutil.copyfile(inventory, original)
-
-    command, port = dnsservers.fedns_command(args.fedns, workdir, inventory)
-    command[command.index("--log-level") + 1] = "debug"  # for the `zone published` line
+def measure(args: argparse.Namespace, make_server: Callable[[], PinnedServer], probe: str, generator: Generator,
+            on_running: Callable[[PinnedServer], dict] | None = None) -> dict:
+    """Starts a server `args.starts` times (median of the times to its first answer), keeps the last one running:
+    `on_running` measures what it will, then the UDP load, then memory."""
     starts = []
     for attempt in range(args.starts):
-        server = LoggedServer("fedns", command, port, workdir, ready=lambda: True)
+        server = make_server()
         starts.append(first_answer(server, probe))
         if attempt < args.starts - 1:
             server.stop()
     result = {"start_s": statistics.median(starts)}
     try:
         time.sleep(1)
-        result["rss_idle"], _ = server.rss_mb()
-        result["pss_idle"] = server.pss_mb()
-        timeout = 600
-        unchanged, changed, logged = [], [], []
-        for _ in range(args.reloads):
-            unchanged.append(server.reload("inventory loaded", timeout)[0])
-            # Replaced, not rewritten in place, and followed at once by SIGHUP; the file poller (1 s) then reloads
-            # it once more, with nothing to compile, which is waited for before the next measurement.
-            shutil.copyfile(grown if len(changed) % 2 == 0 else original, inventory.with_suffix(".next"))
-            os.replace(inventory.with_suffix(".next"), inventory)
-            milliseconds, line = server.reload("zone published", timeout)
-            changed.append(milliseconds)
-            found = re.search(r"\bms=([\d.]+)", line)
-            if found:
-                logged.append(float(found.group(1)))
-            after = len(server.lines)
-            time.sleep(1.5)
-            server.wait_for("inventory loaded", after, timeout)
-        result["reload_unchanged_ms"] = statistics.median(unchanged)
-        result["reload_changed_ms"] = statistics.median(changed)
-        if logged:
-            result["compile_ms"], result["compile_source"] = statistics.median(logged), "fedns's log"
-        else:
-            # At small sizes the difference is within noise and can come out below zero.
-            result["compile_ms"] = max(0.0, result["reload_changed_ms"] - result["reload_unchanged_ms"])
-            result["compile_source"] = "external"
+        if on_running:
+            result.update(on_running(server))
         load = generator.run(server, "udp")
         result.update(qps=load["qps"], per_cpu_second=load["per_cpu_second"],
                       client_limited=load["client_limited"], busy=load["busy"])
@@ -113,30 +81,56 @@ def measure_fedns(args: argparse.Namespace, workdir: Path, instances: list[zoned
     finally:
         server.stop()
     return result
+
+
+def compile_times(server: LoggedServer, inventory: Path, instances: list[zonedata.Instance], reloads: int) -> dict:
+    """fedns's reload times with the inventory unchanged and with one instance more (see the module's notes)."""
+    original = inventory.with_name("inventory-original.json")
+    shutil.copyfile(inventory, original)
+    grown = inventory.with_name("inventory-plus-one.json")
+    extra = zonedata.inventory(1, seed=99)[0]
+    extra.id, extra.name = "i-0fffffffffffffff0", "scale-reload-probe"
+    zonedata.write_inventory(grown, [*instances, extra])
+    timeout = 600
+    unchanged, changed, logged = [], [], []
+    for _ in range(reloads):
+        unchanged.append(server.reload("inventory loaded", timeout)[0])
+        # Replaced, not rewritten in place, and followed at once by SIGHUP; the file poller (1 s) then reloads it
+        # once more, with nothing to compile, which is waited for before the next measurement.
+        shutil.copyfile(grown if len(changed) % 2 == 0 else original, inventory.with_suffix(".next"))
+        os.replace(inventory.with_suffix(".next"), inventory)
+        milliseconds, line = server.reload("zone published", timeout)
+        changed.append(milliseconds)
+        found = re.search(r"\bms=([\d.]+)", line)
+        if found:
+            logged.append(float(found.group(1)))
+        after = len(server.lines)
+        time.sleep(1.5)
+        server.wait_for("inventory loaded", after, timeout)
+    result = {"reload_unchanged_ms": statistics.median(unchanged), "reload_changed_ms": statistics.median(changed)}
+    if logged:
+        result["compile_ms"], result["compile_source"] = statistics.median(logged), "fedns's log"
+    else:
+        # At small sizes the difference is within noise and can come out below zero.
+        result["compile_ms"] = max(0.0, result["reload_changed_ms"] - result["reload_unchanged_ms"])
+        result["compile_source"] = "external"
+    return result
+
+
+def measure_fedns(args: argparse.Namespace, workdir: Path, instances: list[zonedata.Instance], probe: str,
+                  generator: Generator) -> dict:
+    inventory = workdir / "inventory.json"
+    zonedata.write_inventory(inventory, instances)
+    command, port = dnsservers.fedns_command(args.fedns, workdir, inventory)
+    command[command.index("--log-level") + 1] = "debug"  # for the `zone published` line
+    return measure(args, lambda: LoggedServer("fedns", command, port, workdir, ready=lambda: True), probe, generator,
+                   on_running=lambda server: compile_times(server, inventory, instances, args.reloads))
 
 
 def measure_nsd(args: argparse.Namespace, workdir: Path, zones: dict[str, Path], probe: str,
                 generator: Generator) -> dict:
     command, port = dnsservers.nsd_command(workdir, zones)
-    starts = []
-    for attempt in range(args.starts):
-        server = PinnedServer("nsd", command, port, workdir, ready=lambda: True)
-        starts.append(first_answer(server, probe))
-        if attempt < args.starts - 1:
-            server.stop()
-    result = {"start_s": statistics.median(starts)}
-    try:
-        time.sleep(1)
-        result["rss_idle"], _ = server.rss_mb()
-        result["pss_idle"] = server.pss_mb()
-        load = generator.run(server, "udp")
-        result.update(qps=load["qps"], per_cpu_second=load["per_cpu_second"],
-                      client_limited=load["client_limited"], busy=load["busy"])
-        result["rss"], result["rss_peak"] = server.rss_mb()
-        result["pss"] = server.pss_mb()
-    finally:
-        server.stop()
-    return result
+    return measure(args, lambda: PinnedServer("nsd", command, port, workdir, ready=lambda: True), probe, generator)
 
 
 def svg_plot(path: Path, sizes: list[int], results: dict[tuple[str, int], dict]) -> None:

@@ -27,14 +27,7 @@ trap 'rm -rf "$build"' EXIT
 gcc -O2 -Wall -o "$build/dnsload" bench/dns/dnsload.c
 swift build -c release --product fedns 2>&1 | tail -1
 # --floors also measures the stack without fedns (bench/dns/floors: SwiftNIO alone, a recvmmsg/sendmmsg loop alone).
-arguments=()
-for argument in "$@"; do
-    if [ "$argument" = "--floors" ]; then
-        swift build -c release --package-path bench/dns/floors 2>&1 | tail -1
-        arguments+=(--floors "$(swift build -c release --package-path bench/dns/floors --show-bin-path)")
-    else
-        arguments+=("$argument")
-    fi
-done
+source bench/floors.sh
+floor_arguments bench/dns/floors "$@"
 python3 bench/dns/bench_dns.py --fedns "$(swift build -c release --show-bin-path)/fedns" --dnsload "$build/dnsload" \
-    ${arguments[@]+"${arguments[@]}"}
+    "${arguments[@]}"

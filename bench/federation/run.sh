@@ -24,13 +24,6 @@ fi
 
 swift build -c release --product fedns 2>&1 | tail -1
 # --floors also measures the stack without fedns (bench/federation/floors: NIO alone, Hummingbird alone).
-arguments=()
-for argument in "$@"; do
-    if [ "$argument" = "--floors" ]; then
-        swift build -c release --package-path bench/federation/floors 2>&1 | tail -1
-        arguments+=(--floors "$(swift build -c release --package-path bench/federation/floors --show-bin-path)")
-    else
-        arguments+=("$argument")
-    fi
-done
+source bench/floors.sh
+floor_arguments bench/federation/floors "$@"
 exec python3 bench/federation/bench_federation.py --fedns "$(swift build -c release --show-bin-path)/fedns" "${arguments[@]}"

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The floors' command line: `--port N [--host 127.0.0.1] [--threads N] [--batch N]`.
 public struct FloorOptions: Sendable {
     public var host = "127.0.0.1"
@@ -20,6 +24,16 @@ public struct FloorOptions: Sendable {
             }
         }
         guard port != 0 else { throw UsageError(message: "--port is required") }
+    }
+
+    /// The options of this process, or a usage message and exit status 2.
+    public static func fromCommandLine(program: String) -> FloorOptions {
+        do {
+            return try FloorOptions(arguments: CommandLine.arguments)
+        } catch {
+            print("\(program): \(error)")
+            exit(2)
+        }
     }
 
     private static func number(_ text: String, flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {

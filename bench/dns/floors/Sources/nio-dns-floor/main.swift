@@ -39,13 +39,7 @@ final class FixedAnswerHandler: ChannelInboundHandler {
     }
 }
 
-let options: FloorOptions
-do {
-    options = try FloorOptions(arguments: CommandLine.arguments)
-} catch {
-    print("nio-dns-floor: \(error)")
-    exit(2)
-}
+let options = FloorOptions.fromCommandLine(program: "nio-dns-floor")
 let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
 var channels: [any Channel] = []
 for loop in group.makeIterator() {

@@ -5,13 +5,7 @@ import Glibc
 // SO_REUSEPORT socket, each a recvmmsg/sendmmsg loop (BatchedUDPSocket). No event loop, no NIO, no allocation
 // per query: the shape of a UDP hot path fedns could adopt (with NIO kept for TCP and everything else).
 
-let options: FloorOptions
-do {
-    options = try FloorOptions(arguments: CommandLine.arguments)
-} catch {
-    print("posix-dns-floor: \(error)")
-    exit(2)
-}
+let options = FloorOptions.fromCommandLine(program: "posix-dns-floor")
 
 // Every socket is bound before any thread starts, so a port in use is said at once.
 var sockets: [BatchedUDPSocket] = []
