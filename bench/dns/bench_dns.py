@@ -79,7 +79,10 @@ class Generator:
         command = ["taskset", "-c", LOAD_CPU, self.binary, mode, "-p", str(server.port), "-f", str(self.queries),
                    "-d", str(args.duration), "-t", str(args.timeout_ms), "-P", ",".join(map(str, server.pids()))]
         if mode == "udp":
-            command += ["-c", str(args.udp_sockets), "-w", str(args.udp_window), "-b", str(args.udp_batch)]
+            # Paced, the window only bounds what a stalled server can owe: make it large enough never to hold a
+            # query back (which would lower the rate rather than show the latency).
+            window = 1000 if rate else args.udp_window
+            command += ["-c", str(args.udp_sockets), "-w", str(window), "-b", str(args.udp_batch)]
         elif mode == "tcp":
             command += ["-c", str(args.tcp_connections), "-w", str(args.tcp_window)]
         else:
@@ -88,7 +91,10 @@ class Generator:
             command += ["-Q", str(rate)]
         if not check:
             command += ["-n"]
-        result = subprocess.run(command, capture_output=True, text=True)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 120)
+        except subprocess.TimeoutExpired:
+            raise SystemExit(f"dnsload did not finish a {args.duration:g} s {mode} round against {server.label}")
         if result.returncode != 0 or not result.stdout.startswith("mode="):
             raise SystemExit(f"dnsload failed against {server.label}: {result.stdout}{result.stderr}")
         fields = dict(item.split("=", 1) for item in result.stdout.split())

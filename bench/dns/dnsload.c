@@ -321,10 +321,11 @@ static void run_udp(uint64_t end, uint64_t warm_end, int window, int batch, doub
             sweep(now, timeout_ns, counting);
             next_sweep = now + 50000000u;
         }
+        if (now >= end) break; /* (and end - now below cannot wrap) */
         if (!progress || interval) {
             uint64_t wait = 10000000u; /* 10 ms at most, for the sweep and the deadline */
             if (interval) wait = next_send > now ? next_send - now : 0;
-            if (now + wait > end) wait = end - now;
+            if (wait > end - now) wait = end - now;
             for (int i = 0; i < stream_count; i++) fds[i] = (struct pollfd){streams[i].fd, POLLIN, 0};
             struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
             if (wait > 0 && ppoll(fds, (nfds_t)stream_count, &ts, NULL) < 0 && errno != EINTR) die("ppoll");
