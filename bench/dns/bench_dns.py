@@ -190,7 +190,8 @@ def main() -> None:
                     summary = generator.run(server, mode, check=not server.label.startswith("floor"))
                     results.setdefault((server.label, mode), []).append(summary)
                     print(f"  {mode:4} round {round_number + 1} {server.label:13}: {summary['qps']:>9,.0f} q/s, "
-                          f"{summary['per_cpu_second']:>9,.0f} q/CPU-s, server CPU {summary['server_cpu']:4.0%} busy {summary['server_busy']:4.0%}, "
+                          f"{summary['per_cpu_second']:>9,.0f} q/CPU-s, "
+                          f"server CPU {summary['server_cpu']:4.0%} busy {summary['server_busy']:4.0%}, "
                           f"dnsload CPU {summary['cpu']:4.0%} busy {summary['busy']:4.0%}, "
                           f"lost {summary['lost']:.0f}, errors {summary['errors']:.0f}"
                           + ("  CLIENT-LIMITED" if summary["client_limited"] else ""), flush=True)
