@@ -156,7 +156,8 @@ def svg_plot(path: Path, sizes: list[int], results: dict[tuple[str, int], dict])
         else:
             # A round step (1, 2 or 5 times a power of ten) giving four or five gridlines.
             raw = max(positive) / 4
-            step = min(m * 10 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10) if m * 10 ** math.floor(math.log10(raw)) >= raw)
+            power = 10 ** math.floor(math.log10(raw))
+            step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
             y_low, y_high = 0, step * math.ceil(max(positive) * 1.05 / step)
 
         def x_at(size: int) -> float:

@@ -96,7 +96,8 @@ def inventory(count: int, seed: int = 14) -> list[Instance]:
             public_index += 1
         ipv6 = [f"2a05:d018:0:{index // 1000:x}::{index % 1000 + 1:x}"] if rng.random() < 0.2 else []
         day = rng.randrange(1, 28)
-        launched = f"2026-{rng.randrange(1, 12):02d}-{day:02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z"
+        month, hour, minute, second = rng.randrange(1, 12), rng.randrange(24), rng.randrange(60), rng.randrange(60)
+        launched = f"2026-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
         team = rng.choice(TEAMS)
         instances.append(Instance(
             id=f"i-{rng.getrandbits(68) & ((1 << 68) - 1):017x}", name=name, region=region, az=az,
@@ -216,9 +217,12 @@ def query_mix(instances: list[Instance], zone: Zone, count: int, seed: int = 14)
     rng = random.Random(seed)
     with_v6 = [i for i in instances if zone.forward[f"{label(i.name)}.{ORIGIN}."].aaaa]
     without_v6 = [i for i in instances if not zone.forward[f"{label(i.name)}.{ORIGIN}."].aaaa]
+    def regional(instance: Instance) -> tuple[str, int, int]:
+        return f"{label(instance.name)}.{label(instance.region)}.{ORIGIN}.", A, NOERROR
+
     makers = {
         "A by name": lambda: (f"{label(rng.choice(instances).name)}.{ORIGIN}.", A, NOERROR),
-        "A by name.region": lambda: (lambda i: (f"{label(i.name)}.{label(i.region)}.{ORIGIN}.", A, NOERROR))(rng.choice(instances)),
+        "A by name.region": lambda: regional(rng.choice(instances)),
         "A by instance id": lambda: (f"{rng.choice(instances).id}.{ORIGIN}.", A, NOERROR),
         "AAAA": lambda: (f"{label(rng.choice(with_v6 or instances).name)}.{ORIGIN}.", AAAA, NOERROR),
         "AAAA NODATA": lambda: (f"{label(rng.choice(without_v6 or instances).name)}.{ORIGIN}.", AAAA, NOERROR),

@@ -476,7 +476,8 @@ def main() -> None:
         for floor in floors:
             rate = median(floor.label, "keep-alive", "rate")
             print(f"| {FLOORS[floor.label]} | {rate:,.0f} | {rate / reference:.2f} | {ours / rate:.2f} |")
-    limited = sorted({f"{label} {test}" for (label, test), runs in results.items() if any(r["client_cpu"] >= 0.9 for r in runs)})
+    limited = sorted({f"{label} {test}" for (label, test), runs in results.items()
+                      if any(r["client_cpu"] >= 0.9 for r in runs)})
     if limited:
         print("\nrounds where wrk used >= 90 % of its CPU (it, not the server, may have been the limit): " + ", ".join(limited))
     if book:

@@ -11,7 +11,9 @@ let options = FloorOptions.fromCommandLine(program: "posix-dns-floor")
 var sockets: [BatchedUDPSocket] = []
 for _ in 0..<options.threads {
     do {
-        sockets.append(try BatchedUDPSocket(host: options.host, port: options.port, batch: options.batch, replySize: FixedAnswer.maxSize))
+        sockets.append(
+            try BatchedUDPSocket(
+                host: options.host, port: options.port, batch: options.batch, replySize: FixedAnswer.maxSize))
     } catch {
         print("posix-dns-floor: \(error)")
         exit(1)
