@@ -1,5 +1,6 @@
 """What the benchmarks share: a server process pinned to its own CPU, its CPU time and memory read from /proc
-(children included, for servers that fork workers), and a clean stop."""
+(children included, for servers that fork workers), and a clean stop; and a server whose log lines are timed as
+they arrive (LoggedServer), for durations a server logs no figure for."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -70,6 +72,19 @@ class PinnedServer:
             peak += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
         return current / 1024, peak / 1024
 
+    def pss_mb(self) -> float:
+        """Proportional set size in MB, summed over the server's processes: pages shared between them (NSD's
+        forked server shares the zone with its parent) count once, where summed RSS counts them in each."""
+        total = 0
+        for pid in self.pids():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^Pss:\s+(\d+)", rollup, re.M)
+            total += int(found.group(1)) if found else 0
+        return total / 1024
+
     def stop(self) -> None:
         children = self.pids()[1:] if self.process else []
         if self.process and self.process.poll() is None:
@@ -84,3 +99,43 @@ class PinnedServer:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+class LoggedServer(PinnedServer):
+    """A server whose output lines are kept with the time each arrived, so durations between them can be read
+    to the millisecond whatever the log's own timestamps say."""
+
+    def start(self, timeout: float = 60) -> None:
+        self.lines: list[tuple[float, str]] = []
+        log = open(self.workdir / f"{self.label}.log", "w")
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+        def read() -> None:
+            for line in self.process.stdout:
+                self.lines.append((time.monotonic(), line))
+                log.write(line)
+            log.close()
+        threading.Thread(target=read, daemon=True).start()
+
+    def wait_for(self, text: str, after: int, timeout: float) -> tuple[int, float, str]:
+        """The first line containing `text` at index >= `after`: (index, arrival time, line)."""
+        deadline = time.monotonic() + timeout
+        index = after
+        while time.monotonic() < deadline:
+            while index < len(self.lines):
+                if text in self.lines[index][1]:
+                    return index, *self.lines[index]
+                index += 1
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.label} exited: {(self.workdir / f'{self.label}.log').read_text()[-2000:]}")
+            time.sleep(0.001)
+        raise SystemExit(f"{self.label}: no '{text}' line within {timeout} s")
+
+    def reload(self, until: str, timeout: float) -> tuple[float, str]:
+        """SIGHUP, then milliseconds from the `reloading` line to the next line containing `until`."""
+        after = len(self.lines)
+        os.kill(self.process.pid, signal.SIGHUP)  # taskset execs the server: this is its pid
+        index, start, _ = self.wait_for("reloading", after, timeout)
+        _, end, line = self.wait_for(until, index + 1, timeout)
+        return (end - start) * 1000, line

@@ -2,7 +2,11 @@
 # Federation HTTPS benchmark: fedns's type=name lookups against nginx serving the same reply as a static file over
 # TLS, same certificate and cipher policy, measured interleaved in one run. Prints requests/s, requests per server
 # CPU-second, p99 latency (at saturation and at ~2,000 req/s) and new TLS handshakes/s, with fedns/nginx ratios.
+# --uncached [N]: also N distinct addresses asked once each (default 100,000) against nginx serving one static file
+# per address; --book-memory [N]: RSS and reload time of a running server after a bulk import of N addresses
+# (default 1,000,000).
 # Usage: bash bench/federation/run.sh [--duration SECONDS] [--rounds N] [--addresses N] [--connections N] [--floors]
+#        [--uncached [N]] [--book-memory [N]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,13 +24,6 @@ fi
 
 swift build -c release --product fedns 2>&1 | tail -1
 # --floors also measures the stack without fedns (bench/federation/floors: NIO alone, Hummingbird alone).
-arguments=()
-for argument in "$@"; do
-    if [ "$argument" = "--floors" ]; then
-        swift build -c release --package-path bench/federation/floors 2>&1 | tail -1
-        arguments+=(--floors "$(swift build -c release --package-path bench/federation/floors --show-bin-path)")
-    else
-        arguments+=("$argument")
-    fi
-done
+source bench/floors.sh
+floor_arguments bench/federation/floors "$@"
 exec python3 bench/federation/bench_federation.py --fedns "$(swift build -c release --show-bin-path)/fedns" "${arguments[@]}"

@@ -1,0 +1,2 @@
+/* Everything is inline in include/CBatchIO.h; SwiftPM wants one source file in a C target. */
+#include "CBatchIO.h"
