@@ -185,11 +185,7 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
         mutating func write(_ record: AddressRecord, over existing: StoredAddress?) async throws -> UpsertOutcome {
             if existing?.record == record { return .unchanged }
             let version = try await raisedVersion()
-            let fields: [SQLValue] = [
-                .text(record.address.domain.description), .text(record.address.name.key), .text(record.address.name.text),
-                .text(record.accountID.description), record.memo.map { .text($0.type.rawValue) } ?? .null,
-                record.memo.map { .text($0.value) } ?? .null,
-            ]
+            let fields = SQLAddressBook.recordValues(record)
             guard existing != nil else {
                 _ = try await book.query(
                     connection,
@@ -217,12 +213,29 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
             if let version { return version }
             _ = try await book.query(connection, "UPDATE address_book_state SET version = version + 1 WHERE id = 1", [])
             let raised = try await book.currentVersion(connection)
+            try await book.notifyChange(connection, version: raised)
             version = raised
             return raised
         }
     }
 
     // MARK: Statements and rows
+
+    /// A record as the values of the first six of ``columns`` (domain to memo).
+    private static func recordValues(_ record: AddressRecord) -> [SQLValue] {
+        [
+            .text(record.address.domain.description), .text(record.address.name.key), .text(record.address.name.text),
+            .text(record.accountID.description), record.memo.map { .text($0.type.rawValue) } ?? .null,
+            record.memo.map { .text($0.value) } ?? .null,
+        ]
+    }
+
+    /// Tells other processes of a new version, in the writing transaction: the notification goes out with the
+    /// commit, never for a rolled-back write.
+    private func notifyChange(_ connection: Backend.Connection, version: Int64) async throws {
+        guard let notify = session.backend.dialect.notifyChange else { return }
+        _ = try await query(connection, notify, [.text(String(version))])
+    }
 
     private static var columns: String { "domain, name_key, name, account_id, memo_type, memo, added_at, created_at_ms, updated_at_ms" }
 
