@@ -233,11 +233,19 @@ class PostgresServer:
             os.chmod(parent, os.stat(parent).st_mode | 0o011)
         self._run("initdb", "-D", str(self.directory / "data"), "-U", "fedns", "--pwfile", str(self.directory / "pwfile"),
                   "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Starts the server on the existing data directory (after `start`, again after `stop_server`)."""
         options = (f"-p {self.port} -h 127.0.0.1 -k {self.directory} -c fsync=off -c synchronous_commit=off "
                    "-c full_page_writes=off")
         self._run("pg_ctl", "-D", str(self.directory / "data"), "-l", str(self.directory / "server.log"), "-o", options,
                   "-w", "-t", "60", "start")
-        return self
+
+    def stop_server(self) -> None:
+        """Stops the server as an operator's restart does (fast: sessions are ended), keeping the data."""
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         # Over the Unix socket in the data directory, where local connections are trusted.
