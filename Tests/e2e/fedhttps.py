@@ -11,6 +11,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -23,6 +24,16 @@ from fednsproc import FEDNS_BIN, Fedns, free_port
 BOB = "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ"
 ALICE = "GD2GJPL3UOK5LX7TWXOACK2ZPWPFSLBNKL3GTGH6BLBNISK4BGWMFBBG"
 CAROL = "GCCVPYFOHY7ZB7557JKENAX62LUAPLMGIWNZJAFV2MITK6T32V37KEJU"
+
+
+def seconds_until(condition, timeout: float = 5, every: float = 0.02) -> float:
+    """How long until `condition` held (polling every `every` seconds); fails after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")
 
 
 class Issued:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer, PostgresServer
+from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer, PostgresServer, seconds_until
 from tcpproxy import TCPProxy
 
 OUTAGE_SECONDS = float(os.environ.get("FEDNS_TEST_PG_OUTAGE_SECONDS", "60"))
@@ -69,16 +69,6 @@ def cluster(tmp_path_factory):
     cluster.close()
 
 
-def until(condition, timeout: float) -> float:
-    """Seconds until `condition()` held, polling every 10 ms; fails after `timeout`."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.01)
-    raise AssertionError(f"not within {timeout} s")
-
-
 def served_by_all(cluster: Cluster, condition, timeout: float = 3) -> float:
     """Seconds until `condition(replica)` held on every replica (checked in parallel)."""
     times: list[float] = []
@@ -86,7 +76,7 @@ def served_by_all(cluster: Cluster, condition, timeout: float = 3) -> float:
 
     def watch(replica):
         try:
-            times.append(until(lambda: condition(replica), timeout))
+            times.append(seconds_until(lambda: condition(replica), timeout, every=0.01))
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
