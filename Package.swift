@@ -197,12 +197,15 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // The address book behind federation: one store protocol, SQLite and PostgreSQL behind one code path,
-        // migrations, CSV/JSON import, and the in-memory mirror the server answers from.
+        // migrations, CSV/JSON import, the in-memory mirror the server answers from (with its metrics), and the
+        // proved copy of a whole book from one store to another (`fedns federation migrate`).
         .target(
             name: "AddressBook",
             dependencies: [
                 "Federation",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -282,6 +285,8 @@ let package = Package(
             dependencies: [
                 "AddressBook", "Federation", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

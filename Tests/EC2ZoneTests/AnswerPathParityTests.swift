@@ -66,7 +66,10 @@ struct AnswerPathParityTests {
             for type in Self.types {
                 for edns in Self.ednsVariants {
                     for transport in DNSTransport.allCases {
-                        for rotation in [0, 1, 5] {
+                        // One rotation per combination, varying from one to the next: every rotation is met across
+                        // the names, at a third of the cost of all of them for each.
+                        do {
+                            let rotation = compared % 3 == 2 ? 5 : compared % 3
                             let query = try Message.query(id: 0xBEEF, name: dnsName, type: type, edns: edns).encodedBytes()
                             let direct = try #require(exchange.rawReply(query, transport: transport, rotation: rotation))
                             let general = try #require(exchange.generalReply(query, transport: transport, rotation: rotation))

@@ -8,6 +8,8 @@ apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql pr
 # sshd and clients (the companion commands, the system-chain test), tmux (window titles, completion typed into
 # real shells), zsh, fish.
 apt_packages+=(openssh-server openssh-client tmux zsh fish)
+# promtool, which checks and unit-tests deploy/prometheus's alerting rules (the server it also installs is unused).
+apt_packages+=(prometheus)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
