@@ -104,6 +104,19 @@ let package = Package(
             dependencies: ["CBatchedUDP", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings),
 
+        // fedns as a primary for standard secondaries: AXFR, IXFR and its journal, NOTIFY, TSIG, access by address.
+        .target(
+            name: "ZoneTransfer",
+            dependencies: [
+                "DNSWire", "EC2Zone", "FednsSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings),
+
         // UDP and TCP transports (and a small client): bytes in, EC2Zone's DNSQueryHandler, bytes out. UDP on
         // BatchedUDP threads (Linux), TCP on SwiftNIO.
         .target(
@@ -182,7 +195,7 @@ let package = Package(
             name: "Settings",
             dependencies: [
                 "DNSWire", "EC2Zone", "Companion", "Federation", "FederationHTTP", "FednsSupport", "Inventory",
-                "AWSDiscovery", "InventoryLookup",
+                "AWSDiscovery", "InventoryLookup", "ZoneTransfer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -220,7 +233,7 @@ let package = Package(
             name: "ServerAssembly",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
-                "AWSClient", "FederationHTTP", "AddressBook",
+                "AWSClient", "FederationHTTP", "AddressBook", "ZoneTransfer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

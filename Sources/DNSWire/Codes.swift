@@ -20,6 +20,7 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let nsec = RRType(47)
     public static let dnskey = RRType(48)
     public static let https = RRType(65)
+    public static let tsig = RRType(250)
     public static let ixfr = RRType(251)
     public static let axfr = RRType(252)
     public static let any = RRType(255)
@@ -28,7 +29,7 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     private static let mnemonics: [(RRType, String)] = [
         (.a, "A"), (.ns, "NS"), (.cname, "CNAME"), (.soa, "SOA"), (.ptr, "PTR"), (.hinfo, "HINFO"), (.mx, "MX"),
         (.txt, "TXT"), (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (.ds, "DS"), (.rrsig, "RRSIG"),
-        (.nsec, "NSEC"), (.dnskey, "DNSKEY"), (.https, "HTTPS"), (.ixfr, "IXFR"), (.axfr, "AXFR"), (.any, "ANY"),
+        (.nsec, "NSEC"), (.dnskey, "DNSKEY"), (.https, "HTTPS"), (.tsig, "TSIG"), (.ixfr, "IXFR"), (.axfr, "AXFR"), (.any, "ANY"),
         (.caa, "CAA"),
     ]
 

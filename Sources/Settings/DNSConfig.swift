@@ -2,6 +2,7 @@ import DNSWire
 import EC2Zone
 import FednsSupport
 import NIOCore
+import ZoneTransfer
 
 /// `[dns]`: the authoritative server and its zone.
 public struct DNSConfig: Sendable, Hashable {
@@ -16,12 +17,15 @@ public struct DNSConfig: Sendable, Hashable {
     public var queryLog: Bool
     /// Event-loop threads serving DNS; 0 means one per CPU core.
     public var threads: Int
+    /// `[dns.transfer]`: zone transfers to secondaries, NOTIFY and TSIG; nil when the section is absent.
+    public var transfer: TransferOptions?
 
     public static let defaultListen = "127.0.0.1:5353"
 
     public init(
         enabled: Bool = true, listen: [SocketAddress], zone: ZoneOptions = ZoneOptions(), tcpIdleTimeout: Double = 10,
-        tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0
+        tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0,
+        transfer: TransferOptions? = nil
     ) {
         self.enabled = enabled
         self.listen = listen
@@ -31,9 +35,10 @@ public struct DNSConfig: Sendable, Hashable {
         self.tcpMaxConnections = tcpMaxConnections
         self.queryLog = queryLog
         self.threads = threads
+        self.transfer = transfer
     }
 
-    static func read(_ reader: inout TableReader) throws(ConfigError) -> DNSConfig {
+    static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> DNSConfig {
         let enabled = try reader.bool("enabled", default: true)
         let listenTexts = try reader.stringArray("listen") ?? [defaultListen]
         guard !listenTexts.isEmpty || !enabled else {
@@ -116,17 +121,29 @@ public struct DNSConfig: Sendable, Hashable {
             reverseZones.append(name)
         }
 
+        // The SOA's timers tell secondaries how often to check and how long to keep serving without fedns:
+        // EXPIRE (two weeks) outlasts any outage of fedns or AWS a secondary should ride out.
+        let refresh = try reader.integer("refresh", in: 60...604_800, default: 3600)
+        let retry = try reader.integer("retry", in: 60...604_800, default: 600)
+        let expire = try reader.integer("expire", in: 3600...2_419_200 * 2, default: 1_209_600)
+        guard expire >= refresh + retry else {
+            throw reader.error("expire", "expected at least refresh + retry (\(refresh + retry)), found \(expire)")
+        }
+        var transferReader = try reader.subtable("transfer")
+        let transfer = try TransferOptions.read(&transferReader, directory: directory)
+
         let zone = ZoneOptions(
             origin: origin, ttl: UInt32(ttl), addressMode: addressMode, states: Set(states),
             negativeTTL: UInt32(negativeTTL), nameserver: nameserver, nameserverIPv4: nameserverIPv4,
-            nameserverIPv6: nameserverIPv6, hostmaster: hostmaster, extraReverseZones: reverseZones)
+            nameserverIPv6: nameserverIPv6, hostmaster: hostmaster, refresh: UInt32(refresh), retry: UInt32(retry),
+            expire: UInt32(expire), extraReverseZones: reverseZones)
         let config = DNSConfig(
             enabled: enabled, listen: listen, zone: zone,
             tcpIdleTimeout: try reader.seconds("tcp_idle_timeout", in: 0.1...3600, default: 10),
             tcpPartialMessageTimeout: try reader.seconds("tcp_partial_timeout", in: 0.1...60, default: 2),
             tcpMaxConnections: try reader.integer("tcp_max_connections", in: 1...100_000, default: 512),
             queryLog: try reader.bool("query_log", default: false),
-            threads: try reader.integer("threads", in: 0...256, default: 0))
+            threads: try reader.integer("threads", in: 0...256, default: 0), transfer: transfer)
         try reader.rejectUnknownKeys()
         return config
     }

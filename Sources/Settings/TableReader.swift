@@ -121,6 +121,14 @@ struct TableReader {
         return readers
     }
 
+    /// The elements of an array whose elements may differ in kind (strings or tables), for the caller to read;
+    /// nil when the key is absent. A value that is not an array is read as an array of itself.
+    mutating func rawArray(_ name: String) -> [any TOMLValueConvertible]? {
+        guard let value = value(name) else { return nil }
+        guard let array = value.array else { return [value] }
+        return array.map { $0 }
+    }
+
     /// The raw table, for sections whose keys are free-form (the operator's own stellar.toml keys).
     mutating func rawTable(_ name: String) -> TOMLTable? {
         value(name)?.table

@@ -60,6 +60,7 @@ final class ConfigReloader: Sendable {
             keys.append("dns.tcp_*")
         }
         if old.dns.queryLog != new.dns.queryLog { keys.append("dns.query_log") }
+        if old.dns.transfer != new.dns.transfer { keys.append("dns.transfer") }
         if old.control != new.control { keys.append("control") }
         if old.process != new.process { keys.append("process") }
         // The SEP-10 keys, the self-service policy and the accepted networks are loaded once, with the endpoint.

@@ -13,6 +13,7 @@ import Prometheus
 import ServiceLifecycle
 import Settings
 import UnixSignals
+import ZoneTransfer
 
 /// `fedns serve`: everything the configuration asks for, in one ServiceGroup. SIGTERM and SIGINT shut down
 /// gracefully; SIGHUP re-reads the inventory (and the federation endpoint's certificates and stellar.toml).
@@ -61,8 +62,13 @@ public struct FednsServer {
         assembly.reloaders.append { await configReloader.reload() }
         // The zone publisher observes the store before the first inventory arrives, so the first answer already
         // comes from it.
+        let transfer = config.dns.transfer.flatMap { $0.isEnabled ? $0 : nil }
+        let transfers = transfer.map { ZoneTransferService(options: $0, logger: logger) }
+        let notifier = transfer.flatMap { $0.notify.isEmpty ? nil : NotifySender(targets: $0.notify, keys: $0.keys, logger: logger) }
+        if let notifier { assembly.shutdownHooks.append { notifier.shutdown() } }
         let zonePublisher = config.dns.enabled
-            ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger) : nil
+            ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger, transfers: transfers, notifier: notifier)
+            : nil
         if let zonePublisher {
             configReloader.onReload { zonePublisher.update(settings: $0.dns.zone) }
         }
