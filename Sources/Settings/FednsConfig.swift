@@ -115,7 +115,7 @@ public struct FednsConfig: Sendable, Hashable {
         var dns = try DNSConfig.read(&dnsReader, directory: directory)
         let discovery = try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory)
         // The IXFR journal lives beside the inventory snapshot, so a restart keeps both.
-        dns.transfer?.journalPath = discovery.snapshotPath.map { "\($0).ixfr" }
+        if dns.transfer?.journalPath == nil { dns.transfer?.journalPath = discovery.snapshotPath.map { "\($0).ixfr" } }
         return FednsConfig(
             origin: origin,
             dns: dns,

@@ -12,6 +12,7 @@ import ZoneTransfer
 /// allow = ["10.0.0.0/8", "2001:db8::/32"]   # who may AXFR/IXFR; nobody by default
 /// notify = ["10.0.1.53:53", { address = "10.0.2.53:53", key = "xfr-b" }]
 /// journal = 100                              # serials IXFR can reach back
+/// journal_file = "…"                          # default: beside the snapshot (SNAPSHOT.ixfr); none: memory only
 ///
 /// [[dns.transfer.keys]]
 /// name = "xfr"
@@ -40,8 +41,9 @@ extension TransferOptions {
         }
         let notify = try readNotify(&reader, keys: keys)
         let journal = try reader.integer("journal", in: 0...100_000, default: 100)
+        let journalFile = try reader.string("journal_file").map { resolvePath($0, from: directory) }
         try reader.rejectUnknownKeys()
-        return TransferOptions(allow: allow, notify: notify, journalLength: journal, keys: keys)
+        return TransferOptions(allow: allow, notify: notify, journalLength: journal, keys: keys, journalPath: journalFile)
     }
 
     private static func readKey(_ reader: inout TableReader, directory: String) throws(ConfigError) -> TSIGKey {

@@ -23,6 +23,9 @@ public final class TransferJournal: Sendable {
     private struct State {
         var current: [DNSName: ZoneRecords] = [:]
         var steps: [DNSName: [Step]] = [:]
+        /// Steps read from the file, waiting for the zone's first version after a restart: they are kept when
+        /// they lead to its serial.
+        var restored: [DNSName: [Step]] = [:]
     }
 
     public let length: Int
@@ -52,7 +55,12 @@ public final class TransferJournal: Sendable {
             for zone in zones {
                 defer { state.current[zone.apex] = zone }
                 guard let previous = state.current[zone.apex], previous.serial != zone.serial else {
-                    if state.current[zone.apex] == nil { changed.append(zone.apex) }
+                    if state.current[zone.apex] == nil {
+                        changed.append(zone.apex)
+                        if let restored = state.restored.removeValue(forKey: zone.apex), restored.last?.to == zone.serial {
+                            state.steps[zone.apex] = restored
+                        }
+                    }
                     continue
                 }
                 changed.append(zone.apex)
@@ -111,8 +119,9 @@ public final class TransferJournal: Sendable {
         try AtomicFile.write(file.bytes, to: path)
     }
 
-    /// Reads the steps saved before a restart, keeping those that lead to the serials now served (`current` must
-    /// have been recorded first); a file that cannot be read is reported and ignored.
+    /// Reads the steps saved before a restart. Those of a zone already recorded are kept when they lead to its
+    /// serial; the others wait for the zone's first version (the persisted snapshot may be loaded later). A file
+    /// that cannot be read is reported and ignored.
     public func load() -> String? {
         guard let path, let data = FileManager.default.contents(atPath: path) else { return nil }
         guard let entries = JournalFile.read(Array(data)) else { return "the transfer journal \(path) is damaged; ignored" }
@@ -120,8 +129,12 @@ public final class TransferJournal: Sendable {
             var byZone: [DNSName: [Step]] = [:]
             for (apex, step) in entries { byZone[apex, default: []].append(step) }
             for (apex, steps) in byZone {
-                guard let current = state.current[apex], steps.last?.to == current.serial else { continue }
-                state.steps[apex] = Self.trimmed(steps, length: length)
+                let trimmed = Self.trimmed(steps, length: length)
+                if let current = state.current[apex] {
+                    if steps.last?.to == current.serial { state.steps[apex] = trimmed }
+                } else {
+                    state.restored[apex] = trimmed
+                }
             }
         }
         return nil

@@ -133,7 +133,9 @@ public final class ZoneTransferService: TransferResponder {
             packer.add(records.soa)
             for index in 0..<records.records.count { packer.add(records.records[index]) }
             packer.add(records.soa)
-            return finishTransfer(packer.finish(), kind: kind, client: client, serial: records.serial, signer: signer, question: question)
+            return finishTransfer(
+                packer.finish(), kind: kind, form: "full", client: client, serial: records.serial, signer: signer,
+                question: question)
         }
 
         // IXFR: the client's serial is the SOA in the authority section.
@@ -147,7 +149,9 @@ public final class ZoneTransferService: TransferResponder {
         if Self.isAtLeast(clientData.serial, records.serial) {
             // Up to date: the current SOA alone.
             packer.add(records.soa)
-            return finishTransfer(packer.finish(), kind: kind, client: client, serial: records.serial, signer: signer, question: question)
+            return finishTransfer(
+                packer.finish(), kind: kind, form: "current", client: client, serial: records.serial, signer: signer,
+                question: question)
         }
         guard transport == .tcp else {
             // Over UDP only "you are current" fits; anything more: retry over TCP (RFC 1995 §2).
@@ -161,6 +165,7 @@ public final class ZoneTransferService: TransferResponder {
             return reply(response, signer: signer)
         }
         packer.add(records.soa)
+        let form: String
         if let steps = journal.steps(records.apex, from: clientData.serial) {
             for step in steps {
                 packer.add(step.fromSOA)
@@ -168,14 +173,16 @@ public final class ZoneTransferService: TransferResponder {
                 packer.add(step.toSOA)
                 for index in 0..<step.added.count { packer.add(step.added[index]) }
             }
-            logger.debug("incremental transfer", metadata: ["zone": "\(records.apex)", "from": "\(clientData.serial)", "steps": "\(steps.count)"])
+            form = "incremental"
         } else {
             // The journal does not reach back that far: the whole zone, in IXFR's full form (RFC 1995 §4).
             for index in 0..<records.records.count { packer.add(records.records[index]) }
-            logger.debug("full transfer for IXFR", metadata: ["zone": "\(records.apex)", "from": "\(clientData.serial)"])
+            form = "full"
         }
         packer.add(records.soa)
-        return finishTransfer(packer.finish(), kind: kind, client: client, serial: records.serial, signer: signer, question: question)
+        return finishTransfer(
+            packer.finish(), kind: kind, form: form, client: client, serial: records.serial, signer: signer,
+            question: question, from: clientData.serial)
     }
 
     /// The zone's records now: the journal's copy when it is of this version, else taken from the zone.
@@ -184,8 +191,10 @@ public final class ZoneTransferService: TransferResponder {
         return zone.records(ofZone: apex)
     }
 
+    /// `form`: `full` (every record), `incremental` (the journal's steps from `from`) or `current` (the SOA alone).
     private func finishTransfer(
-        _ messages: [[UInt8]], kind: String, client: ClientAddress, serial: UInt32, signer: Signer?, question: Question
+        _ messages: [[UInt8]], kind: String, form: String, client: ClientAddress, serial: UInt32, signer: Signer?,
+        question: Question, from: UInt32? = nil
     ) -> TransferReply {
         countTransfer(question, outcome: "ok")
         Gauge(label: "fedns_dns_secondary_serial", dimensions: [("secondary", client.description)], factory: metrics)
@@ -193,8 +202,8 @@ public final class ZoneTransferService: TransferResponder {
         logger.info(
             "zone transferred",
             metadata: [
-                "zone": "\(question.name)", "kind": "\(kind)", "secondary": "\(client)", "serial": "\(serial)",
-                "messages": "\(messages.count)",
+                "zone": "\(question.name)", "kind": "\(kind)", "form": "\(form)", "secondary": "\(client)",
+                "serial": "\(serial)", "from": "\(from.map(String.init) ?? "-")", "messages": "\(messages.count)",
             ])
         return TransferReply(messages: signer.map { $0.signStream(messages) } ?? messages, rcode: .noError, question: question)
     }
