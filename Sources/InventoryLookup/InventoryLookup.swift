@@ -168,6 +168,10 @@ public struct InventoryLookup: Sendable {
     @Sendable public static func readThroughRefresher(_ aws: DiscoveryOptions, logger: Logger) async throws -> RefreshReport {
         let discovery = try await AWSDiscovery.make(aws, logger: logger)
         let store = SnapshotStore()
+        // The snapshot this read replaces holds the host keys learnt so far (DescribeInstances has none): keep them.
+        if let path = aws.refresh.snapshotPath, case .loaded(let persisted) = SnapshotFile(path: path).load() {
+            store.rememberHostKeys(of: persisted.instances)
+        }
         let refresher = InventoryRefresher(source: discovery.source, settings: discovery.settings, store: store, logger: logger)
         let report = await refresher.refresh()
         await discovery.shutdown()

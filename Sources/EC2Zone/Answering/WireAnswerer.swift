@@ -324,6 +324,7 @@ struct ZoneContent {
             case .a: sections.answers = emit(list, writer: &writer, .a)
             case .aaaa: sections.answers = emit(list, writer: &writer, .aaaa)
             case .txt: sections.answers = emit(list, writer: &writer, .txt)
+            case .sshfp: sections.answers = emit(list, writer: &writer, .sshfp)
             case .any:
                 sections.answers = emit(list, writer: &writer, .a)
                 if sections.answers == 0 { sections.answers = emit(list, writer: &writer, .aaaa) }
@@ -386,7 +387,7 @@ struct ZoneContent {
 
     /// The instance record types a name's RRset is made of.
     enum RecordsOfType {
-        case a, aaaa, txt, ptr
+        case a, aaaa, txt, ptr, sshfp
 
         /// Where an instance's records of this type are: offset, how many, and each one's length.
         @inline(__always)
@@ -396,6 +397,7 @@ struct ZoneContent {
             case .aaaa: return (Int(set.aaaa), Int(set.aaaaCount), WireRecords.aaaaRecordLength)
             case .txt: return (Int(set.txt), 1, Int(set.txtLength))
             case .ptr: return (Int(set.ptr), 1, Int(set.ptrLength))
+            case .sshfp: return (Int(set.sshfp), Int(set.sshfpCount), WireRecords.sshfpRecordLength)
             }
         }
     }

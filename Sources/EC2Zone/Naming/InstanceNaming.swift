@@ -1,11 +1,12 @@
 import Inventory
 
-/// The naming contract of the `.ec2` zone, shared with the companion commands so both agree on what a name means.
+/// The label rules of the `.ec2` zone, shared with the companion commands so both agree on what a name means.
+/// Which names exist (the forms and their precedence) is `NameForm` and `NameIndex`.
 ///
-/// - `NAME.ec2`: the `Name` tag as a DNS label: lower-cased, every character outside `a-z0-9-` replaced by `-`,
-///   cut to 63 characters.
-/// - `INSTANCE-ID.ec2`: the instance id, lower-cased.
-/// - `NAME.REGION.ec2`: the name qualified by the instance's region.
+/// - A tag value becomes a label by lower-casing it, replacing every character outside `a-z0-9-` by `-` and
+///   cutting it to 63 characters (`NAME`, and `VALUE` of the groups).
+/// - `INSTANCE-ID`: the instance id, lower-cased.
+/// - `REGION`: the instance's region as a label.
 public enum InstanceNaming {
     public static let maxLabelLength = 63
 
@@ -34,6 +35,22 @@ public enum InstanceNaming {
     /// The label an instance is always reachable by.
     public static func idLabel(of instance: Instance) -> String {
         instance.id.lowercased()
+    }
+
+    /// The label of the instance's region.
+    public static func regionLabel(of instance: Instance) -> String {
+        label(forNameTag: instance.region) ?? "unknown"
+    }
+
+    /// The label for a member number (`2` in `2.web.ec2`): decimal, counting from 1.
+    public static func numberLabel(_ number: Int) -> String { String(number) }
+
+    /// The member number a label stands for: decimal digits without a leading zero, from 1; nil for any other label.
+    public static func number(inLabel label: Substring) -> Int? {
+        guard let first = label.utf8.first, first != UInt8(ascii: "0"), label.utf8.count <= 9,
+            label.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        return Int(label)
     }
 
     /// The label that names an instance canonically: its name label, or its id when untagged (used for PTR).

@@ -8,9 +8,11 @@ import Inventory
 /// threads, without locks.
 ///
 /// Names live in one `NameTable` keyed by their lower-cased wire form, so the UDP path looks a query up straight
-/// from the packet's bytes. Per instance there is one small record pointing into `wire`, where its A, AAAA, TXT and
-/// PTR records are prebuilt; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries point at instances by
-/// index, so three names of one instance share one copy of its records.
+/// from the packet's bytes; which names exist, and which instances each holds, is a `NameIndex` (the naming grammar
+/// shared with the companion commands). Per instance there is one small record pointing into `wire`, where its A,
+/// AAAA, TXT, SSHFP and PTR records are prebuilt; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`, `VALUE.LABEL`,
+/// `N.NAME`, …) and reverse entries point at instances by index, so every name of an instance shares one copy of
+/// its records.
 public final class CompiledZone: Sendable {
     public let settings: ZoneOptions
     public let serial: UInt32
@@ -47,16 +49,26 @@ public final class CompiledZone: Sendable {
     private init(snapshot: Snapshot, settings: ZoneOptions, isReady: Bool) {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings)
-        builder.add(snapshot.instances)
+        let index = builder.add(snapshot.instances)
         var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial)
         let records = builder.records
-        self.instanceWire = records.map { wire.add($0, txt: Self.txtStrings(of: $0.instance)) }
+        self.instanceWire = records.map {
+            wire.add($0, txt: Self.txtStrings(of: $0.instance, naming: settings.naming), sshfp: Self.sshfpData(of: $0.instance))
+        }
         self.settings = settings
         self.serial = snapshot.serial
         self.problems = builder.problems
         self.instanceCount = records.count
         self.records = records
-        (self.names, self.nodes, self.nodeInstances) = builder.nameIndex()
+        var nodes: [NameNode] = []
+        nodes.reserveCapacity(index.nodeCount)
+        for node in 0..<Int32(index.nodeCount) {
+            let kind: NameNode.Kind = node == 0 ? .apex : node == index.nameserverNode ? .nameserver : .instances
+            nodes.append(NameNode(kind: kind, first: index.firsts[Int(node)], count: index.counts[Int(node)]))
+        }
+        self.names = index.table
+        self.nodes = nodes
+        self.nodeInstances = index.members
         self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32)
         self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128)
         self.wire = wire.build()
@@ -75,18 +87,31 @@ public final class CompiledZone: Sendable {
     }
 
     /// The strings of an instance's TXT record: `instance-id=…`, `region=…`, `az=…`, `type=…`, `state=…`,
-    /// `launched=…`, each cut to the 255 octets a character-string holds (tag-derived values are cut, not rejected).
-    static func txtStrings(of instance: Instance) -> [[UInt8]] {
+    /// `launched=…`, then `name=NAME` and a `LABEL=VALUE` per group it is in (`role=web`), each cut to the 255
+    /// octets a character-string holds (tag-derived values are cut, not rejected). Every name of the instance
+    /// (`2.web.ec2` too) answers with it, so it says which instance a name reached.
+    static func txtStrings(of instance: Instance, naming: NamingOptions) -> [[UInt8]] {
         let fields: [(String, String?)] = [
             ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
             ("type", instance.type), ("state", instance.state), ("launched", instance.launchTime.map(ISO8601.format)),
+            ("name", naming.nameLabel(of: instance)),
         ]
-        return fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } }
+        var strings = fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } }
+        for (label, value) in InstanceLabels(instance, options: naming).groups {
+            strings.append(Array("\(label)=\(value)".utf8.prefix(255)))
+        }
+        return strings
     }
 
     /// The TXT record data of an instance.
     func txt(of record: InstanceRecords) -> RData {
-        .txt(Self.txtStrings(of: record.instance))
+        .txt(Self.txtStrings(of: record.instance, naming: settings.naming))
+    }
+
+    /// The data of an instance's SSHFP records (RFC 4255 / 6594): the algorithm, fingerprint type 2 (SHA-256) and
+    /// the fingerprint, one per host key of a type SSHFP knows.
+    static func sshfpData(of instance: Instance) -> [[UInt8]] {
+        instance.hostKeys.compactMap { key in key.sshfpAlgorithm.map { [$0, 2] + key.sha256 } }
     }
 }
 

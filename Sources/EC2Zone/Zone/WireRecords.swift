@@ -3,7 +3,7 @@ import DNSWire
 /// Every record the zone answers with, prebuilt in wire form in one byte array, so that answering copies bytes
 /// instead of building values.
 ///
-/// Instance records (A, AAAA, TXT, PTR) are complete resource records whose owner is the compression pointer to
+/// Instance records (A, AAAA, TXT, PTR, SSHFP) are complete resource records whose owner is the compression pointer to
 /// offset 12 (`C0 0C`), where the question's name always starts: whichever of an instance's names was asked, the
 /// answer's owner is the question's name, so the three names of an instance share one copy. The zone's own
 /// records (SOA, NS, the name server's addresses) are kept without their owner, which the answer writes (a pointer
@@ -18,12 +18,16 @@ struct WireRecords: Sendable {
         var txtLength: Int32 = 0
         var ptr: Int32 = -1
         var ptrLength: Int32 = 0
+        var sshfp: Int32 = -1
+        var sshfpCount: Int32 = 0
     }
 
     /// `C0 0C`, type, class, TTL, RDLENGTH and four address octets.
     static let aRecordLength = 16
     /// `C0 0C`, type, class, TTL, RDLENGTH and sixteen address octets.
     static let aaaaRecordLength = 28
+    /// `C0 0C`, type, class, TTL, RDLENGTH, algorithm, fingerprint type and a SHA-256 fingerprint.
+    static let sshfpRecordLength = 46
 
     let bytes: [UInt8]
     /// The SOA after its owner, with the zone's TTL (the answer to an SOA query).
@@ -56,7 +60,7 @@ struct WireRecords: Sendable {
         }
 
         /// Appends an instance's records; returns where they are.
-        mutating func add(_ record: InstanceRecords, txt: [[UInt8]]) -> InstanceRecordSet {
+        mutating func add(_ record: InstanceRecords, txt: [[UInt8]], sshfp: [[UInt8]]) -> InstanceRecordSet {
             var set = InstanceRecordSet()
             if let a = record.a {
                 set.a = Int32(bytes.count)
@@ -73,6 +77,11 @@ struct WireRecords: Sendable {
             set.ptr = Int32(bytes.count)
             appendRecord(type: .ptr, ttl: settings.ttl, data: record.canonicalName.wire)
             set.ptrLength = Int32(bytes.count) - set.ptr
+            if !sshfp.isEmpty {
+                set.sshfp = Int32(bytes.count)
+                set.sshfpCount = Int32(sshfp.count)
+                for data in sshfp { appendRecord(type: .sshfp, ttl: settings.ttl, data: data) }
+            }
             return set
         }
 

@@ -131,6 +131,8 @@ extension CompiledZone {
                 case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
                 case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
                 case .txt: return instances.map { txt(of: records[Int($0)]) }
+                case .sshfp:
+                    return instances.flatMap { Self.sshfpData(of: records[Int($0)].instance).map { RData.unknown(type: .sshfp, data: $0) } }
                 default: return []
                 }
             }

@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 
 /// The persisted cache: the last good snapshot on disk, so a restart answers before any AWS call.
@@ -35,27 +36,6 @@ public struct SnapshotFile: Sendable {
 
     /// Writes the snapshot atomically (temporary file, fsync, rename, directory created if needed).
     public func save(_ snapshot: Snapshot) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        let data = try snapshot.encoded()
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
+        try AtomicFile.write(try snapshot.encoded(), to: path, permissions: 0o640)
     }
 }

@@ -95,6 +95,9 @@ public struct FednsServer {
             }
             assembly.services.append(refresher)
             assembly.reloaders.append { await refresher.requestRefresh() }
+            // SSH host keys from the instances' consoles, beside the refreshes and at the same low priority.
+            assembly.services.append(
+                HostKeyCollector(options: aws.hostKeys, source: discovery.source, store: store, logger: logger, executor: background))
         }
 
         if let zonePublisher {
