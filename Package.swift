@@ -273,7 +273,8 @@ let package = Package(
             name: "ServerAssemblyTests",
             dependencies: ["ServerAssembly", "Settings", "AddressBook", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
-        .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompanionTests", dependencies: ["Companion", "Inventory", "EC2Zone", "DNSWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",
             dependencies: ["CompanionCLI", "Companion", .product(name: "ArgumentParser", package: "swift-argument-parser")],

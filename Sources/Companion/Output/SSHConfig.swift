@@ -100,9 +100,12 @@ public struct SSHConfig: Sendable {
             if existing.isEmpty { return block }
             return existing + (existing.hasSuffix("\n") ? "" : "\n") + "\n" + block
         default:
+            let problem =
+                begin == nil
+                ? "a \"\(endMarker)\" line but no \"\(beginMarker)\" line"
+                : end == nil ? "a \"\(beginMarker)\" line but no \"\(endMarker)\" line" : "its end marker before its begin marker"
             throw CompanionError(
-                .configuration,
-                "the file has a broken ec2host block (a \"\(begin == nil ? endMarker : beginMarker)\" line without its pair); remove the block's lines and write it again")
+                .configuration, "the file has a broken ec2host block (\(problem)); remove the block's lines and write it again")
         }
     }
 }

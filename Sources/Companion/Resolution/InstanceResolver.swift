@@ -33,10 +33,13 @@ public struct InstanceResolver: Sendable {
         if case .instances(_, let matches) = served.match(typed), !matches.isEmpty {
             return Self.classify(matches)
         }
-        // Not a name of the zone: a name of instances in other states (stopped ones, with the default states)?
+        // Not a name of the zone: a name of instances in other states (stopped ones, with the default states)? Only
+        // those count: a name that counts stopped instances in (`3.app` with one of three stopped) means something
+        // else among all instances than it would in the zone, and must not reach a running one.
         let everyState = NameIndex(instances: instances, options: options, states: Set(instances.map(\.state)))
-        if case .instances(_, let matches) = everyState.match(typed), !matches.isEmpty {
-            return Self.classify(matches)
+        if case .instances(_, let matches) = everyState.match(typed) {
+            let notRunning = matches.filter { $0.state != "running" }
+            if !notRunning.isEmpty { return .notRunning(notRunning) }
         }
         return .notFound(suggestions: suggestions(for: typed, among: everyState))
     }
