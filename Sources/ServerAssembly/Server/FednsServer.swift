@@ -153,7 +153,7 @@ public struct FednsServer {
             let currentZone: @Sendable () -> CompiledZone? = { handler?.zone }
             let gauges = InventoryGauges(store: store)
             let control = ControlServer(
-                config: config.control, store: store, zone: currentZone, registry: metrics,
+                config: config.control, store: store, zone: currentZone, zoneOptions: config.dns.zone, registry: metrics,
                 beforeScrape: [gauges.update], logger: logger)
             assembly.services.append(control.makeApplication(onRunning: barrier.arrive))
         }
