@@ -6,8 +6,8 @@ cd "$(dirname "$0")/../.."
 
 apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql procps)
 # sshd and clients (the companion commands, the system-chain test), tmux (window titles, completion typed into
-# real shells), zsh, fish.
-apt_packages+=(openssh-server openssh-client tmux zsh fish)
+# real shells), zsh, fish, rsync (through the ssh_config ec2host writes).
+apt_packages+=(openssh-server openssh-client tmux zsh fish rsync)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -91,7 +91,8 @@ public struct SSHConfig: Sendable {
         var lines = existing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let begin = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == beginMarker }
         let end = lines.firstIndex { $0.trimmingCharacters(in: .whitespaces) == endMarker }
-        let blockLines = block.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        var blockLines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if blockLines.last == "" { blockLines.removeLast() }
         switch (begin, end) {
         case (let begin?, let end?) where begin < end:
             lines.replaceSubrange(begin...end, with: blockLines)
