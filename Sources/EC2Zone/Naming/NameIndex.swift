@@ -12,6 +12,8 @@ import Inventory
 public struct NameIndex: Sendable {
     /// The instances that have names (those in the configured states), in member order; indexes refer to these.
     public let instances: [Instance]
+    /// The labels of each instance, index for index.
+    public let labels: [InstanceLabels]
     /// Problems found while naming, for logs and `fedns instances --problems`.
     public let problems: [NamingProblem]
     /// Every name (the apex, the name server, instance names, empty non-terminals), lower-cased wire form.
@@ -32,7 +34,7 @@ public struct NameIndex: Sendable {
     public init(instances: [Instance], options: ZoneOptions, states: Set<String>? = nil) {
         var builder = Builder(options: options)
         let served = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
-        builder.add(served)
+        labels = builder.add(served)
         self.instances = served
         apexKey = builder.apexKey
         nameserverNode = builder.nameserverNode
@@ -239,8 +241,8 @@ extension NameIndex {
         }
 
         /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
-        /// claim a name keeps it.
-        mutating func add(_ instances: [Instance]) {
+        /// claim a name keeps it. Returns the instances' labels.
+        mutating func add(_ instances: [Instance]) -> [InstanceLabels] {
             let labels = instances.map { InstanceLabels($0, options: options.naming) }
             for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
                 for (index, instance) in labels.enumerated() {
@@ -269,6 +271,7 @@ extension NameIndex {
                             ? "the name is the zone's name server (\(options.nameserver)); the instance is not served under it"
                             : "read as \(lost.owner), which comes before \(lost.lost); the instance is not served under it"))
             }
+            return labels
         }
 
         /// The table and the flattened lists, for the index.

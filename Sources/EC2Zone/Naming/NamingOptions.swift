@@ -26,6 +26,11 @@ public struct NamingOptions: Sendable, Hashable {
         InstanceNaming.label(forNameTag: nameTagValue(of: instance))
     }
 
+    /// The groups an instance is in: each group's label and the instance's value as a label, in label order.
+    public func groupMemberships(of instance: Instance) -> [(label: String, value: String)] {
+        groups.compactMap { group in InstanceNaming.label(forNameTag: instance.tags[group.tagKey]).map { (group.label, $0) } }
+    }
+
     /// The label that names an instance canonically: its `NAME`, or its id when it has none (the PTR target).
     public func canonicalLabel(of instance: Instance) -> String {
         nameLabel(of: instance) ?? InstanceNaming.idLabel(of: instance)
@@ -57,11 +62,7 @@ public struct InstanceLabels: Sendable {
         id = InstanceNaming.idLabel(of: instance)
         name = options.nameLabel(of: instance)
         region = InstanceNaming.regionLabel(of: instance)
-        groups = []
-        for group in options.groups {
-            guard let value = InstanceNaming.label(forNameTag: instance.tags[group.tagKey]) else { continue }
-            groups.append((group.label, value))
-        }
+        groups = options.groups.isEmpty ? [] : options.groupMemberships(of: instance)
     }
 
     /// The instance's names of one form that it has by itself (every form but the numbered ones, which belong to a

@@ -52,8 +52,8 @@ public final class CompiledZone: Sendable {
         let index = builder.add(snapshot.instances)
         var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial)
         let records = builder.records
-        self.instanceWire = records.map {
-            wire.add($0, txt: Self.txtStrings(of: $0.instance, naming: settings.naming), sshfp: Self.sshfpData(of: $0.instance))
+        self.instanceWire = zip(records, index.labels).map { record, labels in
+            wire.add(record, txt: Self.txtStrings(of: record.instance, labels: labels), sshfp: Self.sshfpData(of: record.instance))
         }
         self.settings = settings
         self.serial = snapshot.serial
@@ -90,14 +90,14 @@ public final class CompiledZone: Sendable {
     /// `launched=…`, then `name=NAME` and a `LABEL=VALUE` per group it is in (`role=web`), each cut to the 255
     /// octets a character-string holds (tag-derived values are cut, not rejected). Every name of the instance
     /// (`2.web.ec2` too) answers with it, so it says which instance a name reached.
-    static func txtStrings(of instance: Instance, naming: NamingOptions) -> [[UInt8]] {
+    static func txtStrings(of instance: Instance, labels: InstanceLabels) -> [[UInt8]] {
         let fields: [(String, String?)] = [
             ("instance-id", instance.id), ("region", instance.region), ("az", instance.availabilityZone),
             ("type", instance.type), ("state", instance.state), ("launched", instance.launchTime.map(ISO8601.format)),
-            ("name", naming.nameLabel(of: instance)),
+            ("name", labels.name),
         ]
         var strings = fields.compactMap { key, value in value.map { Array("\(key)=\($0)".utf8.prefix(255)) } }
-        for (label, value) in InstanceLabels(instance, options: naming).groups {
+        for (label, value) in labels.groups {
             strings.append(Array("\(label)=\(value)".utf8.prefix(255)))
         }
         return strings
@@ -105,7 +105,7 @@ public final class CompiledZone: Sendable {
 
     /// The TXT record data of an instance.
     func txt(of record: InstanceRecords) -> RData {
-        .txt(Self.txtStrings(of: record.instance, naming: settings.naming))
+        .txt(Self.txtStrings(of: record.instance, labels: InstanceLabels(record.instance, options: settings.naming)))
     }
 
     /// The data of an instance's SSHFP records (RFC 4255 / 6594): the algorithm, fingerprint type 2 (SHA-256) and

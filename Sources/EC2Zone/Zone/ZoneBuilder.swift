@@ -28,7 +28,7 @@ struct ZoneBuilder {
         }
         records.reserveCapacity(index.instances.count)
         for (position, instance) in index.instances.enumerated() {
-            let nameLabel = naming.nameLabel(of: instance)
+            let nameLabel = index.labels[position].name
             if let tag = naming.nameTagValue(of: instance), let nameLabel, InstanceNaming.tagNeedsRewriting(tag) {
                 problems.append(
                     NamingProblem(
@@ -36,8 +36,7 @@ struct ZoneBuilder {
                         detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
             }
             let canonical = servedByName[position] ? nameLabel : nil
-            let canonicalName =
-                name(canonical ?? InstanceNaming.idLabel(of: instance)) ?? settings.origin
+            let canonicalName = name(canonical ?? index.labels[position].id) ?? settings.origin
             records.append(
                 InstanceRecords(
                     a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance), canonicalName: canonicalName,
