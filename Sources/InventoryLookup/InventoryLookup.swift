@@ -40,8 +40,8 @@ public struct InventoryLookup: Sendable {
         public var isPartial = false
     }
 
-    /// A narrower question for a running server (`/v1/instances?name=…&region=…`): the instances whose name, as
-    /// the zone spells it, or whose id is `name`, in `region` if given.
+    /// A narrower question for a running server (`/v1/instances?name=…&region=…`): the instances a name of the
+    /// zone (any form: `web-1`, `2.web.role`, an id) may mean, as `NameIndex.mayMean` reads it, in `region` if given.
     public struct InstanceQuery: Sendable, Hashable {
         public var name: String
         public var region: String?

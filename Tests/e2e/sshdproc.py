@@ -46,7 +46,7 @@ class Sshd:
         config.write_text(
             listen
             + "".join(f"HostKey {key}\n" for key in self.host_keys)
-            f"AuthorizedKeysFile {workdir / 'authorized_keys'}\n"
+            + f"AuthorizedKeysFile {workdir / 'authorized_keys'}\n"
             f"PidFile {workdir / 'sshd.pid'}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n"
