@@ -16,6 +16,8 @@ public enum InstanceNaming {
     /// predictable from what people see in the console.
     public static func label(forNameTag tag: String?) -> String? {
         guard let tag, !tag.isEmpty else { return nil }
+        // Most tags already are labels: keep the string (no copy) instead of rebuilding it scalar by scalar.
+        if tag.utf8.count <= maxLabelLength, tag.utf8.allSatisfy(isLabelByte) { return tag }
         var label = String.UnicodeScalarView()
         for scalar in tag.lowercased().unicodeScalars {
             guard label.count < maxLabelLength else { break }
@@ -34,7 +36,14 @@ public enum InstanceNaming {
 
     /// The label an instance is always reachable by.
     public static func idLabel(of instance: Instance) -> String {
-        instance.id.lowercased()
+        instance.id.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) || !instance.id.utf8.allSatisfy({ $0 < 0x80 })
+            ? instance.id.lowercased() : instance.id
+    }
+
+    @inline(__always)
+    private static func isLabelByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            || byte == UInt8(ascii: "-")
     }
 
     /// The label of the instance's region.

@@ -244,9 +244,14 @@ extension NameIndex {
         /// claim a name keeps it. Returns the instances' labels.
         mutating func add(_ instances: [Instance]) -> [InstanceLabels] {
             let labels = instances.map { InstanceLabels($0, options: options.naming) }
+            // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
+            let perInstance = 4 + 3 * options.naming.groups.count
+            table.reserve(instances.count * perInstance + 64, averageLength: 24)
+            forms.reserveCapacity(instances.count * perInstance + 64)
+            lists.reserveCapacity(instances.count * perInstance + 64)
             for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
-                for (index, instance) in labels.enumerated() {
-                    instance.forEachName(form) { first, second, third in
+                for index in labels.indices {
+                    labels[index].forEachName(form) { first, second, third in
                         guard writeKey(first, second, third) else { return }
                         claim(form, instance: Int32(index), instances: instances)
                     }
@@ -311,7 +316,10 @@ extension NameIndex {
             if owner == 0 {
                 forms[Int(node)] = form.rawValue
                 lists[Int(node)].append(instance)
-                scratch.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
+                // A numbered name's parent is its set's own name, which exists; other forms may need theirs.
+                if form != .nthOfName && form != .nthOfGroup {
+                    scratch.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
+                }
             } else if owner == form.rawValue {
                 lists[Int(node)].append(instance)
             } else {
@@ -331,11 +339,12 @@ extension NameIndex {
             return true
         }
 
+        /// Labels come lower-cased from `InstanceLabels` (and the configuration), so they are copied as they are.
         private mutating func appendLabel(_ label: String) -> Bool {
             let count = label.utf8.count
             guard count > 0, count <= DNSName.maxLabelLength else { return false }
             scratch.append(UInt8(count))
-            scratch.append(contentsOf: label.utf8.lazy.map(asciiLowercase))
+            scratch.append(contentsOf: label.utf8)
             return true
         }
 

@@ -19,6 +19,18 @@ struct NameTable: Sendable {
 
     var count: Int { hashes.count }
 
+    /// Makes room for `total` keys of about `averageLength` bytes, so that building does not grow and re-place the
+    /// table over and over.
+    mutating func reserve(_ total: Int, averageLength: Int) {
+        keyBytes.reserveCapacity(total * averageLength)
+        keyStarts.reserveCapacity(total + 1)
+        hashes.reserveCapacity(total)
+        let capacity = Self.capacity(for: total)
+        guard capacity > slots.count else { return }
+        slots = Array(repeating: 0, count: capacity)
+        for index in 0..<count { place(Int32(index), hash: hashes[index]) }
+    }
+
     /// FNV-1a over the bytes, folded to 32 bits: cheap for the short keys DNS names are, and good enough with
     /// the load factor kept at one half.
     @inline(__always)
