@@ -79,22 +79,19 @@ struct SSOAndWebIdentityTests {
             #"{"roleCredentials":{"accessKeyId":"ASIASSO\#(token.prefix(5))","secretAccessKey":"sso-secret","sessionToken":"sso-session","expiration":\#(expiration)}}"#)
     }
 
-    private func credentials(_ home: TestHome, _ server: StubHTTPServer, profile: String, extra: [String: String] = [:]) async throws
-        -> AWSCredentials
-    {
-        let variables = ["AWS_ENDPOINT_URL_SSO": server.baseURL, "AWS_ENDPOINT_URL_SSO_OIDC": server.baseURL].merging(extra) { $1 }
-        return try await withSession(home.environment(variables)) { session in
+    /// The home's environment with the portal and OIDC endpoints on the stand-in.
+    private func environment(_ home: TestHome, _ server: StubHTTPServer) -> AWSEnvironment {
+        home.environment(["AWS_ENDPOINT_URL_SSO": server.baseURL, "AWS_ENDPOINT_URL_SSO_OIDC": server.baseURL])
+    }
+
+    private func credentials(_ home: TestHome, _ server: StubHTTPServer, profile: String) async throws -> AWSCredentials {
+        try await withSession(environment(home, server)) { session in
             try await session.credentialProvider(profile: profile).credentials()
         }
     }
 
     private func failure(_ home: TestHome, _ server: StubHTTPServer, profile: String) async -> String {
-        do {
-            _ = try await credentials(home, server, profile: profile)
-            return "no error"
-        } catch {
-            return "\(error)"
-        }
+        await withSessionError(environment(home, server), profile: profile)
     }
 
     @Test("sso_session: the cached token is traded for the role's credentials, which expire and so are refreshed")
