@@ -277,7 +277,7 @@ let package = Package(
             name: "CompanionTests", dependencies: ["Companion", "Inventory", "EC2Zone", "DNSWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",
-            dependencies: ["CompanionCLI", "Companion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CompanionCLI", "Companion", "Inventory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(

@@ -197,7 +197,7 @@ struct SSOProfile: Sendable, Hashable {
     }
 
     private func send(
-        _ service: AWSService, method: HTTPMethodName, path: String, query: [(String, String)],
+        _ service: AWSService, method: HTTPMethod, path: String, query: [(String, String)],
         headers: [SigningRequest.Header], json: [String: String]?, context: AWSContext
     ) async throws -> HTTPTransport.Response {
         let endpoint = try context.endpoints.endpoint(for: service, region: region)
@@ -215,10 +215,6 @@ struct SSOProfile: Sendable, Hashable {
             allHeaders.append(.init("Content-Type", "application/json"))
         }
         return try await context.transport.send(
-            .init(
-                method: method == .GET ? .GET : .POST, url: url, headers: allHeaders, body: body,
-                timeout: context.configuration.requestTimeout))
+            .init(method: method, url: url, headers: allHeaders, body: body, timeout: context.configuration.requestTimeout))
     }
-
-    enum HTTPMethodName { case GET, POST }
 }

@@ -133,8 +133,9 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
     }
 
     /// The command line with its destinations resolved; with `--start`, a stopped instance is started first. An
-    /// instance whose host keys the inventory does not have yet has its console read here, once, so even the first
-    /// connection to a new instance is checked.
+    /// instance whose host keys the inventory does not have yet has its console read here (unless an earlier command
+    /// already filed its keys in the companion's known_hosts), so even the first connection to a new instance is
+    /// checked.
     private func rewrite(with resolver: InstanceResolver, context: CompanionContext) async throws(CompanionError) -> CommandPlan {
         var rewriter = rewriter(with: resolver, context: context)
         var plan: CommandPlan
@@ -144,15 +145,23 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
             rewriter.resolver = resolver.replacing(await startInstance(of: error, context: context, address: rewriter.address))
             plan = try rewriter.plan(arguments)
         }
-        if let unverified = plan.unverifiedHost, unverified.state == "running", case .aws(let aws) = context.config.discovery.source,
-            let keys = await ConsoleKeyReader(aws: aws, logger: context.logger).keys(of: unverified)
-        {
+        if let unverified = plan.unverifiedHost, unverified.state == "running", let keys = await hostKeys(of: unverified, context: context) {
             var known = unverified
             known.hostKeys = keys
             rewriter.resolver = rewriter.resolver.replacing(known)
             plan = try rewriter.plan(arguments)
         }
         return plan
+    }
+
+    /// Keys the inventory lacks: those an earlier command filed, else the instance's console.
+    private func hostKeys(of instance: Instance, context: CompanionContext) async -> [HostKey]? {
+        if let file = context.knownHostsFile {
+            let filed = KnownHostsFile(path: file).keys(for: instance.id)
+            if !filed.isEmpty { return filed }
+        }
+        guard case .aws(let aws) = context.config.discovery.source else { return nil }
+        return await ConsoleKeyReader(aws: aws, logger: context.logger).keys(of: instance)
     }
 
     /// `--start` for a name whose instances are not running: one of them (the duplicate options choose when
