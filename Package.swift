@@ -58,6 +58,7 @@ let package = Package(
             name: "Inventory",
             dependencies: [
                 "FednsSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -85,6 +86,7 @@ let package = Package(
             dependencies: [
                 "AWSClient", "Inventory",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -287,10 +289,11 @@ let package = Package(
             name: "ServerAssemblyTests",
             dependencies: ["ServerAssembly", "Settings", "AddressBook", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
-        .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompanionTests", dependencies: ["Companion", "Inventory", "EC2Zone", "DNSWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",
-            dependencies: ["CompanionCLI", "Companion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CompanionCLI", "Companion", "Inventory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(

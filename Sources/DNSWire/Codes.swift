@@ -16,6 +16,7 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let srv = RRType(33)
     public static let opt = RRType(41)
     public static let ds = RRType(43)
+    public static let sshfp = RRType(44)
     public static let rrsig = RRType(46)
     public static let nsec = RRType(47)
     public static let dnskey = RRType(48)
@@ -28,7 +29,7 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
 
     private static let mnemonics: [(RRType, String)] = [
         (.a, "A"), (.ns, "NS"), (.cname, "CNAME"), (.soa, "SOA"), (.ptr, "PTR"), (.hinfo, "HINFO"), (.mx, "MX"),
-        (.txt, "TXT"), (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (.ds, "DS"), (.rrsig, "RRSIG"),
+        (.txt, "TXT"), (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (.ds, "DS"), (.sshfp, "SSHFP"), (.rrsig, "RRSIG"),
         (.nsec, "NSEC"), (.dnskey, "DNSKEY"), (.https, "HTTPS"), (.tsig, "TSIG"), (.ixfr, "IXFR"), (.axfr, "AXFR"), (.any, "ANY"),
         (.caa, "CAA"),
     ]

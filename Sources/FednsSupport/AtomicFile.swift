@@ -6,16 +6,24 @@ import Foundation
     import Darwin
 #endif
 
-/// Replacing a file so that a reader, or a crash, sees either the old content or the new, never a mix: write a
-/// temporary file in the same directory, flush it to disk, rename it over the old one.
+/// Replaces a file's contents atomically: a temporary file in the same directory, flushed to disk, then renamed
+/// over the old one, so a crash or a concurrent reader sees either the old file or the new one, never half of one.
 public enum AtomicFile {
-    /// Writes `data` to `path` (creating its directory if needed) with mode `permissions`.
-    public static func write(_ data: some DataProtocol, to path: String, permissions: Int = 0o640) throws {
+    /// Writes `data` to `path`, creating missing directories with `directoryPermissions`. A file that exists keeps
+    /// its permissions; a new one gets `permissions`.
+    public static func write(
+        _ data: some DataProtocol, to path: String, permissions: Int = 0o640, directoryPermissions: Int = 0o755
+    ) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: directoryPermissions])
+        let existing = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: permissions]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: nil, attributes: [.posixPermissions: existing ?? permissions])
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
         }
         do {

@@ -136,7 +136,7 @@ public struct DNSConfig: Sendable, Hashable {
             origin: origin, ttl: UInt32(ttl), addressMode: addressMode, states: Set(states),
             negativeTTL: UInt32(negativeTTL), nameserver: nameserver, nameserverIPv4: nameserverIPv4,
             nameserverIPv6: nameserverIPv6, hostmaster: hostmaster, refresh: UInt32(refresh), retry: UInt32(retry),
-            expire: UInt32(expire), extraReverseZones: reverseZones)
+            expire: UInt32(expire), extraReverseZones: reverseZones, naming: try readNaming(&reader, origin: origin))
         let config = DNSConfig(
             enabled: enabled, listen: listen, zone: zone,
             tcpIdleTimeout: try reader.seconds("tcp_idle_timeout", in: 0.1...3600, default: 10),
@@ -146,6 +146,54 @@ public struct DNSConfig: Sendable, Hashable {
             threads: try reader.integer("threads", in: 0...256, default: 0), transfer: transfer)
         try reader.rejectUnknownKeys()
         return config
+    }
+}
+
+extension DNSConfig {
+    /// `name_tag` and `groups`: which tags name instances.
+    static func readNaming(_ reader: inout TableReader, origin: DNSName) throws(ConfigError) -> NamingOptions {
+        let nameTag = try reader.string("name_tag", default: "Name")
+        guard !nameTag.isEmpty, nameTag.utf8.count <= 128 else {
+            throw reader.error("name_tag", "expected a tag key such as \"Name\" (1 to 128 characters), found \"\(nameTag)\"")
+        }
+        var groups: [GroupTag] = []
+        let zoneLabels = Set(origin.labels.map { String(decoding: $0, as: UTF8.self).lowercased() })
+        for (label, tagKey) in try reader.stringTable("groups") ?? [] {
+            let key = "\(reader.key("groups")).\(label)"
+            func fail(_ message: String) -> ConfigError { ConfigError(file: reader.file, key: key, message: message) }
+            let lowered = label.lowercased()
+            guard !lowered.isEmpty, lowered.utf8.count <= 63,
+                lowered.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
+            else {
+                throw fail("a group label must be a DNS label (letters, digits and '-', at most 63), found \"\(label)\"")
+            }
+            guard !lowered.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw fail("the group label \"\(label)\" is a number, which would read as a member number (N.NAME); use a word")
+            }
+            guard !looksLikeRegionLabel(lowered) else {
+                throw fail("the group label \"\(label)\" looks like a region, so VALUE.\(lowered) would read as NAME.REGION; use another label")
+            }
+            guard !zoneLabels.contains(lowered) else {
+                throw fail("the group label \"\(label)\" is a label of the zone (\(origin)); use another label")
+            }
+            guard !groups.contains(where: { $0.label == lowered }) else {
+                throw fail("the group label \"\(lowered)\" is given twice (labels ignore case)")
+            }
+            guard !tagKey.isEmpty, tagKey.utf8.count <= 128 else {
+                throw fail("expected a tag key such as \"Role\" (1 to 128 characters), found \"\(tagKey)\"")
+            }
+            groups.append(GroupTag(label: lowered, tagKey: tagKey))
+        }
+        return NamingOptions(nameTag: nameTag, groups: groups)
+    }
+
+    /// `eu-west-1`, `us-gov-east-1`, `ap-southeast-5`: two letters, words, a number. Stricter than the check of
+    /// `[discovery] regions`, so that ordinary labels such as `web-tier-a` are not mistaken for regions.
+    static func looksLikeRegionLabel(_ label: String) -> Bool {
+        let parts = label.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let first = parts.first, let last = parts.last else { return false }
+        return first.count == 2 && first.allSatisfy(\.isLetter) && !last.isEmpty && last.allSatisfy(\.isNumber)
+            && parts.dropFirst().dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isLetter) }
     }
 }
 

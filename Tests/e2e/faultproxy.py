@@ -9,12 +9,19 @@ Modes (set with `proxy.mode = ...` from the test, which shares the process):
 - "record": forward, and keep each answer under its request (signing region and body);
 - "replay": answer a recorded request from the recording without asking upstream (the AWS benchmark uses this to
   refresh without moto's rendering time and CPU); anything else is forwarded.
+
+In every mode, `consoles` (instance id -> text) answers EC2 GetConsoleOutput for those instances with that text, as
+cloud-init's console would have it (moto's own answer is a fixed kernel log), and each request's action and signing
+access key are kept in `calls`, so a test can tell which identity made which call.
 """
 
 from __future__ import annotations
 
+import base64
 import http.server
 import re
+import urllib.parse
+from xml.sax.saxutils import escape
 import threading
 import time
 import urllib.error
@@ -32,6 +39,9 @@ class FaultProxy:
         self.mode = "pass"
         self.requests = 0
         self.recorded: dict[tuple[str, bytes], tuple[int, bytes]] = {}
+        self.consoles: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []  # (Action, access key id or "" when unsigned)
+        self.issued: list[str] = []  # access key ids upstream handed out (AssumeRole*'s answers)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +53,13 @@ class FaultProxy:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 proxy.requests += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                form = urllib.parse.parse_qs(body.decode(errors="replace"))
+                action = form.get("Action", [""])[0]
+                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+                proxy.calls.append((action, signer.group(1) if signer else ""))
+                instance_id = form.get("InstanceId", [""])[0]
+                if action == "GetConsoleOutput" and instance_id in proxy.consoles:
+                    return self.reply(200, console_response(instance_id, proxy.consoles[instance_id]))
                 mode = proxy.mode
                 if mode == "throttle":
                     return self.reply(503, THROTTLED)
@@ -66,6 +83,9 @@ class FaultProxy:
                         status, payload = response.status, response.read()
                 except urllib.error.HTTPError as error:
                     status, payload = error.code, error.read()
+                issued = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", payload)
+                if action.startswith("AssumeRole") and issued:
+                    proxy.issued.append(issued.group(1).decode())
                 if mode == "truncate":
                     payload = payload[: len(payload) // 2]
                 if mode == "record":
@@ -86,6 +106,34 @@ class FaultProxy:
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def actions(self, action: str) -> list[str]:
+        """The access keys that signed each call of `action` so far, in order."""
+        return [key for name, key in self.calls if name == action]
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def console_response(instance_id: str, text: str) -> bytes:
+    """EC2's GetConsoleOutput answer: the output base64-encoded, as the API sends it."""
+    output = base64.b64encode(text.encode()).decode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<GetConsoleOutputResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>console-proxy</requestId><instanceId>{escape(instance_id)}</instanceId>"
+        f"<timestamp>2026-12-01T10:00:00.000Z</timestamp><output>{output}</output></GetConsoleOutputResponse>"
+    ).encode()
+
+
+def cloud_init_console(*public_keys: str) -> str:
+    """What cloud-init prints to the console at the end of first boot: fingerprints, then the keys themselves."""
+    keys = "".join(f"{key.strip()}\r\n" for key in public_keys)
+    return (
+        "[   10.000000] cloud-init[700]: Cloud-init v. 23.1.2 running 'modules:final'\r\n"
+        "ec2: #############################################################\r\n"
+        "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\r\nec2: 256 SHA256:x root@host (ED25519)\r\n"
+        "ec2: -----END SSH HOST KEY FINGERPRINTS-----\r\n"
+        "ec2: #############################################################\r\n"
+        f"-----BEGIN SSH HOST KEY KEYS-----\r\n{keys}-----END SSH HOST KEY KEYS-----\r\n"
+        "[   11.000000] cloud-init[700]: Cloud-init v. 23.1.2 finished\r\n"
+    )

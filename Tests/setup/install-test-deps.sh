@@ -6,8 +6,8 @@ cd "$(dirname "$0")/../.."
 
 apt_packages=(dnsutils knot-dnsutils dnsperf iproute2 openssl curl postgresql procps)
 # sshd and clients (the companion commands, the system-chain test), tmux (window titles, completion typed into
-# real shells), zsh, fish.
-apt_packages+=(openssh-server openssh-client tmux zsh fish)
+# real shells), zsh, fish, rsync (through the ssh_config ec2host writes).
+apt_packages+=(openssh-server openssh-client tmux zsh fish rsync)
 # NSD and Knot: real secondaries of fedns in the zone-transfer tests (their packaged services are stopped below).
 apt_packages+=(nsd knot)
 # promtool, which checks and unit-tests deploy/prometheus's alerting rules (the server it also installs is unused).

@@ -345,7 +345,7 @@ struct ZoneContent {
 
     /// The record types of an instance's names, in the order ANY looks for the first non-empty one; a zone
     /// transfer sends each.
-    static let instanceRecordTypes: [RRType] = [.a, .aaaa, .txt]
+    static let instanceRecordTypes: [RRType] = [.a, .aaaa, .txt, .sshfp]
 
     /// Writes the records of `type` that the name at `location` holds (each owned by the question's name), and
     /// for the apex NS the name server's addresses as glue; returns how many answers. Queries and zone transfers
@@ -381,6 +381,7 @@ struct ZoneContent {
             case .a: return emit(list, writer: &writer, .a)
             case .aaaa: return emit(list, writer: &writer, .aaaa)
             case .txt: return emit(list, writer: &writer, .txt)
+            case .sshfp: return emit(list, writer: &writer, .sshfp)
             case .any:
                 for kind in [RecordsOfType.a, .aaaa, .txt] {
                     let count = emit(list, writer: &writer, kind)
@@ -442,7 +443,7 @@ struct ZoneContent {
 
     /// The instance record types a name's RRset is made of.
     enum RecordsOfType {
-        case a, aaaa, txt, ptr
+        case a, aaaa, txt, ptr, sshfp
 
         /// Where an instance's records of this type are: offset, how many, and each one's length.
         @inline(__always)
@@ -452,6 +453,7 @@ struct ZoneContent {
             case .aaaa: return (Int(set.aaaa), Int(set.aaaaCount), WireRecords.aaaaRecordLength)
             case .txt: return (Int(set.txt), 1, Int(set.txtLength))
             case .ptr: return (Int(set.ptr), 1, Int(set.ptrLength))
+            case .sshfp: return (Int(set.sshfp), Int(set.sshfpCount), WireRecords.sshfpRecordLength)
             }
         }
     }

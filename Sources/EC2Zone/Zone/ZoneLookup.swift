@@ -132,6 +132,7 @@ extension CompiledZone {
                 case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
                 case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
                 case .txt: return instances.map { txt(of: $0) }
+                case .sshfp: return instances.flatMap { sshfp(of: $0) }
                 default: return []
                 }
             }

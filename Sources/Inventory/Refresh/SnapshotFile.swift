@@ -36,6 +36,6 @@ public struct SnapshotFile: Sendable {
 
     /// Writes the snapshot atomically (temporary file, fsync, rename, directory created if needed).
     public func save(_ snapshot: Snapshot) throws {
-        try AtomicFile.write(try snapshot.encoded(), to: path)
+        try AtomicFile.write(try snapshot.encoded(), to: path, permissions: 0o640)
     }
 }

@@ -77,6 +77,8 @@ final class ConfigReloader: Sendable {
                 keys.append("discovery endpoints and request_timeout")
             }
             if a.refresh.snapshotPath != b.refresh.snapshotPath { keys.append("discovery.snapshot") }
+            // The host key reader is set up once, beside the refresher.
+            if a.hostKeys != b.hostKeys { keys.append("discovery.host_keys, discovery.host_key_rate") }
         case (.file, .aws), (.aws, .file): keys.append("discovery.source")
         default: break
         }

@@ -101,6 +101,9 @@ public struct FednsServer {
             }
             assembly.services.append(refresher)
             assembly.reloaders.append { await refresher.requestRefresh() }
+            // SSH host keys from the instances' consoles, beside the refreshes and at the same low priority.
+            assembly.services.append(
+                HostKeyCollector(options: aws.hostKeys, source: discovery.source, store: store, logger: logger, executor: background))
         }
 
         if let zonePublisher {
@@ -156,7 +159,7 @@ public struct FednsServer {
             let currentZone: @Sendable () -> CompiledZone? = { handler?.zone }
             let gauges = InventoryGauges(store: store)
             let control = ControlServer(
-                config: config.control, store: store, zone: currentZone, registry: metrics,
+                config: config.control, store: store, zone: currentZone, zoneOptions: config.dns.zone, registry: metrics,
                 beforeScrape: [gauges.update], logger: logger)
             assembly.services.append(control.makeApplication(onRunning: barrier.arrive))
         }
