@@ -1,6 +1,7 @@
 import DNSWire
 import EC2Zone
 import FednsSupport
+import Foundation
 import NIOCore
 import ZoneTransfer
 
@@ -19,13 +20,20 @@ public struct DNSConfig: Sendable, Hashable {
     public var threads: Int
     /// `[dns.transfer]`: zone transfers to secondaries, NOTIFY and TSIG; nil when the section is absent.
     public var transfer: TransferOptions?
+    /// `cookies`: DNS Cookies (RFC 7873, RFC 9018) on queries that carry one.
+    public var cookies: Bool
+    /// `cookie_secret_file`: the shared secrets (the first signs); nil when each process makes its own at start.
+    public var cookieSecrets: [ServerCookies.Secret]?
+    /// `nsid`: the name-server identifier sent to queries that ask (RFC 5001); nil when off.
+    public var nsid: [UInt8]?
 
     public static let defaultListen = "127.0.0.1:5353"
 
     public init(
         enabled: Bool = true, listen: [SocketAddress], zone: ZoneOptions = ZoneOptions(), tcpIdleTimeout: Double = 10,
         tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0,
-        transfer: TransferOptions? = nil
+        transfer: TransferOptions? = nil, cookies: Bool = true, cookieSecrets: [ServerCookies.Secret]? = nil,
+        nsid: [UInt8]? = nil
     ) {
         self.enabled = enabled
         self.listen = listen
@@ -36,6 +44,9 @@ public struct DNSConfig: Sendable, Hashable {
         self.queryLog = queryLog
         self.threads = threads
         self.transfer = transfer
+        self.cookies = cookies
+        self.cookieSecrets = cookieSecrets
+        self.nsid = nsid
     }
 
     static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> DNSConfig {
@@ -143,9 +154,46 @@ public struct DNSConfig: Sendable, Hashable {
             tcpPartialMessageTimeout: try reader.seconds("tcp_partial_timeout", in: 0.1...60, default: 2),
             tcpMaxConnections: try reader.integer("tcp_max_connections", in: 1...100_000, default: 512),
             queryLog: try reader.bool("query_log", default: false),
-            threads: try reader.integer("threads", in: 0...256, default: 0), transfer: transfer)
+            threads: try reader.integer("threads", in: 0...256, default: 0), transfer: transfer,
+            cookies: try reader.bool("cookies", default: true),
+            cookieSecrets: try readCookieSecrets(&reader, directory: directory), nsid: try readNSID(&reader))
         try reader.rejectUnknownKeys()
         return config
+    }
+
+    /// `cookie_secret_file`: one secret per line, 32 hex digits (16 bytes, RFC 9018), `#` comments and blank lines
+    /// ignored; the first line makes cookies, the others are still accepted (rotation). The file must be readable by
+    /// fedns alone; `openssl rand -hex 16` makes a secret.
+    static func readCookieSecrets(_ reader: inout TableReader, directory: String) throws(ConfigError) -> [ServerCookies.Secret]? {
+        guard let path = try reader.string("cookie_secret_file") else { return nil }
+        let key = reader.key("cookie_secret_file")
+        let bytes = try SecretFile.read(resolvePath(path, from: directory), configFile: reader.file, key: key)
+        var secrets: [ServerCookies.Secret] = []
+        for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else { continue }
+            // The secret itself is never put in a message.
+            guard let secret = HexBytes.decode(text).flatMap(ServerCookies.Secret.init) else {
+                throw ConfigError(
+                    file: reader.file, key: key,
+                    message: "\(path) line \(number + 1): expected a secret of 32 hex digits (16 bytes), as `openssl rand -hex 16` prints")
+            }
+            secrets.append(secret)
+        }
+        guard !secrets.isEmpty else {
+            throw ConfigError(file: reader.file, key: key, message: "\(path) holds no secret; add one line of 32 hex digits (`openssl rand -hex 16`)")
+        }
+        return secrets
+    }
+
+    /// `nsid`: sent as the text's bytes (RFC 5001 leaves the form to the operator).
+    static func readNSID(_ reader: inout TableReader) throws(ConfigError) -> [UInt8]? {
+        guard let text = try reader.string("nsid") else { return nil }
+        guard (1...128).contains(text.utf8.count) else {
+            throw reader.error("nsid", "expected 1 to 128 bytes of text such as \"dns-a.example\", found \(text.utf8.count) bytes")
+        }
+        return Array(text.utf8)
     }
 }
 

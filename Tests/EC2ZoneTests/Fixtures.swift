@@ -46,6 +46,9 @@ enum Fleet {
 /// Sends a query through the wire-level responder and parses the reply, as a client would see it.
 struct Exchange {
     var zone: CompiledZone = Fleet.zone()
+    var features: EDNSFeatures = .none
+    /// The address the query comes from, as the transports pass it.
+    var client: SocketAddress? = nil
 
     func ask(
         _ name: String, _ type: RRType = .a, qclass: RRClass = .in, edns: EDNS? = EDNS(), transport: DNSTransport = .udp,
@@ -64,7 +67,8 @@ struct Exchange {
     /// The reply bytes the transports would send, from the one entry point they call.
     func rawReply(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) -> [UInt8]? {
         Self.reply(bytes, transport: transport, rotation: rotation) { query, reply in
-            WireAnswerer(zone: zone).answer(query, transport: transport, rotation: rotation, into: reply)
+            WireAnswerer(zone: zone, features: features).answer(
+                query, transport: transport, rotation: rotation, client: client, into: reply)
         }
     }
 
@@ -72,7 +76,8 @@ struct Exchange {
     /// direct one.
     func generalReply(_ bytes: [UInt8], transport: DNSTransport = .udp, rotation: Int = 0) -> [UInt8]? {
         Self.reply(bytes, transport: transport, rotation: rotation) { query, reply in
-            WireAnswerer(zone: zone).answerThroughMessages(query, transport: transport, rotation: rotation, into: reply)
+            WireAnswerer(zone: zone, features: features).answerThroughMessages(
+                query, transport: transport, rotation: rotation, client: client, into: reply)
         }
     }
 

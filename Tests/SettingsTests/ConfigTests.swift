@@ -3,6 +3,7 @@ import Companion
 import DNSWire
 import EC2Zone
 import FednsSupport
+import Foundation
 import Inventory
 import InventoryLookup
 import Testing
@@ -93,6 +94,8 @@ struct ConfigTests {
         BadCase(text: "[dns]\ngroups = [\"role\"]\n", key: "dns.groups", mentions: "table of strings"),
         BadCase(text: "[dns]\nname_tag = \"\"\n", key: "dns.name_tag", mentions: "tag key"),
         BadCase(text: "[discovery]\nhost_key_rate = 0\n", key: "discovery.host_key_rate", mentions: "requests per second"),
+        BadCase(text: "[dns]\nnsid = \"\"\n", key: "dns.nsid", mentions: "1 to 128 bytes"),
+        BadCase(text: "[dns]\ncookies = \"yes\"\n", key: "dns.cookies", mentions: "expected true or false"),
     ]
 
     @Test("names from tags: [dns] name_tag and groups")
@@ -110,6 +113,42 @@ struct ConfigTests {
                 GroupTag(label: "asg", tagKey: "aws:autoscaling:groupName"), GroupTag(label: "role", tagKey: "Role"),
                 GroupTag(label: "web-tier-a", tagKey: "tier"),
             ])
+    }
+
+    @Test("[dns] cookies, cookie_secret_file and nsid")
+    func cookiesAndNSID() throws {
+        let defaults = try parse("")
+        #expect(defaults.dns.cookies && defaults.dns.cookieSecrets == nil && defaults.dns.nsid == nil)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fedns-cookies-\(UInt64.random(in: 0...UInt64.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = "\(directory)/cookie.secrets"
+        let secrets = "# newest first\n445536bcd2513298075a5d379663c962\n\nDD3BDF9344B678B185A6F5CB60FCA715  # retiring\n"
+        FileManager.default.createFile(atPath: file, contents: Data(secrets.utf8), attributes: [.posixPermissions: 0o600])
+        let config = try FednsConfig.parse(
+            "[dns]\ncookie_secret_file = \"cookie.secrets\"\nnsid = \"dns-a.example\"\n", origin: "test.toml", directory: directory)
+        #expect(config.dns.cookieSecrets == [
+            try #require(ServerCookies.Secret(HexBytes.decode("445536bcd2513298075a5d379663c962")!)),
+            try #require(ServerCookies.Secret(HexBytes.decode("dd3bdf9344b678b185a6f5cb60fca715")!)),
+        ])
+        #expect(config.dns.nsid == Array("dns-a.example".utf8))
+        #expect(try !parse("[dns]\ncookies = false\n").dns.cookies)
+
+        // A file others may read, a line that is not a secret, and a file without one are refused by name.
+        for (contents, mode, mentions) in [
+            ("445536bcd2513298075a5d379663c962\n", 0o644, "chmod 600"), ("445536bcd2513298075a5d379663c9\n", 0o600, "line 1"),
+            ("# nothing yet\n", 0o600, "holds no secret"),
+        ] {
+            FileManager.default.createFile(atPath: file, contents: Data(contents.utf8), attributes: [.posixPermissions: mode])
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+            do {
+                _ = try FednsConfig.parse("[dns]\ncookie_secret_file = \"\(file)\"\n", origin: "test.toml", directory: directory)
+                Issue.record("accepted \(contents) mode \(mode)")
+            } catch {
+                #expect(error.key == "dns.cookie_secret_file" && "\(error)".contains(mentions), "\(error)")
+                #expect(!"\(error)".contains("445536bcd"), "a secret in a message")
+            }
+        }
     }
 
     @Test("[companion] jump, known_hosts and [discovery] host keys")

@@ -14,6 +14,8 @@ public struct DNSReply: Sendable {
     /// The question, when the query had a readable one.
     public var question: Question?
     public var truncated: Bool
+    /// The query carried a server cookie of ours.
+    public var cookieVerified = false
 
     public init(bytes: ByteBuffer, rcode: RCode, question: Question?, truncated: Bool) {
         self.bytes = bytes

@@ -10,18 +10,50 @@ public enum ResponseBuilder {
     public static let classicUDPSize = 512
 
     /// Answers one parsed query. Every query gets a response here; dropping is decided at the wire level.
-    public static func response(to request: Message, zone: CompiledZone, rotation: Int = 0) -> Message {
+    public static func response(
+        to request: Message, zone: CompiledZone, rotation: Int = 0, features: EDNSFeatures = .none,
+        client: ClientAddress? = nil
+    ) -> Message {
+        answered(request, zone: zone, rotation: rotation, features: features, client: client).response
+    }
+
+    /// The response, and whether the query carried a server cookie of ours.
+    static func answered(
+        _ request: Message, zone: CompiledZone, rotation: Int, features: EDNSFeatures, client: ClientAddress?
+    ) -> (response: Message, cookieVerified: Bool) {
         var response = Message(
             id: request.id, isResponse: true, opcode: request.opcode, recursionDesired: request.recursionDesired,
             checkingDisabled: request.checkingDisabled, questions: request.questions)
-        let extendedError = answer(request, zone: zone, rotation: rotation, into: &response)
-        if let requestEDNS = request.edns {
-            // OPT only when the query had one; DO is echoed (RFC 3225), version 0 always (RFC 6891 §6.1.3).
-            response.edns = EDNS(
-                udpPayloadSize: advertisedUDPSize, dnssecOK: requestEDNS.dnssecOK,
-                options: extendedError.map { [$0] } ?? [])
+        guard let requestEDNS = request.edns else {
+            _ = answer(request, zone: zone, rotation: rotation, into: &response)
+            return (response, false)
         }
-        return response
+        // OPT only when the query had one; DO is echoed (RFC 3225), version 0 always (RFC 6891 §6.1.3). Its
+        // options, as the direct path writes them: NSID, COOKIE, an Extended DNS Error.
+        var options: [EDNSOption] = []
+        var cookieVerified = false
+        let extendedError: EDNSOption?
+        if requestEDNS.version == 0, let cookieOption = requestEDNS.options.first(where: { $0.code == EDNSOption.cookieCode }),
+            let cookies = features.cookies, case let (outcome, cookie) = cookies.respond(to: cookieOption.data, client: client)
+        {
+            if case .answered(let verified) = outcome {
+                cookieVerified = verified
+                extendedError = answer(request, zone: zone, rotation: rotation, into: &response)
+                options.append(EDNSOption(code: EDNSOption.cookieCode, data: cookie))
+            } else {
+                // RFC 7873 §5.2.2: a COOKIE option of an impossible length.
+                response.rcode = .formErr
+                extendedError = nil
+            }
+        } else {
+            extendedError = answer(request, zone: zone, rotation: rotation, into: &response)
+        }
+        if let nsid = features.nsid, requestEDNS.version == 0, requestEDNS.options.contains(where: { $0.code == EDNSOption.nsidCode }) {
+            options.insert(EDNSOption(code: EDNSOption.nsidCode, data: nsid), at: 0)
+        }
+        if let extendedError { options.append(extendedError) }
+        response.edns = EDNS(udpPayloadSize: advertisedUDPSize, dnssecOK: requestEDNS.dnssecOK, options: options)
+        return (response, cookieVerified)
     }
 
     /// Fills in the rcode and sections; returns the Extended DNS Error to attach, if any (RFC 8914).
@@ -100,9 +132,9 @@ public enum ResponseBuilder {
     /// The reply to a query already parsed.
     public static func reply(
         to request: Message, zone: CompiledZone, transport: DNSTransport, rotation: Int = 0, capacity: Int = Int.max,
-        allocator: ByteBufferAllocator = ByteBufferAllocator()
+        allocator: ByteBufferAllocator = ByteBufferAllocator(), features: EDNSFeatures = .none, client: ClientAddress? = nil
     ) -> DNSReply {
-        let response = response(to: request, zone: zone, rotation: rotation)
+        let (response, cookieVerified) = answered(request, zone: zone, rotation: rotation, features: features, client: client)
         let limit: Int
         switch transport {
         case .tcp:
@@ -112,7 +144,9 @@ public enum ResponseBuilder {
                 min(max(Int($0.udpPayloadSize), classicUDPSize), Int(advertisedUDPSize))
             } ?? classicUDPSize
         }
-        return encode(response, limit: min(limit, capacity), allocator: allocator)
+        var reply = encode(response, limit: min(limit, capacity), allocator: allocator)
+        reply.cookieVerified = cookieVerified
+        return reply
     }
 
     /// Encodes a response; one that does not fit is sent with TC=1 and no records, so the client retries over

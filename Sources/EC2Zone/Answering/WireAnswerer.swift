@@ -9,6 +9,8 @@ public struct WireReply: Sendable, Equatable {
     /// The question's type, when the query had a readable question.
     public var questionType: RRType?
     public var truncated: Bool
+    /// The query carried a server cookie of ours (RFC 7873): its client has talked to this server before.
+    public var cookieVerified = false
     /// Messages that follow this one (a zone transfer over TCP); the reply buffer holds the first.
     public var following: [[UInt8]] = []
 
@@ -30,21 +32,24 @@ public struct WireAnswerer: Sendable {
     public let zone: CompiledZone
     /// Zone transfers and TSIG, when configured.
     public let transfers: (any TransferResponder)?
+    /// DNS Cookies and NSID, when configured.
+    public let features: EDNSFeatures
 
     /// A reply buffer of this size holds any reply (TCP's two-octet length cannot say more).
     public static let maxReplyLength = 65_535
     /// A reply buffer of this size holds any UDP reply (nothing larger than the advertised EDNS size is sent).
     public static let maxUDPReplyLength = Int(ResponseBuilder.advertisedUDPSize)
 
-    public init(zone: CompiledZone, transfers: (any TransferResponder)? = nil) {
+    public init(zone: CompiledZone, transfers: (any TransferResponder)? = nil, features: EDNSFeatures = .none) {
         self.zone = zone
         self.transfers = transfers
+        self.features = features
     }
 
     /// Answers `query` into `reply`, which must hold `maxUDPReplyLength` bytes for UDP and `maxReplyLength` for
     /// TCP to be sure of fitting the largest reply (a smaller buffer truncates as the client's limit would).
     /// `rotation` varies between calls so that RRsets with several records start at a different one each time.
-    /// `client` is asked only by the general path, and only when transfers are configured.
+    /// `client` is asked only for a query with a cookie, or by the transfer service.
     public func answer(
         _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int,
         client: @autoclosure () -> SocketAddress? = nil, into reply: UnsafeMutableRawBufferPointer
@@ -53,7 +58,9 @@ public struct WireAnswerer: Sendable {
         // buffer without room for a classic reply is the caller's mistake, and answered by silence too.)
         guard query.count >= MessageHeader.size, query[2] & 0x80 == 0, reply.count >= ResponseBuilder.classicUDPSize
         else { return .drop }
-        if let direct = answerDirectly(query, transport: transport, rotation: rotation, into: reply) { return direct }
+        if let direct = answerDirectly(query, transport: transport, rotation: rotation, client: client(), into: reply) {
+            return direct
+        }
         return answerThroughMessages(query, transport: transport, rotation: rotation, client: client(), into: reply)
     }
 
@@ -74,7 +81,8 @@ public struct WireAnswerer: Sendable {
                 return copy(answer, into: reply)
             }
             built = ResponseBuilder.reply(
-                to: request, zone: zone, transport: transport, rotation: rotation, capacity: reply.count)
+                to: request, zone: zone, transport: transport, rotation: rotation, capacity: reply.count,
+                features: features, client: client.flatMap(ClientAddress.init))
         } catch {
             built = ResponseBuilder.formatError(for: header, allocator: ByteBufferAllocator())
         }
@@ -83,7 +91,9 @@ public struct WireAnswerer: Sendable {
             if let from = bytes.baseAddress, let to = reply.baseAddress { to.copyMemory(from: from, byteCount: length) }
             return length
         }
-        return WireReply(length: length, rcode: built.rcode, questionType: built.question?.type, truncated: built.truncated)
+        return WireReply(
+            length: length, rcode: built.rcode, questionType: built.question?.type, truncated: built.truncated,
+            cookieVerified: built.cookieVerified)
     }
 
     /// The transfer service's reply: its first message in the buffer when it fits there, the others (or all) to
@@ -106,7 +116,8 @@ public struct WireAnswerer: Sendable {
     /// The usual query, answered from the packet's bytes; nil when the message needs the general path.
     @inline(__always)
     func answerDirectly(
-        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int,
+        client: @autoclosure () -> SocketAddress? = nil, into reply: UnsafeMutableRawBufferPointer
     ) -> WireReply? {
         let flags = Self.uint16(query, 2)
         // QUERY only, exactly one question, nothing in the answer and authority sections, at most one record
@@ -128,12 +139,19 @@ public struct WireAnswerer: Sendable {
                 guard Self.uint16(query, questionEnd - 2) == 1, type != 41, type != 251, type != 252 else { return nil }
                 var edns: EDNSRequest?
                 if additionalCount == 1 {
-                    // An OPT owned by the root, version 0, without options (cookies and the rest: general path).
+                    // An OPT owned by the root, version 0, its options within the message (anything else, and a
+                    // malformed option, is for the general path to refuse).
                     let opt = questionEnd
-                    guard opt + 11 <= query.count, query[opt] == 0, Self.uint16(query, opt + 1) == 41,
-                        query[opt + 6] == 0, Self.uint16(query, opt + 9) == 0
+                    guard opt + 11 <= query.count, query[opt] == 0, Self.uint16(query, opt + 1) == 41, query[opt + 6] == 0
                     else { return nil }
-                    edns = EDNSRequest(payloadSize: Self.uint16(query, opt + 3), dnssecOK: query[opt + 7] & 0x80 != 0)
+                    let optionsEnd = opt + 11 + Int(Self.uint16(query, opt + 9))
+                    guard optionsEnd <= query.count else { return nil }
+                    var request = EDNSRequest(payloadSize: Self.uint16(query, opt + 3), dnssecOK: query[opt + 7] & 0x80 != 0)
+                    if optionsEnd > opt + 11 {
+                        let options = UnsafeRawBufferPointer(rebasing: query[(opt + 11)..<optionsEnd])
+                        guard request.readOptions(options, features: features, client: client()) else { return nil }
+                    }
+                    edns = request
                 }
                 let limit =
                     transport == .tcp
@@ -172,7 +190,7 @@ public struct WireAnswerer: Sendable {
         writer: inout ReplyWriter
     ) -> WireReply {
         var sections = sections
-        let optLength = edns == nil ? 0 : 11 + (sections.extendedError.map { 6 + $0.text.utf8CodeUnitCount } ?? 0)
+        let optLength = edns.map { 11 + $0.optionsLength(nsid: features.nsid, extendedError: sections.extendedError) } ?? 0
         var truncated = false
         if writer.overflowed || writer.position + optLength > writer.capacity {
             // RFC 2181 §9, as NSD and Knot: TC=1 and no records, so the client retries over TCP.
@@ -183,8 +201,8 @@ public struct WireAnswerer: Sendable {
             sections.authorities = 0
             sections.additionals = 0
         }
-        if let edns {
-            writer.writeOPT(dnssecOK: edns.dnssecOK, extendedError: sections.extendedError)
+        if var edns {
+            writer.writeOPT(&edns, nsid: features.nsid, extendedError: sections.extendedError)
             sections.additionals += 1
         }
         guard !writer.overflowed else {
@@ -203,7 +221,9 @@ public struct WireAnswerer: Sendable {
         Self.store(sections.answers, at: 6, in: out)
         Self.store(sections.authorities, at: 8, in: out)
         Self.store(sections.additionals, at: 10, in: out)
-        return WireReply(length: writer.position, rcode: sections.rcode, questionType: type, truncated: truncated)
+        return WireReply(
+            length: writer.position, rcode: sections.rcode, questionType: type, truncated: truncated,
+            cookieVerified: edns?.cookieVerified ?? false)
     }
 
     @inline(__always)
@@ -222,6 +242,56 @@ public struct WireAnswerer: Sendable {
 struct EDNSRequest {
     var payloadSize: UInt16
     var dnssecOK: Bool
+    /// The reply's COOKIE option data (24 bytes), when the query had a cookie and cookies are on.
+    var cookie: (UInt64, UInt64, UInt64)?
+    var cookieVerified = false
+    /// The query asked for the NSID and one is configured.
+    var wantsNSID = false
+
+    init(payloadSize: UInt16, dnssecOK: Bool) {
+        self.payloadSize = payloadSize
+        self.dnssecOK = dnssecOK
+    }
+
+    /// Reads the options the server answers (COOKIE, NSID; others are ignored, RFC 6891 §6.1.2). False when an
+    /// option runs past the OPT or a cookie is malformed: the general path then answers FORMERR.
+    mutating func readOptions(
+        _ options: UnsafeRawBufferPointer, features: EDNSFeatures, client: @autoclosure () -> SocketAddress?
+    ) -> Bool {
+        var position = 0
+        while position < options.count {
+            guard position + 4 <= options.count else { return false }
+            let code = WireAnswerer.uint16(options, position)
+            let length = Int(WireAnswerer.uint16(options, position + 2))
+            let data = position + 4
+            guard data + length <= options.count else { return false }
+            position = data + length
+            switch code {
+            case EDNSOption.nsidCode:
+                wantsNSID = features.nsid != nil
+            case EDNSOption.cookieCode where cookie == nil:
+                guard let cookies = features.cookies else { continue }
+                var reply: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                let outcome = withUnsafeMutableBytes(of: &reply) { out in
+                    cookies.respond(
+                        to: UnsafeRawBufferPointer(rebasing: options[data..<(data + length)]),
+                        client: client().flatMap(ClientAddress.init), into: out.baseAddress!)
+                }
+                guard case .answered(let verified) = outcome else { return false }
+                cookie = reply
+                cookieVerified = verified
+            default:
+                continue
+            }
+        }
+        return true
+    }
+
+    /// The length of the reply OPT's options: NSID, COOKIE and an Extended DNS Error, in that order.
+    func optionsLength(nsid: [UInt8]?, extendedError: (code: UInt16, text: StaticString)?) -> Int {
+        (wantsNSID ? 4 + (nsid?.count ?? 0) : 0) + (cookie == nil ? 0 : 4 + ServerCookies.replyLength)
+            + (extendedError.map { 6 + $0.text.utf8CodeUnitCount } ?? 0)
+    }
 }
 
 /// The counts and flags of a reply being written.
@@ -272,26 +342,50 @@ struct ReplyWriter {
         position += 2
     }
 
-    /// The OPT record: the payload size fedns advertises, version 0, DO echoed (RFC 3225), and an Extended DNS
-    /// Error when there is one (RFC 8914).
-    mutating func writeOPT(dnssecOK: Bool, extendedError: (code: UInt16, text: StaticString)?) {
-        let textLength = extendedError?.text.utf8CodeUnitCount ?? 0
-        let dataLength = extendedError == nil ? 0 : 6 + textLength
+    /// The OPT record: the payload size fedns advertises, version 0, DO echoed (RFC 3225), and the options the
+    /// query asked for: NSID, COOKIE, then an Extended DNS Error when there is one (RFC 8914).
+    mutating func writeOPT(_ edns: inout EDNSRequest, nsid: [UInt8]?, extendedError: (code: UInt16, text: StaticString)?) {
+        let dataLength = edns.optionsLength(nsid: nsid, extendedError: extendedError)
+        // Room for all of it is checked once; what follows writes without checking.
         guard fits(11 + dataLength) else { return }
-        let size = ResponseBuilder.advertisedUDPSize
-        let fixed: [UInt8] = [
-            0, 0, 41, UInt8(size >> 8), UInt8(size & 0xFF), 0, 0, dnssecOK ? 0x80 : 0, 0,
-            UInt8(dataLength >> 8), UInt8(dataLength & 0xFF),
-        ]
-        fixed.withUnsafeBytes { if let bytes = $0.baseAddress { write(bytes, count: 11) } }
+        put(0)  // the root
+        putUInt16(41)
+        putUInt16(Int(ResponseBuilder.advertisedUDPSize))
+        put(0)  // extended rcode
+        put(0)  // version
+        put(edns.dnssecOK ? 0x80 : 0)
+        put(0)
+        putUInt16(dataLength)
+        if edns.wantsNSID, let nsid {
+            putUInt16(Int(EDNSOption.nsidCode))
+            putUInt16(nsid.count)
+            for byte in nsid { put(byte) }
+        }
+        if edns.cookie != nil {
+            putUInt16(Int(EDNSOption.cookieCode))
+            putUInt16(ServerCookies.replyLength)
+            withUnsafeBytes(of: &edns.cookie!) { cookie in for byte in cookie { put(byte) } }
+        }
         if let extendedError {
-            let header: [UInt8] = [
-                0, 15, UInt8((2 + textLength) >> 8), UInt8((2 + textLength) & 0xFF), UInt8(extendedError.code >> 8),
-                UInt8(extendedError.code & 0xFF),
-            ]
-            header.withUnsafeBytes { if let bytes = $0.baseAddress { write(bytes, count: 6) } }
+            let textLength = extendedError.text.utf8CodeUnitCount
+            putUInt16(Int(EDNSOption.extendedErrorCode))
+            putUInt16(2 + textLength)
+            putUInt16(Int(extendedError.code))
             write(extendedError.text.utf8Start, count: textLength)
         }
+    }
+
+    /// Writes a byte whose room `fits` already made sure of.
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        base.storeBytes(of: byte, toByteOffset: position, as: UInt8.self)
+        position += 1
+    }
+
+    @inline(__always)
+    private mutating func putUInt16(_ value: Int) {
+        put(UInt8(truncatingIfNeeded: value >> 8))
+        put(UInt8(truncatingIfNeeded: value))
     }
 }
 

@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 
 /// The memo kinds SEP-2 replies may carry. (XDR also has `return`, which SEP-2 does not allow.)
@@ -88,35 +89,13 @@ public enum Memo: Hashable, Sendable, CustomStringConvertible {
 
     private static func validHash(_ value: String) throws(MemoError) -> [UInt8] {
         guard !value.isEmpty else { throw .empty(.hash) }
-        if value.utf8.count == 64, let bytes = hexBytes(value) { return bytes }
+        if value.utf8.count == 64, let bytes = HexBytes.decode(value) { return bytes }
         // Data(base64Encoded:) tolerates non-zero padding bits; re-encoding keeps only the one canonical spelling.
         guard let data = Data(base64Encoded: value), data.base64EncodedString() == value else {
             throw .hashNotBase64OrHex
         }
         guard data.count == 32 else { throw .hashWrongLength(bytes: data.count) }
         return Array(data)
-    }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count / 2)
-        var high: UInt8?
-        for character in text.utf8 {
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let pending = high {
-                bytes.append(pending << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return high == nil ? bytes : nil
     }
 }
 

@@ -20,7 +20,7 @@ final class ZonePublisher: Sendable {
 
     init(
         settings: ZoneOptions, store: SnapshotStore, logger: Logger, transfers: ZoneTransferService? = nil,
-        notifier: NotifySender? = nil
+        notifier: NotifySender? = nil, features: EDNSFeatures = .none
     ) {
         self.settings = Mutex(settings)
         self.store = store
@@ -28,7 +28,7 @@ final class ZonePublisher: Sendable {
         self.transfers = transfers
         self.notifier = notifier
         let initial = store.isLoaded ? CompiledZone(snapshot: store.current, settings: settings) : .notReady(settings: settings)
-        handler = ZoneQueryHandler(zone: initial, transfers: transfers)
+        handler = ZoneQueryHandler(zone: initial, transfers: transfers, features: features)
         if let transfers {
             _ = transfers.zoneCompiled(initial)
             transfers.restoreJournal()

@@ -66,11 +66,19 @@ public struct FednsServer {
         let transfers = transfer.map { ZoneTransferService(options: $0, logger: logger) }
         let notifier = transfer.flatMap { $0.notify.isEmpty ? nil : NotifySender(targets: $0.notify, keys: $0.keys, logger: logger) }
         if let notifier { assembly.shutdownHooks.append { notifier.shutdown() } }
+        // Without a cookie_secret_file each process makes its own secret, once: a reload keeps it, so the cookies
+        // clients hold stay valid.
+        let processCookieSecret = ServerCookies.Secret.random()
         let zonePublisher = config.dns.enabled
-            ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger, transfers: transfers, notifier: notifier)
+            ? ZonePublisher(
+                settings: config.dns.zone, store: store, logger: logger, transfers: transfers, notifier: notifier,
+                features: EDNSFeatures(config.dns, processSecret: processCookieSecret))
             : nil
         if let zonePublisher {
-            configReloader.onReload { zonePublisher.update(settings: $0.dns.zone) }
+            configReloader.onReload { fresh in
+                zonePublisher.update(settings: fresh.dns.zone)
+                zonePublisher.handler.configure(EDNSFeatures(fresh.dns, processSecret: processCookieSecret))
+            }
         }
 
         switch config.discovery.source {
