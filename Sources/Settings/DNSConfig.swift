@@ -26,6 +26,10 @@ public struct DNSConfig: Sendable, Hashable {
     public var cookieSecrets: [ServerCookies.Secret]?
     /// `nsid`: the name-server identifier sent to queries that ask (RFC 5001); nil when off.
     public var nsid: [UInt8]?
+    /// `rate_limit`: UDP replies a second per client /24 or /56; 0 (the default) is off.
+    public var rateLimit: Int
+    /// `rate_limit_slip`: every Nth limited reply is sent truncated, the rest dropped; 0 drops all.
+    public var rateLimitSlip: Int
 
     public static let defaultListen = "127.0.0.1:5353"
 
@@ -33,7 +37,7 @@ public struct DNSConfig: Sendable, Hashable {
         enabled: Bool = true, listen: [SocketAddress], zone: ZoneOptions = ZoneOptions(), tcpIdleTimeout: Double = 10,
         tcpPartialMessageTimeout: Double = 2, tcpMaxConnections: Int = 512, queryLog: Bool = false, threads: Int = 0,
         transfer: TransferOptions? = nil, cookies: Bool = true, cookieSecrets: [ServerCookies.Secret]? = nil,
-        nsid: [UInt8]? = nil
+        nsid: [UInt8]? = nil, rateLimit: Int = 0, rateLimitSlip: Int = 2
     ) {
         self.enabled = enabled
         self.listen = listen
@@ -47,6 +51,8 @@ public struct DNSConfig: Sendable, Hashable {
         self.cookies = cookies
         self.cookieSecrets = cookieSecrets
         self.nsid = nsid
+        self.rateLimit = rateLimit
+        self.rateLimitSlip = rateLimitSlip
     }
 
     static func read(_ reader: inout TableReader, directory: String) throws(ConfigError) -> DNSConfig {
@@ -156,7 +162,9 @@ public struct DNSConfig: Sendable, Hashable {
             queryLog: try reader.bool("query_log", default: false),
             threads: try reader.integer("threads", in: 0...256, default: 0), transfer: transfer,
             cookies: try reader.bool("cookies", default: true),
-            cookieSecrets: try readCookieSecrets(&reader, directory: directory), nsid: try readNSID(&reader))
+            cookieSecrets: try readCookieSecrets(&reader, directory: directory), nsid: try readNSID(&reader),
+            rateLimit: try reader.integer("rate_limit", in: 0...1_000_000, default: 0),
+            rateLimitSlip: try reader.integer("rate_limit_slip", in: 0...100, default: 2))
         try reader.rejectUnknownKeys()
         return config
     }

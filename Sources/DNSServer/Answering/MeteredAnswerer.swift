@@ -13,17 +13,26 @@ struct MeteredAnswerer {
     let metrics: DNSServerMetrics
     let queryLogger: Logger?
     let transport: DNSTransport
+    /// UDP response rate limiting (nil for TCP, which cannot be forged).
+    let rateLimiter: ResponseRateLimiter?
     private var rotation = 0
     private var tally = QueryTally()
     private var batchStarted: UInt64 = 0
     /// The zone's answerer for the batch under way.
     private var current: WireAnswerer?
+    /// The rate limits for the batch under way, and its second (the limiter's clock).
+    private var limits: (responsesPerSecond: UInt32, slip: UInt32) = (0, 0)
+    private var second: UInt32 = 0
 
-    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?, transport: DNSTransport) {
+    init(
+        handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?, transport: DNSTransport,
+        rateLimiter: ResponseRateLimiter? = nil
+    ) {
         self.handler = handler
         self.metrics = metrics
         self.queryLogger = queryLogger
         self.transport = transport
+        self.rateLimiter = rateLimiter
     }
 
     /// Starts a batch, unless one is under way.
@@ -31,13 +40,18 @@ struct MeteredAnswerer {
         guard current == nil else { return }
         batchStarted = metrics.clock()
         current = handler.answerer()
+        if let rateLimiter {
+            limits = rateLimiter.limits
+            second = UInt32(truncatingIfNeeded: batchStarted / 1_000_000_000)
+        }
     }
 
     /// Answers one message of the batch; the reply's bytes are the first `length` of `reply`. `client` is read
-    /// only for the query log.
+    /// only for cookies and the query log, `network` (the client's `ResponseRateLimiter.networkKey`) only when
+    /// rate limiting is on.
     mutating func answer(
         _ query: UnsafeRawBufferPointer, client: @autoclosure () -> SocketAddress?,
-        into reply: UnsafeMutableRawBufferPointer
+        network: @autoclosure () -> UInt64? = nil, into reply: UnsafeMutableRawBufferPointer
     ) -> WireReply {
         beginBatch()
         rotation &+= 1
@@ -50,6 +64,21 @@ struct MeteredAnswerer {
         tally.count(answered, transport: transport)
         if let queryLogger, let client = client() {
             queryLogger.logQuery(answered, query: query, client: client, transport: transport)
+        }
+        if limits.responsesPerSecond > 0, !answered.cookieVerified, let rateLimiter, let network = network() {
+            switch rateLimiter.verdict(for: network, now: second, limits: limits) {
+            case .send:
+                break
+            case .drop:
+                tally.rateLimitedDrops += 1
+                return .drop
+            case .slip:
+                tally.rateLimitedSlips += 1
+                var truncated = answered
+                truncated.length = ResponseRateLimiter.truncate(reply, length: answered.length)
+                truncated.truncated = true
+                return truncated
+            }
         }
         return answered
     }

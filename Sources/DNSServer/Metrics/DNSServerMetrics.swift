@@ -14,6 +14,7 @@ import NIOCore
 ///   observation per batch, its time divided by its queries: the clock is read twice per batch, not per query)
 /// - `fedns_dns_dropped_total{transport}`: messages not answered (runts, responses sent as queries)
 /// - `fedns_dns_transport_errors_total{transport}`
+/// - `fedns_dns_rate_limited_total{action}`: UDP replies response rate limiting dropped or sent truncated (slip)
 /// - `fedns_dns_tcp_connections` (open now) and `fedns_dns_tcp_connections_total`, `fedns_dns_tcp_refused_total`
 public final class DNSServerMetrics: Sendable {
     static let types: [RRType] = [.a, .aaaa, .txt, .ptr, .soa, .ns, .any, .srv, .cname, .mx, .https, .axfr, .ixfr]
@@ -23,6 +24,8 @@ public final class DNSServerMetrics: Sendable {
     private let duration: Metrics.Timer
     private let dropped: [Counter]
     private let transportErrors: [Counter]
+    private let rateLimitedDrops: Counter
+    private let rateLimitedSlips: Counter
     private let openConnections: Meter
     private let acceptedConnections: Counter
     private let refusedConnections: Counter
@@ -49,6 +52,8 @@ public final class DNSServerMetrics: Sendable {
         transportErrors = DNSTransport.allCases.map {
             Counter(label: "fedns_dns_transport_errors_total", dimensions: [("transport", $0.rawValue)], factory: factory)
         }
+        rateLimitedDrops = Counter(label: "fedns_dns_rate_limited_total", dimensions: [("action", "drop")], factory: factory)
+        rateLimitedSlips = Counter(label: "fedns_dns_rate_limited_total", dimensions: [("action", "slip")], factory: factory)
         openConnections = Meter(label: "fedns_dns_tcp_connections", factory: factory)
         acceptedConnections = Counter(label: "fedns_dns_tcp_connections_total", factory: factory)
         refusedConnections = Counter(label: "fedns_dns_tcp_refused_total", factory: factory)
@@ -78,9 +83,13 @@ public final class DNSServerMetrics: Sendable {
             duration.recordNanoseconds(Int64(elapsedNanoseconds / UInt64(tally.answered)))
         }
         if tally.dropped > 0 { dropped[transport == .udp ? 0 : 1].increment(by: Int64(tally.dropped)) }
+        if tally.rateLimitedDrops > 0 { rateLimitedDrops.increment(by: Int64(tally.rateLimitedDrops)) }
+        if tally.rateLimitedSlips > 0 { rateLimitedSlips.increment(by: Int64(tally.rateLimitedSlips)) }
         tally.touched.removeAll(keepingCapacity: true)
         tally.answered = 0
         tally.dropped = 0
+        tally.rateLimitedDrops = 0
+        tally.rateLimitedSlips = 0
     }
 
     func recordTransportError(transport: DNSTransport) {
@@ -108,6 +117,8 @@ struct QueryTally {
     var touched: [Int] = []
     var answered = 0
     var dropped = 0
+    var rateLimitedDrops = 0
+    var rateLimitedSlips = 0
 
     init() {
         touched.reserveCapacity(16)

@@ -35,6 +35,8 @@ public final class DNSServer: Service, Sendable {
     private let udpListeners = Mutex<[UDPListenerHandle]>([])
     private let bound = Mutex<[SocketAddress]>([])
     private let connections = ConnectionLimiter()
+    /// UDP response rate limiting, shared by every UDP socket; off unless `settings.rateLimit` says otherwise.
+    private let rateLimiter: ResponseRateLimiter
 
     public init(
         settings: DNSServerOptions, handler: any DNSQueryHandler,
@@ -47,6 +49,12 @@ public final class DNSServer: Service, Sendable {
         self.logger = logger
         self.metrics = metrics
         self.queryLogger = queryLogger
+        rateLimiter = ResponseRateLimiter(responsesPerSecond: settings.rateLimit, slip: settings.rateLimitSlip)
+    }
+
+    /// New response rate limits (a configuration reload), for every UDP listener at once.
+    public func configureRateLimit(responsesPerSecond: Int, slip: Int) {
+        rateLimiter.configure(responsesPerSecond: responsesPerSecond, slip: slip)
     }
 
     /// The addresses actually bound (with real ports when port 0 was configured), once `start` returned.
@@ -121,7 +129,7 @@ public final class DNSServer: Service, Sendable {
                 let threads = Array(group.makeIterator()).count
                 let listener = try UDPListener(
                     address: address, threads: threads, batch: settings.udpBatchSize, handler: handler, metrics: metrics,
-                    queryLogger: queryLogger)
+                    queryLogger: queryLogger, rateLimiter: rateLimiter)
                 return (listener.localAddress, .threads(listener))
             } catch {
                 throw DNSListenError(address: address, transport: .udp, underlying: IOError(errnoCode: error.code, reason: error.call))
@@ -148,10 +156,10 @@ public final class DNSServer: Service, Sendable {
                 // Room for bursts while the loop is busy elsewhere: the kernel default (about 200 KB, a few
                 // hundred queries) drops datagrams under load. Capped by net.core.rmem_max.
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
-                .channelInitializer { [handler, metrics, queryLogger] channel in
+                .channelInitializer { [handler, metrics, queryLogger, rateLimiter] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            UDPQueryHandler(handler: handler, metrics: metrics, queryLogger: queryLogger))
+                            UDPQueryHandler(handler: handler, metrics: metrics, queryLogger: queryLogger, rateLimiter: rateLimiter))
                     }
                 }
             if target.protocol == .inet6 {

@@ -12,16 +12,23 @@ public struct DNSServerOptions: Sendable, Hashable {
     public var tcpMaxConnections: Int
     /// Datagrams read per `recvmmsg` call.
     public var udpBatchSize: Int
+    /// UDP replies a second per client network (IPv4 /24, IPv6 /56); 0: no limit.
+    public var rateLimit: Int
+    /// Every `rateLimitSlip`-th limited reply is sent truncated, the others dropped; 0 drops all.
+    public var rateLimitSlip: Int
 
     public init(
         listen: [SocketAddress], tcpIdleTimeout: TimeAmount = .seconds(10),
-        tcpPartialMessageTimeout: TimeAmount = .seconds(2), tcpMaxConnections: Int = 512, udpBatchSize: Int = 64
+        tcpPartialMessageTimeout: TimeAmount = .seconds(2), tcpMaxConnections: Int = 512, udpBatchSize: Int = 64,
+        rateLimit: Int = 0, rateLimitSlip: Int = 2
     ) {
         self.listen = listen
         self.tcpIdleTimeout = tcpIdleTimeout
         self.tcpPartialMessageTimeout = tcpPartialMessageTimeout
         self.tcpMaxConnections = tcpMaxConnections
         self.udpBatchSize = udpBatchSize
+        self.rateLimit = rateLimit
+        self.rateLimitSlip = rateLimitSlip
     }
 
     /// The largest datagram read: queries are small, and anything above a typical MTU is not a query we answer.

@@ -23,7 +23,7 @@
         /// each.
         init(
             address: SocketAddress, threads: Int, batch: Int, handler: any DNSQueryHandler, metrics: DNSServerMetrics,
-            queryLogger: Logger?
+            queryLogger: Logger?, rateLimiter: ResponseRateLimiter
         ) throws(UDPSocketError) {
             var sockets: [BatchedUDPSocket] = []
             var target = address
@@ -40,7 +40,8 @@
                 let thread = Thread { [running] in
                     var answerer = UDPAnswerer(
                         metered: MeteredAnswerer(
-                            handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .udp))
+                            handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .udp,
+                            rateLimiter: rateLimiter))
                     socket.serve(&answerer) { running.isSet }
                     done.signal()
                 }
@@ -81,7 +82,11 @@
         mutating func answer(
             _ query: UnsafeRawBufferPointer, from client: DatagramClient, into reply: UnsafeMutableRawBufferPointer
         ) -> Int {
-            metered.answer(query, client: client.socketAddress, into: reply).length
+            metered.answer(
+                query, client: client.socketAddress,
+                network: client.address.withMemoryRebound(to: sockaddr.self, capacity: 1, ResponseRateLimiter.networkKey),
+                into: reply
+            ).length
         }
 
         mutating func endBatch() {

@@ -13,8 +13,9 @@ final class UDPQueryHandler: ChannelInboundHandler {
     private var answerer: MeteredAnswerer
     private var pendingWrites = false
 
-    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?) {
-        answerer = MeteredAnswerer(handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .udp)
+    init(handler: any DNSQueryHandler, metrics: DNSServerMetrics, queryLogger: Logger?, rateLimiter: ResponseRateLimiter? = nil) {
+        answerer = MeteredAnswerer(
+            handler: handler, metrics: metrics, queryLogger: queryLogger, transport: .udp, rateLimiter: rateLimiter)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -23,7 +24,10 @@ final class UDPQueryHandler: ChannelInboundHandler {
         var answered = WireReply.drop
         envelope.data.withUnsafeReadableBytes { query in
             reply.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxUDPReplyLength) { out in
-                answered = answerer.answer(query, client: envelope.remoteAddress, into: out)
+                answered = answerer.answer(
+                    query, client: envelope.remoteAddress,
+                    network: envelope.remoteAddress.withSockAddr { address, _ in ResponseRateLimiter.networkKey(address) },
+                    into: out)
                 return answered.length
             }
         }

@@ -124,9 +124,12 @@ public struct FednsServer {
                 settings: DNSServerOptions(
                     listen: dns.listen, tcpIdleTimeout: .nanoseconds(Int64(dns.tcpIdleTimeout * 1e9)),
                     tcpPartialMessageTimeout: .nanoseconds(Int64(dns.tcpPartialMessageTimeout * 1e9)),
-                    tcpMaxConnections: dns.tcpMaxConnections),
+                    tcpMaxConnections: dns.tcpMaxConnections, rateLimit: dns.rateLimit, rateLimitSlip: dns.rateLimitSlip),
                 handler: zonePublisher.handler, group: dnsLoops, logger: logger,
                 queryLogger: dns.queryLog ? logger : nil)
+            configReloader.onReload { fresh in
+                server.configureRateLimit(responsesPerSecond: fresh.dns.rateLimit, slip: fresh.dns.rateLimitSlip)
+            }
             // Bind before anything else runs, so a port in use stops start-up with a clear message.
             try await server.start()
             assembly.services.append(server)
