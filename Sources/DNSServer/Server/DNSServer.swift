@@ -187,6 +187,10 @@ public final class DNSServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client that sends queries but does not read the replies: once this much is waiting to be written,
+            // the connection stops reading (BackPressureHandler) until the client catches up, so its replies cannot
+            // pile up in memory; the idle timeout then closes it if it never does.
+            .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 16 << 10, high: 64 << 10))
             .childChannelInitializer { [handler, metrics, connections, queryLogger] channel in
                 guard connections.admit(channel, limit: settings.tcpMaxConnections) else {
                     metrics.connectionRefused()
@@ -194,6 +198,7 @@ public final class DNSServer: Service, Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
+                        BackPressureHandler(),
                         TCPFrameHandler(
                             idleTimeout: settings.tcpIdleTimeout, partialTimeout: settings.tcpPartialMessageTimeout),
                         TCPQueryHandler(handler: handler, metrics: metrics, queryLogger: queryLogger),
