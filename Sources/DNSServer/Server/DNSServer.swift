@@ -191,6 +191,10 @@ public final class DNSServer: Service, Sendable {
             // the connection stops reading (BackPressureHandler) until the client catches up, so its replies cannot
             // pile up in memory; the idle timeout then closes it if it never does.
             .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 16 << 10, high: 64 << 10))
+            // One read of at most 16 KiB (some 500 pipelined queries) before the write side is looked at again, so
+            // a stalled client's replies stop near the water mark rather than several reads later.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 512, initial: 4096, maximum: 16 << 10))
             .childChannelInitializer { [handler, metrics, connections, queryLogger] channel in
                 guard connections.admit(channel, limit: settings.tcpMaxConnections) else {
                     metrics.connectionRefused()
