@@ -79,7 +79,8 @@ def start(label: str, command: list[str], port: int, workdir: Path, probe: str) 
     return server
 
 
-def nsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int]:
+def nsd_command(workdir: Path, zones: dict[str, Path], server_extra: str = "") -> tuple[list[str], int]:
+    """NSD's command line and port; `server_extra`: more `server:` options, one per line."""
     port = free_port()
     config = workdir / "nsd.conf"
     zone_entries = "".join(f"zone:\n    name: {name}\n    zonefile: \"{path}\"\n" for name, path in zones.items())
@@ -102,7 +103,7 @@ def nsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int]:
     tcp-query-count: 0
     receive-buffer-size: {RECEIVE_BUFFER}
     send-buffer-size: {RECEIVE_BUFFER}
-remote-control:
+{server_extra}remote-control:
     control-enable: no
 {zone_entries}""")
     return ["nsd", "-d", "-c", str(config)], port
@@ -161,14 +162,15 @@ def gdnsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int
     return ["gdnsd", "-c", str(configdir), "start"], port
 
 
-def fedns_config(workdir: Path, port: int, inventory: Path, threads: int = 1) -> Path:
+def fedns_config(workdir: Path, port: int, inventory: Path, threads: int = 1, dns_extra: str = "") -> Path:
+    """fedns's configuration; `dns_extra`: more `[dns]` keys, one per line."""
     config = workdir / "fedns.toml"
     config.write_text(f"""[dns]
 listen = ["127.0.0.1:{port}"]
 threads = {threads}
 tcp_max_connections = 4096
 nameserver_addresses = ["{NAMESERVER_ADDRESS}"]
-[discovery]
+{dns_extra}[discovery]
 source = "file"
 file = "{inventory}"
 [federation]
@@ -179,9 +181,10 @@ enabled = false
     return config
 
 
-def fedns_command(binary: str, workdir: Path, inventory: Path) -> tuple[list[str], int]:
+def fedns_command(binary: str, workdir: Path, inventory: Path, dns_extra: str = "") -> tuple[list[str], int]:
     port = free_port()
-    return [binary, "serve", "--config", str(fedns_config(workdir, port, inventory)), "--log-level", "warning"], port
+    config = fedns_config(workdir, port, inventory, dns_extra=dns_extra)
+    return [binary, "serve", "--config", str(config), "--log-level", "warning"], port
 
 
 FLOORS = {
