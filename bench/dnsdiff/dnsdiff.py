@@ -162,7 +162,7 @@ def ask_all(port: int, probes: list[Probe]) -> list[bytes | None]:
     replies: list[bytes | None] = [None] * len(probes)
     udp = [index for index, probe in enumerate(probes) if not probe.tcp]
     tcp = [index for index, probe in enumerate(probes) if probe.tcp]
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
         futures = {pool.submit(tcp_ask, port, probes[index].wire): index for index in tcp}
         for start in range(0, len(udp), WINDOW):
             chunk = udp[start:start + WINDOW]
@@ -175,8 +175,8 @@ def ask_all(port: int, probes: list[Probe]) -> list[bytes | None]:
 
 def ask_again(port: int, probe: Probe) -> bytes | None:
     """A second chance for a probe one server answered and the other did not (a reply lost under load)."""
-    for _ in range(2):
-        reply = tcp_ask(port, probe.wire, 2.0) if probe.tcp else udp_ask(port, probe.wire, 1.0)
+    for _ in range(3):
+        reply = tcp_ask(port, probe.wire, 3.0) if probe.tcp else udp_ask(port, probe.wire, 1.5)
         if reply is not None:
             return reply
     return None
@@ -226,6 +226,8 @@ def classify(probes: list[Probe], fedns_replies: list, nsd_replies: list) -> dic
     counts = collections.Counter()
     rule_hits = collections.Counter()
     undocumented: dict[tuple, list] = collections.defaultdict(list)
+    # Each rule's example (deviations.EXAMPLES) must be explained by that rule; otherwise the rule is stale.
+    stale = {rule.id for rule in deviations.DEVIATIONS}
     for probe, fedns_raw, nsd_raw in zip(probes, fedns_replies, nsd_replies):
         counts["sent"] += 1
         query = features(probe.wire, probe.tcp)
@@ -238,11 +240,14 @@ def classify(probes: list[Probe], fedns_replies: list, nsd_replies: list) -> dic
         if rules is not None:
             counts["documented"] += 1
             rule_hits.update(rule.id for rule in rules)
+            example_of = probe.kind.removeprefix("example/")
+            if example_of in {rule.id for rule in rules}:
+                stale.discard(example_of)
             continue
         counts["undocumented"] += 1
         key = (tuple(differences), probe.kind.split("/")[0])
         undocumented[key].append((probe, query, fedns, nsd))
-    return {"counts": counts, "rules": rule_hits, "undocumented": undocumented}
+    return {"counts": counts, "rules": rule_hits, "undocumented": undocumented, "stale": sorted(stale)}
 
 
 def describe(probe: Probe, fedns: dict, nsd: dict, differences) -> str:
@@ -276,7 +281,8 @@ def main() -> int:
         fedns = nsd = None
         try:
             fedns, nsd, reverse, zone = start_servers(args.fedns, workdir, args.instances)
-            probes = generator(zone, reverse, args.seed).probes(args.queries)
+            examples = list(deviations.EXAMPLES.values())
+            probes = examples + generator(zone, reverse, args.seed).probes(max(0, args.queries - len(examples)))
             started = time.monotonic()
             results: dict[str, list] = {}
             threads = [threading.Thread(target=lambda s=server, k=key: results.__setitem__(k, ask_all(s.port, probes)))
@@ -314,9 +320,12 @@ def main() -> int:
             print(f"  {', '.join(fields)} [{kind}]: {len(cases)}")
             for probe, _, fedns_values, nsd_values in cases[:args.examples]:
                 print(describe(probe, fedns_values, nsd_values, fields))
+    if outcome["stale"]:
+        print("stale rules (their example no longer shows the difference): " + ", ".join(outcome["stale"]))
     if args.report:
         Path(args.report).write_text(json.dumps({
             "counts": dict(counts), "rules": {rule.id: hits[rule.id] for rule in deviations.DEVIATIONS},
+            "stale": outcome["stale"],
             "undocumented": [{"fields": list(fields), "kind": kind, "count": len(cases),
                               "examples": [probe.wire.hex() for probe, *_ in cases[:args.examples]]}
                              for (fields, kind), cases in outcome["undocumented"].items()]}, indent=1))

@@ -50,6 +50,17 @@ def labels_of(name: str) -> list[bytes]:
     return [label.encode() for label in name.rstrip(".").split(".") if label]
 
 
+def build(name: str, qtype: int = 1, qclass: int = 1, *, flags: int = 0, version: int | None = None,
+          payload: int = 1232, do: bool = False, options: bytes = b"", counts: tuple[int, int, int, int] | None = None,
+          tail: bytes = b"") -> bytes:
+    """One query: `version` None means no OPT; `counts` overrides the header's counts; `tail` follows the OPT."""
+    opt = b"" if version is None else b"\0" + struct.pack(
+        "!HHIH", 41, payload, version << 16 | (0x8000 if do else 0), len(options)) + options
+    qd, an, ns, ar = counts or (1, 0, 0, 1 if opt else 0)
+    return struct.pack("!HHHHHH", 0, flags, qd, an, ns, ar) + encode_name(labels_of(name)) + \
+        struct.pack("!HH", qtype, qclass) + opt + tail
+
+
 def case_mix(rng: random.Random, labels: list[bytes]) -> list[bytes]:
     """Randomly upper-cased letters (0x20 randomisation, as resolvers send it)."""
     return [bytes(b ^ 0x20 if 97 <= (b | 0x20) <= 122 and rng.random() < 0.5 else b for b in label)
