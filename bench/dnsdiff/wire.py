@@ -33,7 +33,7 @@ class Features:
     edns_flags: int | None = None
     edns_options: tuple[int, ...] = ()
     edns_option_data: tuple[tuple[int, bytes], ...] = ()
-    opt_overrun: bool = False         # the OPT's RDLENGTH runs past the end of the message
+    opt_overrun: bool = False         # the OPT's RDLENGTH runs past the message, or an option's length past it
 
     @property
     def opcode(self) -> int | None:
@@ -84,7 +84,7 @@ def features(wire: bytes, tcp: bool) -> Features:
                     options.append(code)
                     data.append((code, wire[cursor + 4:cursor + 4 + size]))
                     cursor += 4 + size
-                values.update(opt=True, opt_overrun=end > len(wire), edns_version=(ttl >> 16) & 0xFF, edns_payload=payload,
+                values.update(opt=True, opt_overrun=end > len(wire) or cursor != end, edns_version=(ttl >> 16) & 0xFF, edns_payload=payload,
                               edns_flags=ttl & 0xFFFF, edns_options=tuple(options), edns_option_data=tuple(data))
     return Features(**values)
 
