@@ -35,7 +35,12 @@ def free_port() -> int:
 
 def ask(port: int, query: Query, timeout: float = 1.0, tcp: bool = False) -> bytes | None:
     """One query (ID 0x1234), its answer in wire format, or None."""
-    wire = b"\x12\x34" + query.wire()[2:]
+    return exchange(port, b"\x12\x34" + query.wire()[2:], timeout, tcp)
+
+
+def exchange(port: int, wire: bytes, timeout: float = 1.0, tcp: bool = False) -> bytes | None:
+    """Sends one message as it is (over TCP with RFC 1035 framing, on a connection of its own) and returns the
+    reply with its ID, or None when none comes in time."""
     try:
         if tcp:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as stream:
@@ -46,7 +51,7 @@ def ask(port: int, query: Query, timeout: float = 1.0, tcp: bool = False) -> byt
                     if not chunk:
                         return None
                     data += chunk
-                return data[2:]
+                return data[2:2 + struct.unpack("!H", data[:2])[0]]
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.settimeout(timeout)
             udp.sendto(wire, ("127.0.0.1", port))

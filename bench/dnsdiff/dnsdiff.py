@@ -130,40 +130,14 @@ def udp_window(port: int, probes: list[Probe]) -> list[bytes | None]:
     return replies
 
 
-def tcp_ask(port: int, wire: bytes, timeout: float = TCP_TIMEOUT) -> bytes | None:
-    """One probe on a connection of its own, RFC 1035 framing; None when no reply comes."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as stream:
-            stream.sendall(struct.pack("!H", len(wire)) + wire)
-            data = b""
-            while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
-                chunk = stream.recv(65536)
-                if not chunk:
-                    return None
-                data += chunk
-            return data[2:2 + struct.unpack("!H", data[:2])[0]]
-    except OSError:
-        return None
-
-
-def udp_ask(port: int, wire: bytes, timeout: float) -> bytes | None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(("127.0.0.1", port))
-            sock.send(wire)
-            return sock.recv(65535)
-        except OSError:
-            return None
-
-
 def ask_all(port: int, probes: list[Probe]) -> list[bytes | None]:
     """Every probe's reply from one server."""
     replies: list[bytes | None] = [None] * len(probes)
     udp = [index for index, probe in enumerate(probes) if not probe.tcp]
     tcp = [index for index, probe in enumerate(probes) if probe.tcp]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        futures = {pool.submit(tcp_ask, port, probes[index].wire): index for index in tcp}
+        futures = {pool.submit(dnsservers.exchange, port, probes[index].wire, TCP_TIMEOUT, True): index
+                   for index in tcp}
         for start in range(0, len(udp), WINDOW):
             chunk = udp[start:start + WINDOW]
             for index, reply in zip(chunk, udp_window(port, [probes[i] for i in chunk])):
@@ -176,7 +150,7 @@ def ask_all(port: int, probes: list[Probe]) -> list[bytes | None]:
 def ask_again(port: int, probe: Probe) -> bytes | None:
     """A second chance for a probe one server answered and the other did not (a reply lost under load)."""
     for _ in range(3):
-        reply = tcp_ask(port, probe.wire, 3.0) if probe.tcp else udp_ask(port, probe.wire, 1.5)
+        reply = dnsservers.exchange(port, probe.wire, 3.0 if probe.tcp else 1.5, probe.tcp)
         if reply is not None:
             return reply
     return None
@@ -194,7 +168,7 @@ def start_servers(binary: str, workdir: Path, size: int) -> tuple[dnsservers.Pin
     zones_toml = ", ".join(f'"{apex.rstrip(".")}"' for apex in reverse)
     command, port = dnsservers.fedns_command(binary, workdir, inventory, dns_extra=f"reverse_zones = [{zones_toml}]\n")
     fedns = dnsservers.start("fedns", command, port, workdir, probe)
-    soa = Reply.parse(udp_ask(fedns.port, soa_query(), 2.0)).values.get("answer") or ()
+    soa = Reply.parse(dnsservers.exchange(fedns.port, soa_query(), 2.0)).values.get("answer") or ()
     if len(soa) != 1:
         raise SystemExit(f"fedns did not answer the SOA query: {soa}")
     serial, refresh, retry, expire, minimum = soa[0].rdata.split()[2:]
