@@ -20,7 +20,7 @@ CLASSES = [1] * 30 + [3, 4, 254, 255, 2, 42, 65280, 0]
 # EDNS payload sizes: below the classic limit, at it, the usual ones, odd ones and the largest.
 PAYLOADS = [0, 1, 100, 511, 512, 513, 600, 1000, 1220, 1231, 1232, 1233, 1400, 1452, 4096, 8192, 65535]
 
-# EDNS options (code, data) a query may carry. Cookies and NSID are left to rules of their own (see deviations.py).
+# EDNS options (code, data) a query may carry.
 ECS_V4 = struct.pack("!HBB", 1, 24, 0) + bytes([192, 0, 2])
 ECS_V6 = struct.pack("!HBB", 2, 56, 0) + bytes.fromhex("20010db8000000")
 OPTIONS = [
@@ -31,6 +31,9 @@ OPTIONS = [
     (3, b""),                    # NSID request
     (15, b"\x00\x00"),           # an EDE option in a query (meaningless there)
     (14, b"\x00\x00"),           # CHAIN, empty
+    (10, bytes.fromhex("0123456789abcdef")),                         # a client cookie
+    (10, bytes.fromhex("0123456789abcdef") + b"\x01\0\0\0" + bytes(12)),  # with a server cookie not ours
+    (10, b"\x01" * 5),            # malformed: too short
 ]
 
 
