@@ -35,7 +35,12 @@ def free_port() -> int:
 
 def ask(port: int, query: Query, timeout: float = 1.0, tcp: bool = False) -> bytes | None:
     """One query (ID 0x1234), its answer in wire format, or None."""
-    wire = b"\x12\x34" + query.wire()[2:]
+    return exchange(port, b"\x12\x34" + query.wire()[2:], timeout, tcp)
+
+
+def exchange(port: int, wire: bytes, timeout: float = 1.0, tcp: bool = False) -> bytes | None:
+    """Sends one message as it is (over TCP with RFC 1035 framing, on a connection of its own) and returns the
+    reply with its ID, or None when none comes in time."""
     try:
         if tcp:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as stream:
@@ -46,7 +51,7 @@ def ask(port: int, query: Query, timeout: float = 1.0, tcp: bool = False) -> byt
                     if not chunk:
                         return None
                     data += chunk
-                return data[2:]
+                return data[2:2 + struct.unpack("!H", data[:2])[0]]
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.settimeout(timeout)
             udp.sendto(wire, ("127.0.0.1", port))
@@ -79,7 +84,8 @@ def start(label: str, command: list[str], port: int, workdir: Path, probe: str) 
     return server
 
 
-def nsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int]:
+def nsd_command(workdir: Path, zones: dict[str, Path], server_extra: str = "") -> tuple[list[str], int]:
+    """NSD's command line and port; `server_extra`: more `server:` options, one per line."""
     port = free_port()
     config = workdir / "nsd.conf"
     zone_entries = "".join(f"zone:\n    name: {name}\n    zonefile: \"{path}\"\n" for name, path in zones.items())
@@ -102,7 +108,7 @@ def nsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int]:
     tcp-query-count: 0
     receive-buffer-size: {RECEIVE_BUFFER}
     send-buffer-size: {RECEIVE_BUFFER}
-remote-control:
+{server_extra}remote-control:
     control-enable: no
 {zone_entries}""")
     return ["nsd", "-d", "-c", str(config)], port
@@ -161,14 +167,15 @@ def gdnsd_command(workdir: Path, zones: dict[str, Path]) -> tuple[list[str], int
     return ["gdnsd", "-c", str(configdir), "start"], port
 
 
-def fedns_config(workdir: Path, port: int, inventory: Path, threads: int = 1) -> Path:
+def fedns_config(workdir: Path, port: int, inventory: Path, threads: int = 1, dns_extra: str = "") -> Path:
+    """fedns's configuration; `dns_extra`: more `[dns]` keys, one per line."""
     config = workdir / "fedns.toml"
     config.write_text(f"""[dns]
 listen = ["127.0.0.1:{port}"]
 threads = {threads}
 tcp_max_connections = 4096
 nameserver_addresses = ["{NAMESERVER_ADDRESS}"]
-[discovery]
+{dns_extra}[discovery]
 source = "file"
 file = "{inventory}"
 [federation]
@@ -179,9 +186,10 @@ enabled = false
     return config
 
 
-def fedns_command(binary: str, workdir: Path, inventory: Path) -> tuple[list[str], int]:
+def fedns_command(binary: str, workdir: Path, inventory: Path, dns_extra: str = "") -> tuple[list[str], int]:
     port = free_port()
-    return [binary, "serve", "--config", str(fedns_config(workdir, port, inventory)), "--log-level", "warning"], port
+    config = fedns_config(workdir, port, inventory, dns_extra=dns_extra)
+    return [binary, "serve", "--config", str(config), "--log-level", "warning"], port
 
 
 FLOORS = {

@@ -7,9 +7,10 @@ to become labels (capitals, underscores), 30 % with a public IPv4 (which `[dns] 
 record), 20 % with an IPv6 address, and 5 % sharing their name with another instance.
 
 The zone is what `Sources/EC2Zone` serves for that inventory (CompiledZone, ZoneLookup), record for record:
-- `NAME.ec2`, `INSTANCE-ID.ec2` and `NAME.REGION.ec2` with A (the public IPv4, else the primary private one),
-  AAAA (every IPv6 address) and TXT (`instance-id=`, `region=`, `az=`, `type=`, `state=`, `launched=`); a name shared
-  by several instances carries the records of all of them;
+- `NAME.ec2`, `INSTANCE-ID.ec2`, `NAME.REGION.ec2` and `N.NAME.ec2` (the Nth instance called NAME in launch
+  order, then instance id) with A (the public IPv4, else the primary private one), AAAA (every IPv6 address) and TXT
+  (`instance-id=`, `region=`, `az=`, `type=`, `state=`, `launched=`, `name=`); a name shared by several instances
+  carries the records of all of them; only running instances are served, untagged ones by their id alone;
 - PTR for every private and public IPv4 and every IPv6 address, pointing at `NAME.ec2` (the instance id when
   untagged);
 - the apex SOA and NS `ns.ec2.`, with `ns.ec2.` A 127.0.0.1 (fedns: `nameserver_addresses`).
@@ -17,7 +18,10 @@ The zone is what `Sources/EC2Zone` serves for that inventory (CompiledZone, Zone
 Zone cuts differ on purpose: fedns makes itself authoritative for the /24 and /64 of every address; the reference
 servers get the fewest zones that give the same positive answers (one per IPv4 /8 and IPv6 /48 in use), so their
 memory is not inflated by thousands of small zones. The query mix asks only reverse names that exist, whose answers
-are the same either way.
+are the same either way. (bench/dnsdiff gives fedns the same cuts with `[dns] reverse_zones`, to compare every answer.)
+
+Not modelled: `[dns] groups` and the precedence between name forms (`EC2Zone/Naming`); the fleets here never make
+two forms collide.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ TYPES = ["t3.micro", "t3.medium", "m5.large", "m6i.xlarge", "c6g.2xlarge", "r5.4
 @dataclass
 class Instance:
     id: str
-    name: str
+    name: str | None
     region: str
     az: str
     type: str
@@ -57,12 +61,15 @@ class Instance:
     public_ipv4: str | None
     ipv6: list[str]
     tags: dict[str, str] = field(default_factory=dict)
+    state: str = "running"
 
     def snapshot_json(self) -> dict:
         """The instance in fedns's snapshot format (Sources/Inventory/Instance.swift)."""
-        entry = {"id": self.id, "name": self.name, "state": "running", "region": self.region, "az": self.az,
+        entry = {"id": self.id, "state": self.state, "region": self.region, "az": self.az,
                  "type": self.type, "private_ipv4": [self.private_ipv4], "ipv6": self.ipv6, "tags": self.tags,
                  "launched": self.launched}
+        if self.name is not None:
+            entry["name"] = self.name
         if self.public_ipv4:
             entry["public_ipv4"] = self.public_ipv4
         return entry
@@ -123,9 +130,11 @@ class Node:
 
 
 def txt_strings(instance: Instance) -> list[str]:
-    """CompiledZone.txt(of:): six key=value character-strings, each cut to 255 octets."""
+    """CompiledZone.forEachTXTField: key=value character-strings (`name=` when tagged), each cut to 255 octets."""
     fields = [("instance-id", instance.id), ("region", instance.region), ("az", instance.az),
-              ("type", instance.type), ("state", "running"), ("launched", instance.launched)]
+              ("type", instance.type), ("state", instance.state), ("launched", instance.launched)]
+    if instance.name:
+        fields.append(("name", label(instance.name)))
     return [f"{key}={value}"[:255] for key, value in fields]
 
 
@@ -135,10 +144,19 @@ class Zone:
     def __init__(self, instances: list[Instance]):
         self.forward: dict[str, Node] = {}
         self.ptr: dict[str, list[str]] = {}  # address text -> PTR targets
-        for instance in instances:
-            name_label = label(instance.name)
-            canonical = f"{name_label}.{ORIGIN}."
-            owners = [f"{instance.id.lower()}.{ORIGIN}.", canonical, f"{name_label}.{label(instance.region)}.{ORIGIN}."]
+        # Member order (NameIndex.servable): launch time, then instance id; it numbers N.NAME.
+        served = sorted((i for i in instances if i.state == "running"), key=lambda i: (i.launched, i.id))
+        members: dict[str, int] = {}
+        for instance in served:
+            id_owner = f"{instance.id.lower()}.{ORIGIN}."
+            owners = [id_owner]
+            canonical = id_owner
+            if instance.name:
+                name_label = label(instance.name)
+                canonical = f"{name_label}.{ORIGIN}."
+                members[name_label] = members.get(name_label, 0) + 1
+                owners += [canonical, f"{name_label}.{label(instance.region)}.{ORIGIN}.",
+                           f"{members[name_label]}.{name_label}.{ORIGIN}."]
             for owner in owners:
                 node = self.forward.setdefault(owner, Node())
                 node.a.append(instance.public_ipv4 or instance.private_ipv4)
@@ -158,10 +176,11 @@ class Zone:
                 zones.setdefault(apex, []).append((owner, target))
         return zones
 
-    def write(self, directory: Path) -> dict[str, Path]:
-        """Writes one zone file per zone; returns apex (without the final dot) -> file."""
+    def write(self, directory: Path, soa: str = f"1 3600 600 86400 {NEGATIVE_TTL}") -> dict[str, Path]:
+        """Writes one zone file per zone; returns apex (without the final dot) -> file. `soa`: the SOA's serial,
+        refresh, retry, expire and minimum (bench/dnsdiff passes fedns's own, to compare SOA records)."""
         files = {}
-        soa = f"@ {TTL} IN SOA ns.{ORIGIN}. hostmaster.{ORIGIN}. 1 3600 600 86400 {NEGATIVE_TTL}"
+        soa = f"@ {TTL} IN SOA ns.{ORIGIN}. hostmaster.{ORIGIN}. {soa}"
         head = [f"$TTL {TTL}", soa, f"@ {TTL} IN NS ns.{ORIGIN}."]
         path = directory / ORIGIN
         with path.open("w") as out:
