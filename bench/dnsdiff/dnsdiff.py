@@ -118,9 +118,14 @@ def udp_window(port: int, probes: list[Probe]) -> list[bytes | None]:
                 break
             for key, _ in events:
                 try:
-                    replies[key.data] = key.fileobj.recv(65535)
+                    data = key.fileobj.recv(65535)
                 except OSError:
-                    pass
+                    data = None
+                # A late reply to an earlier window's probe can reach a socket that got its port again: it has
+                # another probe's ID (every probe has its own, see `numbered`), so it is not this probe's reply.
+                if data is not None and len(probes[key.data].wire) >= 2 and data[:2] != probes[key.data].wire[:2]:
+                    continue
+                replies[key.data] = data
                 selector.unregister(key.fileobj)
                 pending -= 1
     finally:
@@ -128,6 +133,12 @@ def udp_window(port: int, probes: list[Probe]) -> list[bytes | None]:
             sock.close()
         selector.close()
     return replies
+
+
+def numbered(probes: list[Probe]) -> list[Probe]:
+    """Each probe with an ID of its own (the same for both servers), so a reply is known to be its probe's."""
+    return [Probe(struct.pack("!H", (index + 1) & 0xFFFF) + probe.wire[2:], probe.tcp, probe.kind)
+            if len(probe.wire) >= 2 else probe for index, probe in enumerate(probes)]
 
 
 def ask_all(port: int, probes: list[Probe]) -> list[bytes | None]:
@@ -256,7 +267,7 @@ def main() -> int:
         try:
             fedns, nsd, reverse, zone = start_servers(args.fedns, workdir, args.instances)
             examples = list(deviations.EXAMPLES.values())
-            probes = examples + generator(zone, reverse, args.seed).probes(max(0, args.queries - len(examples)))
+            probes = numbered(examples + generator(zone, reverse, args.seed).probes(max(0, args.queries - len(examples))))
             started = time.monotonic()
             results: dict[str, list] = {}
             threads = [threading.Thread(target=lambda s=server, k=key: results.__setitem__(k, ask_all(s.port, probes)))
