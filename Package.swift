@@ -117,6 +117,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings),
 
         // UDP and TCP transports (and a small client): bytes in, EC2Zone's DNSQueryHandler, bytes out. UDP on
@@ -345,6 +346,18 @@ let package = Package(
         .testTarget(
             name: "AWSDiscoveryTests",
             dependencies: ["AWSDiscovery", "AWSClient", "Inventory", "FednsSupport", "TestSupport"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "ZoneTransferTests",
+            dependencies: [
+                "ZoneTransfer", "EC2Zone", "DNSWire", "Inventory", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // Fixtures: TSIG vectors made by dnspython (Fixtures/make_tsig_vectors.py), read by #filePath.
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "AWSClientTests",

@@ -11,24 +11,33 @@ public struct AddressRange: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let address = String(parts[0])
-        let bits: UInt128
+        var bits: UInt128
+        var ipv6: Bool
         if let v4 = IPv4Address(address) {
-            isIPv6 = false
+            ipv6 = false
             bits = UInt128(v4.value)
         } else if let v6 = IPv6Address(address) {
-            isIPv6 = true
+            ipv6 = true
             bits = v6.value
         } else {
             return nil
         }
-        let width = isIPv6 ? 128 : 32
+        let width = ipv6 ? 128 : 32
+        var length = width
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...width).contains(length), !parts[1].hasPrefix("+") else { return nil }
-            prefixLength = length
-        } else {
-            prefixLength = width
+            guard let given = Int(parts[1]), (0...width).contains(given), !parts[1].hasPrefix("+") else { return nil }
+            length = given
         }
-        network = bits & Self.mask(prefixLength, width: width)
+        // An IPv4-mapped block (::ffff:10.0.0.0/104) is the IPv4 block it maps: clients on a dual-stack socket
+        // arrive as their IPv4 address (`ClientAddress`), so an IPv6 block there would never match.
+        if ipv6, length >= 96, bits >> 32 == 0xFFFF {
+            ipv6 = false
+            bits &= 0xFFFF_FFFF
+            length -= 96
+        }
+        isIPv6 = ipv6
+        prefixLength = length
+        network = bits & Self.mask(length, width: ipv6 ? 128 : 32)
     }
 
     public func contains(_ client: ClientAddress) -> Bool {

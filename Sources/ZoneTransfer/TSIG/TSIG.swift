@@ -155,13 +155,11 @@ enum TSIG {
         guard let last = request.additionals.last, last.type == .tsig, case .unknown(_, let rdata) = last.data,
             request.additionals.dropLast().allSatisfy({ $0.type != .tsig }), let record = TSIGRecord(rdata: rdata)
         else { return .malformed }
-        // The record's length in the packet: its owner (never compressed), type, class, TTL, RDLENGTH, RDATA.
-        let recordLength = last.name.wire.count + 10 + rdata.count
-        guard packet.count >= MessageHeader.size + recordLength else { return .malformed }
-        let start = packet.count - recordLength
-        guard Array(packet[start..<(start + last.name.wire.count)]).map(asciiLowercase) == last.name.lowercased().wire else {
-            return .malformed
-        }
+        // Where the record starts in the packet: it must be the last one there too (an OPT after it is lifted out
+        // of `additionals` by the parser). Its owner may be compressed, as dnspython writes it.
+        guard let start = lastRecordStart(packet), let ownerEnd = nameEnd(packet, from: start),
+            ownerEnd + 10 + rdata.count == packet.count, packet[ownerEnd] == 0, packet[ownerEnd + 1] == UInt8(RRType.tsig.rawValue)
+        else { return .malformed }
         let keyName = last.name.lowercased()
         guard let key = keys.first(where: { $0.name == keyName && $0.algorithm.name == record.algorithm.lowercased() }) else {
             return .invalid(error: TSIGRecord.badKey, key: nil, record: record, keyName: keyName)
@@ -183,6 +181,38 @@ enum TSIG {
             return .invalid(error: TSIGRecord.badTime, key: key, record: record, keyName: keyName)
         }
         return .valid(key, record)
+    }
+
+    /// Where the last record of `packet` starts: after the header, the questions and every record before it.
+    /// nil when the packet cannot be walked so.
+    static func lastRecordStart(_ packet: [UInt8]) -> Int? {
+        guard packet.count >= MessageHeader.size else { return nil }
+        func count(_ at: Int) -> Int { Int(packet[at]) << 8 | Int(packet[at + 1]) }
+        let records = count(6) + count(8) + count(10)
+        guard records > 0 else { return nil }
+        var position = MessageHeader.size
+        for _ in 0..<count(4) {
+            guard let end = nameEnd(packet, from: position) else { return nil }
+            position = end + 4
+        }
+        for _ in 0..<(records - 1) {
+            guard let end = nameEnd(packet, from: position), end + 10 <= packet.count else { return nil }
+            position = end + 10 + count(end + 8)
+        }
+        return position <= packet.count ? position : nil
+    }
+
+    /// Where the name at `start` ends in the packet (after its zero octet, or after the pointer that ends it).
+    static func nameEnd(_ packet: [UInt8], from start: Int) -> Int? {
+        var position = start
+        while position < packet.count {
+            let length = Int(packet[position])
+            if length == 0 { return position + 1 }
+            if length & 0xC0 == 0xC0 { return position + 2 <= packet.count ? position + 2 : nil }
+            guard length <= 63 else { return nil }
+            position += 1 + length
+        }
+        return nil
     }
 
     /// Signs `message` (wire form, without a TSIG record): appends the record and counts it. `requestMAC` is the

@@ -154,15 +154,9 @@ public final class ZoneTransferService: TransferResponder {
                 question: question)
         }
         guard transport == .tcp else {
-            // Over UDP only "you are current" fits; anything more: retry over TCP (RFC 1995 §2).
-            var truncated = request
-            truncated.additionals.removeAll { $0.type == .tsig }
-            var response = ResponseBuilder.response(to: truncated, zone: zone)
-            response.answers = []
-            response.authorities = []
-            response.additionals = []
-            response.truncated = true
-            return reply(response, signer: signer)
+            // Over UDP only "you are current" fits; anything more: an empty NOERROR reply with TC, so the client
+            // retries over TCP (RFC 1995 §2). (Not the general path's answer to IXFR, which is REFUSED.)
+            return reply(request, rcode: .noError, signer: signer, truncated: true)
         }
         packer.add(records.soa)
         let form: String
@@ -218,13 +212,13 @@ public final class ZoneTransferService: TransferResponder {
 
     // MARK: Replies
 
-    /// A reply with no records: `rcode`, the question echoed, EDNS as asked.
+    /// A reply with no records: `rcode`, the question echoed, EDNS as asked (TC when `truncated`).
     private func reply(
-        _ request: Message, rcode: RCode, signer: Signer?, extendedError: EDNSOption? = nil
+        _ request: Message, rcode: RCode, signer: Signer?, extendedError: EDNSOption? = nil, truncated: Bool = false
     ) -> TransferReply {
         var response = Message(
             id: request.id, isResponse: true, opcode: request.opcode, authoritative: rcode != .refused,
-            recursionDesired: request.recursionDesired, rcode: rcode, questions: request.questions)
+            truncated: truncated, recursionDesired: request.recursionDesired, rcode: rcode, questions: request.questions)
         if let edns = request.edns {
             response.edns = EDNS(
                 udpPayloadSize: ResponseBuilder.advertisedUDPSize, dnssecOK: edns.dnssecOK,
