@@ -3,42 +3,22 @@ memory does not grow with the queries sent, other clients are served, and the id
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
 import time
-from pathlib import Path
 
 import dns.message
 
 from conftest import FLEET
 from fednsproc import Fedns, answers, metric
-
-
-def rss_mb(pid: int) -> float:
-    line = next(l for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
+from stalledreaders import StalledReaders, rss_mb
 
 
 def test_stalled_readers_are_bounded_and_closed(tmp_path):
     server = Fedns(tmp_path, instances=FLEET, dns_extra="tcp_idle_timeout = 3\n").start()
     try:
         query = dns.message.make_query("appserver-1.ec2", "TXT").to_wire()
-        burst = (struct.pack("!H", len(query)) + query) * 30_000  # about 1 MB of queries, 5 MB of replies
         before = rss_mb(server.process.pid)
-        sockets = []
-
-        def stall() -> None:
-            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            sockets.append(sock)
-            try:
-                sock.sendall(burst)  # blocks once fedns stops reading
-            except OSError:
-                pass
-        threads = [threading.Thread(target=stall) for _ in range(10)]
-        for thread in threads:
-            thread.start()
+        # 10 clients, each about 1 MB of queries (5 MB of replies).
+        stalled = StalledReaders(server.port, query, clients=10, queries_each=30_000).start()
         time.sleep(1.5)
         # Others are served meanwhile, over both transports.
         assert answers(server.query("appserver-1.ec2")) == ["54.20.0.11"]
@@ -50,10 +30,7 @@ def test_stalled_readers_are_bounded_and_closed(tmp_path):
         def open_connections() -> float:
             return metric(server.control("/metrics")[1].decode(), "fedns_dns_tcp_connections")
         server.wait_until(lambda: open_connections() == 0, timeout=20, message="stalled connections closed")
-        for thread in threads:
-            thread.join(10)
-        for sock in sockets:
-            sock.close()
+        stalled.close()
         assert server.alive()
     finally:
         assert server.stop() == 0, server.log_text()

@@ -30,17 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "dns"))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
 import zonedata  # noqa: E402
 from dnsservers import free_port  # noqa: E402
+from stalledreaders import StalledReaders, rss_mb  # noqa: E402
 
 ORIGIN = zonedata.ORIGIN
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def wire(name: str, qtype: int = 1, qid: int = 0) -> bytes:
@@ -207,21 +202,7 @@ enabled = false
         # 3. Clients that send and never read.
         rss_before_stall = rss_mb(server.pid)
         query = wire(f"{zonedata.label(instances[0].name)}.{ORIGIN}.", qtype=16)  # TXT: the longest usual reply
-        burst = (struct.pack("!H", len(query)) + query) * 20_000
-        stalled = []
-
-        def stall() -> None:
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            stalled.append(sock)
-            sock.settimeout(20)
-            try:
-                sock.sendall(burst)  # blocks once fedns stops reading: that is the point
-            except OSError:
-                pass
-        threads = [threading.Thread(target=stall) for _ in range(50)]
-        for thread in threads:
-            thread.start()
+        stalled = StalledReaders(port, query, clients=50, queries_each=20_000).start()
         time.sleep(3)
         before_round = len(legit.latencies), legit.failed
         legit.round(100)
@@ -236,10 +217,7 @@ enabled = false
                 closed = True
                 break
             time.sleep(1)
-        for thread in threads:
-            thread.join(30)
-        for sock in stalled:
-            sock.close()
+        stalled.close()
         stall_growth = stall_rss - rss_before_stall
         print(f"stalled readers: 50 clients x 20,000 pipelined TXT queries never read; RSS {rss_before_stall:.1f} -> "
               f"{stall_rss:.1f} MB; legitimate client meanwhile {stall_answered} answered, {stall_failed} failed; "
