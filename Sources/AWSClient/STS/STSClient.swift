@@ -60,11 +60,11 @@ public struct STSClient: Sendable {
         }
     }
 
-    struct MissingElement: Error {
-        var path: String
+    package struct MissingElement: Error {
+        package var path: String
     }
 
-    static func parseAssumeRole(_ document: XMLDocument) throws(MissingElement) -> AssumedRole {
+    package static func parseAssumeRole(_ document: XMLDocument) throws(MissingElement) -> AssumedRole {
         guard let result = document.root.child("AssumeRoleResult") else {
             throw MissingElement(path: "AssumeRoleResult")
         }
