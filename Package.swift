@@ -321,7 +321,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FednsSupportTests", dependencies: ["FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryLookupTests",

@@ -39,6 +39,7 @@ public struct SnapshotFile: Sendable {
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        removeAbandonedTemporaries(in: directory, of: url.lastPathComponent)
         let data = try snapshot.encoded()
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
@@ -56,6 +57,21 @@ public struct SnapshotFile: Sendable {
             let code = errno
             try? FileManager.default.removeItem(at: temporary)
             throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+    }
+
+    /// Removes the temporary files of writers that died before renaming theirs (killed, or the machine lost power):
+    /// each is a whole snapshot's size, and nothing else would ever remove them. A file whose process still runs
+    /// (another fedns, or `fedns instances` refreshing the same snapshot) is left alone.
+    func removeAbandonedTemporaries(in directory: URL, of name: String) {
+        let prefix = ".\(name)."
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+            let pidText = entry.dropFirst(prefix.count).dropLast(".tmp".count)
+            guard let pid = Int32(pidText), pid != ProcessInfo.processInfo.processIdentifier else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
+            }
         }
     }
 }
