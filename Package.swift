@@ -192,7 +192,9 @@ let package = Package(
         // no HTTP and no database (request value in, response value out).
         .target(
             name: "Federation",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "FednsSupport", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["README.md"],
             swiftSettings: strictSettings),
 

@@ -83,6 +83,27 @@ struct ConfigTests {
         BadCase(text: "[companion]\ntitel = true\n", key: "companion.titel", mentions: "unknown key"),
     ]
 
+    /// fuzz/corpus/config/crash-b64ac95d74dddd6032abf7704723b6c7656b3719: a newline right after a table header's `[`
+    /// made the TOML parser abort the process (an assertion in toml++); it is a configuration error now, and so is
+    /// the same text arriving through a `FEDNS_*` variable.
+    @Test("a table header with no key where one must start is an error, not a crash")
+    func headerWithoutKey() throws {
+        do {
+            _ = try parse("[\nsn]dttl = \"9223372036854775807Z")
+            Issue.record("accepted invalid configuration")
+        } catch {
+            #expect(error.file == "test.toml")
+            #expect(error.description.contains("not valid TOML at line 1, column 2"), "\(error.description)")
+        }
+        // Taken as a string (not TOML), then refused as a TTL: an error naming the variable, not an abort.
+        do {
+            _ = try FednsConfig.parse("", origin: "t", directory: "", environment: ["FEDNS_DNS_TTL": "x\n[=]"])
+            Issue.record("accepted a string as a TTL")
+        } catch {
+            #expect(error.file.contains("FEDNS_DNS_TTL") && error.key == "dns.ttl", "\(error.description)")
+        }
+    }
+
     @Test("errors name the file, the key and what was expected", arguments: badCases)
     func errors(_ bad: BadCase) {
         do {

@@ -1,0 +1,118 @@
+/// A check of TOML text for what the TOML parser under TOMLKit (toml++ 3) cannot survive, run before handing text
+/// to it.
+///
+/// toml++ asserts, instead of reporting an error, when a table header's key starts with a character no key can
+/// start with (`[=]`, `[#]`, `[.a]`, `[[=]]`, a newline right after `[`): the process aborts (debug and release
+/// builds alike keep the assertion; without it the compiler is told to assume the impossible). Found by the `config`
+/// fuzz target (fuzz/). Every TOML text fedns reads (its configuration, `FEDNS_*` overrides, the operator's
+/// stellar.toml, and a stellar.toml fetched by `fedns federation check`) passes here first.
+public enum TOMLGuard {
+    /// Where the text is refused, 1-based, and why.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var line: Int
+        public var column: Int
+        public var message: String
+
+        public var description: String { "not valid TOML at line \(line), column \(column): \(message)" }
+    }
+
+    /// The first table header whose key cannot start where it does, or nil. Only what toml++ reads as a table header
+    /// is looked at: a `[` first on a line outside any value (an array may span lines, and a line of it may start with
+    /// `[`) and outside multi-line strings and comments.
+    public static func problem(in text: String) -> Problem? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var line = 1
+        var lineStart = 0
+        var onlySpaceSoFar = true
+        var valueDepth = 0
+
+        func at(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
+        func newline() {
+            line += 1
+            lineStart = index + 1
+            onlySpaceSoFar = true
+        }
+        /// Moves past a string opened at `index` (basic with escapes, or literal), single- or multi-line.
+        func skipString(quote: UInt8) {
+            let multiline = at(index + 1) == quote && at(index + 2) == quote
+            index += multiline ? 3 : 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\\"), quote == UInt8(ascii: "\"") {
+                    index += 1  // the backslash; then the escaped byte, which may be a line break
+                    if at(index) == UInt8(ascii: "\n") { newline() }
+                    index += 1
+                    continue
+                }
+                if byte == UInt8(ascii: "\n") {
+                    guard multiline else { return }  // an unterminated one-line string: the parser reports it
+                    newline()
+                } else if byte == quote, !multiline || (at(index + 1) == quote && at(index + 2) == quote) {
+                    index += multiline ? 3 : 1
+                    // Up to two more quotes may close a multi-line string (`""""` ends with a quote inside).
+                    while multiline, at(index) == quote { index += 1 }
+                    return
+                }
+                index += 1
+            }
+        }
+
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\n"):
+                newline()
+                index += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+                index += 1
+            case UInt8(ascii: "#"):
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                onlySpaceSoFar = false
+                skipString(quote: byte)
+            case UInt8(ascii: "[") where onlySpaceSoFar && valueDepth == 0:
+                // A table header: `[`, or `[[`, spaces or tabs, then the key.
+                var key = index + 1
+                if at(key) == UInt8(ascii: "[") { key += 1 }
+                while at(key) == UInt8(ascii: " ") || at(key) == UInt8(ascii: "\t") { key += 1 }
+                if let first = at(key), !isKeyStart(first) {
+                    return Problem(
+                        line: line, column: key - lineStart + 1,
+                        message: "a table header must start with a key (letters, digits, - and _, or a quoted key)")
+                }
+                // The rest of the header line is the parser's to judge; its brackets are not a value's.
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") {
+                    if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
+                        skipString(quote: bytes[index])
+                    } else {
+                        index += 1
+                    }
+                }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                onlySpaceSoFar = false
+                valueDepth += 1
+                index += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                onlySpaceSoFar = false
+                valueDepth = max(0, valueDepth - 1)
+                index += 1
+            default:
+                onlySpaceSoFar = false
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// A bare key character, a quote, or `]` (an empty header, which the parser reports itself).
+    private static func isKeyStart(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import FednsSupport
+import Testing
+
+/// The TOML parser under TOMLKit aborts the process on these table headers (the `config` fuzz target found the
+/// first: fuzz/corpus/config/crash-b64ac95d…); the guard refuses them first, with a line and column, and lets every
+/// valid document and every other error through to the parser.
+@Suite("TOML guard")
+struct TOMLGuardTests {
+    static let refused: [(text: String, line: Int, column: Int)] = [
+        ("[\nsn]dttl = \"9223372036854775807Z", 1, 2),  // the fuzzer's input
+        ("[=]", 1, 2),
+        ("[#]", 1, 2),
+        ("[.a]", 1, 2),
+        ("[[=]]", 1, 3),
+        ("[[\nx]]", 1, 3),
+        ("[ \n]", 1, 3),
+        ("[dns]\nttl = 1\n\n  [ =x]", 4, 5),
+        ("a = \"[\" \n[{x]", 2, 2),  // a bracket inside a string is not a value's
+        ("a = \"\"\"\n[x]\n\"\"\"\n[=]", 4, 2),  // after a multi-line string
+        ("a = [1,\n  2]\n[%]", 3, 2),  // after a multi-line array
+    ]
+
+    @Test("headers whose key cannot start there are refused, where they are", arguments: refused)
+    func refusedHeaders(_ example: (text: String, line: Int, column: Int)) {
+        let problem = TOMLGuard.problem(in: example.text)
+        #expect(problem?.line == example.line && problem?.column == example.column, "\(String(describing: problem))")
+        #expect(problem?.description.hasPrefix("not valid TOML at line \(example.line)") == true)
+    }
+
+    static let passed = [
+        "[dns]\nlisten = [\"127.0.0.1:53\"]\n[[federation.forward]]\nforward_type = \"x\"\n",
+        "[ \"quoted key\" ]\n['literal']\n[a.b.\"c\"]\n[_x]\n[-y]\n[9]\n",
+        // Lines of a value that start with `[` or `{` are not headers.
+        "matrix = [\n  [1, 2],\n  [{a = 1}],\n  [=],\n]\n",
+        "extra = [\n  { certificate = \"a\", private_key = \"b\" },\n]\n",
+        // In strings and comments.
+        "s = \"\"\"\n[=]\n\"\"\"\nt = '''\n[#]\n'''\n# [=]\nu = \"\\\"[\"\n",
+        "x = \"line \\\n[=] continued\"\n",
+        // Errors the parser reports itself are left to it.
+        "[]\n", "[a.]\n", "a. = 1\n", "x = {a.=1}\n", "[",
+    ]
+
+    @Test("valid documents, lines of values, strings, comments and other errors pass", arguments: passed)
+    func passes(_ text: String) {
+        #expect(TOMLGuard.problem(in: text) == nil)
+    }
+}
