@@ -354,8 +354,8 @@ let package = Package(
     ]
 )
 
-// The libFuzzer driver exists only when fuzz/run.sh builds it (FEDNS_FUZZ=1, with -sanitize=fuzzer): it has no
-// `main` of its own, libFuzzer's is linked in.
+// The libFuzzer driver exists only when fuzz/run.sh builds it (FEDNS_FUZZ=1, with -sanitize=fuzzer): its main
+// hands over to libFuzzer's.
 if Context.environment["FEDNS_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(name: "fedns-fuzz", dependencies: ["FuzzTargets"], path: "fuzz/Driver", swiftSettings: strictSettings))

@@ -3,10 +3,11 @@
 #
 #   fuzz/run.sh TARGET SECONDS [libFuzzer options...]     e.g. fuzz/run.sh dns 600
 #   fuzz/run.sh all SECONDS                               each target for SECONDS
+#   fuzz/run.sh minimise TARGET|all                       shrink the committed corpus, without fuzzing
 #
 # Targets: dns dns-tcp http aws-xml config snapshot addressbook aws-config credential-process (fuzz/README.md).
 # libFuzzer works in .build/fuzz/work/TARGET, starting from the committed corpus fuzz/corpus/TARGET; at the end the
-# inputs that reached new coverage are merged into fuzz/corpus/TARGET (commit them), and an input that crashed,
+# corpus is minimised over both (see minimise; commit the result), and an input that crashed,
 # hung or broke an invariant is written there as crash-* / timeout-* / oom-* (keep it, and add a named unit test in
 # the module it hit). The last line for each target is `target=T execs=N crashes=C edges=E`; the full log is
 # .build/fuzz/work/TARGET.log. Exit status: 0 when no target crashed.
@@ -43,8 +44,31 @@ max_len() {
     esac
 }
 
+# The committed corpus is kept small (every `swift test` replays it): the seeds, every input that ever crashed, and
+# the fewest other inputs that reach all the coverage of the corpus and of the run's work directory (libFuzzer's
+# greedy set cover), replacing the kept inputs of earlier runs.
+minimise() {
+    local name=$1 corpus=fuzz/corpus/$1 fresh=$scratch/work/$1.min
+    shift
+    local binary
+    binary="$(FEDNS_FUZZ=1 swift build -c release --scratch-path "$scratch" --show-bin-path)/fedns-fuzz"
+    rm -rf "$fresh" && mkdir -p "$fresh"
+    find "$corpus" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) \
+        -exec cp {} "$fresh/" \;
+    if ASAN_OPTIONS=detect_leaks=0 FEDNS_FUZZ_TARGET=$name "$binary" -set_cover_merge=1 -max_len="$(max_len "$name")" \
+        "$fresh" "$corpus" "$@" >"$scratch/work/$name.merge.log" 2>&1; then
+        find "$corpus" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'crash-*' ! -name 'timeout-*' ! -name 'oom-*' -delete
+        find "$fresh" -maxdepth 1 -type f ! -name 'seed-*' ! -name 'crash-*' ! -name 'timeout-*' ! -name 'oom-*' \
+            -exec cp {} "$corpus/" \;
+        echo "== $corpus: $(find "$corpus" -maxdepth 1 -type f | wc -l) files" >&2
+    else
+        echo "minimising $corpus failed (kept as it was): see $scratch/work/$name.merge.log" >&2
+    fi
+}
+
 run_one() {
     local name=$1 corpus=fuzz/corpus/$1 work=$scratch/work/$1 log=$scratch/work/$1.log
+    shift  # the rest are libFuzzer options
     local binary
     binary="$(FEDNS_FUZZ=1 swift build -c release --scratch-path "$scratch" --show-bin-path)/fedns-fuzz"
     mkdir -p "$work" "$corpus"
@@ -70,15 +94,17 @@ run_one() {
     if [ "$crashes" -ne 0 ]; then
         grep -E 'INVARIANT VIOLATION|ERROR: AddressSanitizer|Fatal error|SUMMARY|Test unit written' "$log" | head -5 >&2 || true
     else
-        # Keep what reached new coverage, minimised, in the committed corpus.
-        ASAN_OPTIONS=detect_leaks=0 FEDNS_FUZZ_TARGET=$name "$binary" -merge=1 -max_len="$(max_len "$name")" "$corpus" "$work" \
-            >"$scratch/work/$name.merge.log" 2>&1 || echo "merge into $corpus failed: see $scratch/work/$name.merge.log" >&2
+        minimise "$name" "$work"
     fi
     echo "target=$name execs=${execs:-0} crashes=$crashes edges=${edges:-0}"
     [ "$crashes" -eq 0 ]
 }
 
 build
+if [ "$target" = minimise ]; then  # fuzz/run.sh minimise TARGET|all: shrink committed corpora without fuzzing
+    if [ "$seconds" = all ]; then for name in "${all_targets[@]}"; do minimise "$name"; done; else minimise "$seconds"; fi
+    exit 0
+fi
 if [ "$target" = all ]; then
     failed=0
     for name in "${all_targets[@]}"; do run_one "$name" "$@" || failed=1; done
