@@ -58,6 +58,7 @@ let package = Package(
             name: "Inventory",
             dependencies: [
                 "FednsSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -85,6 +86,7 @@ let package = Package(
             dependencies: [
                 "AWSClient", "Inventory",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -102,6 +104,19 @@ let package = Package(
         .target(
             name: "BatchedUDP",
             dependencies: ["CBatchedUDP", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings),
+
+        // fedns as a primary for standard secondaries: AXFR, IXFR and its journal, NOTIFY, TSIG, access by address.
+        .target(
+            name: "ZoneTransfer",
+            dependencies: [
+                "DNSWire", "EC2Zone", "FednsSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings),
 
         // UDP and TCP transports (and a small client): bytes in, EC2Zone's DNSQueryHandler, bytes out. UDP on
@@ -182,7 +197,7 @@ let package = Package(
             name: "Settings",
             dependencies: [
                 "DNSWire", "EC2Zone", "Companion", "Federation", "FederationHTTP", "FednsSupport", "Inventory",
-                "AWSDiscovery", "InventoryLookup",
+                "AWSDiscovery", "InventoryLookup", "ZoneTransfer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -199,12 +214,15 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // The address book behind federation: one store protocol, SQLite and PostgreSQL behind one code path,
-        // migrations, CSV/JSON import, and the in-memory mirror the server answers from.
+        // migrations, CSV/JSON import, the in-memory mirror the server answers from (with its metrics), and the
+        // proved copy of a whole book from one store to another (`fedns federation migrate`).
         .target(
             name: "AddressBook",
             dependencies: [
                 "Federation",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -219,7 +237,7 @@ let package = Package(
             name: "ServerAssembly",
             dependencies: [
                 "DNSWire", "EC2Zone", "DNSServer", "Inventory", "Settings", "FednsSupport", "AWSDiscovery", "InventoryLookup",
-                "AWSClient", "FederationHTTP", "AddressBook",
+                "AWSClient", "FederationHTTP", "AddressBook", "ZoneTransfer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -287,10 +305,11 @@ let package = Package(
             name: "ServerAssemblyTests",
             dependencies: ["ServerAssembly", "Settings", "AddressBook", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings),
-        .testTarget(name: "CompanionTests", dependencies: ["Companion", "Inventory"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CompanionTests", dependencies: ["Companion", "Inventory", "EC2Zone", "DNSWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionCLITests",
-            dependencies: ["CompanionCLI", "Companion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CompanionCLI", "Companion", "Inventory", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings),
         .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: strictSettings),
         .testTarget(
@@ -298,6 +317,8 @@ let package = Package(
             dependencies: [
                 "AddressBook", "Federation", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

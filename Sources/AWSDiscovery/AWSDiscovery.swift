@@ -12,12 +12,18 @@ public struct DiscoveryOptions: Sendable, Hashable {
     public var stsEndpoint: String?
     /// The time limit of one AWS request (each retry gets its own).
     public var requestTimeout: Duration
+    /// Reading SSH host keys from instance consoles (`[discovery] host_keys`, `host_key_rate`).
+    public var hostKeys: HostKeyCollector.Options
 
-    public init(refresh: RefreshOptions, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30)) {
+    public init(
+        refresh: RefreshOptions, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30),
+        hostKeys: HostKeyCollector.Options = HostKeyCollector.Options()
+    ) {
         self.refresh = refresh
         self.ec2Endpoint = ec2Endpoint
         self.stsEndpoint = stsEndpoint
         self.requestTimeout = requestTimeout
+        self.hostKeys = hostKeys
     }
 }
 

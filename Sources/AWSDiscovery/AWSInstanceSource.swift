@@ -45,6 +45,15 @@ public final class AWSInstanceSource: InstanceSource {
         return EC2InstanceMapping.instances(reservations, region: scope.region)
     }
 
+    /// What an instance printed to its console while booting (where cloud-init writes the SSH host keys), read
+    /// with the credentials of the profile it was discovered through.
+    public func consoleOutput(of instance: Instance) async throws -> String? {
+        let ec2 = session.ec2(credentials: credentials(for: instance.profile))
+        return try await counted("GetConsoleOutput") {
+            try await ec2.consoleOutput(region: instance.region, instanceID: instance.id)
+        }
+    }
+
     public func regions(profile: String?) async throws -> [String] {
         let home: String
         do {

@@ -16,10 +16,12 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let srv = RRType(33)
     public static let opt = RRType(41)
     public static let ds = RRType(43)
+    public static let sshfp = RRType(44)
     public static let rrsig = RRType(46)
     public static let nsec = RRType(47)
     public static let dnskey = RRType(48)
     public static let https = RRType(65)
+    public static let tsig = RRType(250)
     public static let ixfr = RRType(251)
     public static let axfr = RRType(252)
     public static let any = RRType(255)
@@ -27,8 +29,8 @@ public struct RRType: RawRepresentable, Hashable, Sendable, CustomStringConverti
 
     private static let mnemonics: [(RRType, String)] = [
         (.a, "A"), (.ns, "NS"), (.cname, "CNAME"), (.soa, "SOA"), (.ptr, "PTR"), (.hinfo, "HINFO"), (.mx, "MX"),
-        (.txt, "TXT"), (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (.ds, "DS"), (.rrsig, "RRSIG"),
-        (.nsec, "NSEC"), (.dnskey, "DNSKEY"), (.https, "HTTPS"), (.ixfr, "IXFR"), (.axfr, "AXFR"), (.any, "ANY"),
+        (.txt, "TXT"), (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (.ds, "DS"), (.sshfp, "SSHFP"), (.rrsig, "RRSIG"),
+        (.nsec, "NSEC"), (.dnskey, "DNSKEY"), (.https, "HTTPS"), (.tsig, "TSIG"), (.ixfr, "IXFR"), (.axfr, "AXFR"), (.any, "ANY"),
         (.caa, "CAA"),
     ]
 

@@ -27,6 +27,25 @@ public struct DNSName: Sendable, CustomStringConvertible {
         self.wire = wire
     }
 
+    /// A name from its uncompressed wire form (length-prefixed labels, then the root's zero), checked.
+    public init(wireForm wire: [UInt8]) throws(DNSWireError) {
+        var labels: [ArraySlice<UInt8>] = []
+        var index = 0
+        while true {
+            guard index < wire.count else { throw .truncated("name") }
+            let length = Int(wire[index])
+            if length == 0 {
+                guard index == wire.count - 1 else { throw .invalidNameText("bytes after the root label") }
+                break
+            }
+            guard length <= Self.maxLabelLength else { throw .labelTooLong }
+            guard index + 1 + length <= wire.count else { throw .truncated("name") }
+            labels.append(wire[(index + 1)...(index + length)])
+            index += 1 + length
+        }
+        try self.init(labels: labels)
+    }
+
     /// Parses presentation format (`web-1.ec2.` or `web-1.ec2`), with `\.` and `\DDD` escapes.
     /// A missing trailing dot is accepted: every name here is absolute.
     public init(_ text: String) throws(DNSWireError) {

@@ -131,6 +131,12 @@ extension RData {
         case .txt(let strings): return strings.map(quoted).joined(separator: " ")
         case .srv(let srv): return "\(srv.priority) \(srv.weight) \(srv.port) \(srv.target)"
         case .hinfo(let cpu, let os): return "\(quoted(cpu)) \(quoted(os))"
+        case .unknown(let type, let data) where type == .sshfp && data.count > 2:
+            // RFC 4255 §3.2: algorithm, fingerprint type, fingerprint in hex.
+            return "\(data[0]) \(data[1]) " + data.dropFirst(2).map { byte in
+                let hex = String(byte, radix: 16, uppercase: true)
+                return hex.count == 1 ? "0" + hex : hex
+            }.joined()
         case .unknown(_, let data):
             // RFC 3597 §5 generic form.
             return "\\# \(data.count)" + (data.isEmpty ? "" : " " + data.map { byte in

@@ -24,12 +24,17 @@ public struct Instance: Encodable, Hashable, Sendable {
     public var privateDNSName: String?
     public var publicDNSName: String?
     public var launchTime: Date?
+    /// The VPC the instance is in, when known (for `[companion] jump` per VPC).
+    public var vpc: String?
+    /// Its SSH host keys, once read from the console (`GetConsoleOutput`); empty while unknown.
+    public var hostKeys: [HostKey]
 
     public init(
         id: String, name: String? = nil, tags: [String: String] = [:], state: String = "running",
         type: String? = nil, availabilityZone: String? = nil, region: String, account: String? = nil,
         profile: String? = nil, privateIPv4: [String] = [], publicIPv4: String? = nil, ipv6: [String] = [],
-        privateDNSName: String? = nil, publicDNSName: String? = nil, launchTime: Date? = nil
+        privateDNSName: String? = nil, publicDNSName: String? = nil, launchTime: Date? = nil, vpc: String? = nil,
+        hostKeys: [HostKey] = []
     ) {
         self.id = id
         self.name = name
@@ -46,6 +51,8 @@ public struct Instance: Encodable, Hashable, Sendable {
         self.privateDNSName = privateDNSName
         self.publicDNSName = publicDNSName
         self.launchTime = launchTime
+        self.vpc = vpc
+        self.hostKeys = hostKeys
     }
 
     /// The primary private IPv4 address.
@@ -61,6 +68,8 @@ public struct Instance: Encodable, Hashable, Sendable {
         case privateDNSName = "private_dns"
         case publicDNSName = "public_dns"
         case launchTime = "launched"
+        case vpc
+        case hostKeys = "host_keys"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,5 +89,7 @@ public struct Instance: Encodable, Hashable, Sendable {
         try container.encodeIfPresent(privateDNSName, forKey: .privateDNSName)
         try container.encodeIfPresent(publicDNSName, forKey: .publicDNSName)
         try container.encodeIfPresent(launchTime, forKey: .launchTime)
+        try container.encodeIfPresent(vpc, forKey: .vpc)
+        if !hostKeys.isEmpty { try container.encode(hostKeys, forKey: .hostKeys) }
     }
 }

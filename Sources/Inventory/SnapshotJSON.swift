@@ -62,6 +62,8 @@ extension Instance {
         var privateDNSName: String?
         var publicDNSName: String?
         var launchTime: Date?
+        var vpc: String?
+        var hostKeys: [HostKey] = []
         try reader.readObject { reader, key throws(JSONReadError) in
             if key == "id" {
                 id = try reader.readString()
@@ -94,6 +96,12 @@ extension Instance {
                 publicDNSName = try reader.readOptionalString()
             } else if key == "launched" {
                 launchTime = reader.readNull() ? nil : try reader.readDate()
+            } else if key == "vpc" {
+                vpc = try reader.readOptionalString(interned: true)
+            } else if key == "host_keys" {
+                if !reader.readNull() {
+                    try reader.readArray { reader, _ throws(JSONReadError) in hostKeys.append(try HostKey(json: &reader)) }
+                }
             } else {
                 try reader.skipValue()
             }
@@ -106,7 +114,33 @@ extension Instance {
             availabilityZone: availabilityZone,
             region: region ?? availabilityZone.map { String($0.dropLast()) } ?? "unknown", account: account,
             profile: profile, privateIPv4: privateIPv4, publicIPv4: publicIPv4, ipv6: ipv6,
-            privateDNSName: privateDNSName, publicDNSName: publicDNSName, launchTime: launchTime)
+            privateDNSName: privateDNSName, publicDNSName: publicDNSName, launchTime: launchTime, vpc: vpc,
+            hostKeys: hostKeys)
+    }
+}
+
+extension HostKey {
+    public init(json reader: inout JSONReader) throws(JSONReadError) {
+        var type: String?
+        var base64: String?
+        var sha256Hex: String?
+        try reader.readObject { reader, key throws(JSONReadError) in
+            if key == "type" {
+                type = try reader.readString()
+            } else if key == "key" {
+                base64 = try reader.readString()
+            } else if key == "sha256" {
+                sha256Hex = try reader.readOptionalString()
+            } else {
+                try reader.skipValue()
+            }
+        }
+        guard let type else { throw reader.missingKey("type") }
+        guard let base64 else { throw reader.missingKey("key") }
+        guard let key = HostKey(type: type, base64: base64, sha256Hex: sha256Hex) else {
+            throw reader.error("not a base64 SSH public key of type \(type)")
+        }
+        self = key
     }
 }
 

@@ -2,11 +2,16 @@ import Synchronization
 
 /// Holds the current snapshot and tells observers about every new one. Readers get an immutable value; a
 /// publish replaces it whole, so nobody ever sees half a refresh.
+///
+/// Host keys, once learnt, stay with their instance: DescribeInstances never returns them, so a published instance
+/// without keys takes those of the same instance id in the snapshot it replaces (or in `rememberHostKeys`).
 public final class SnapshotStore: Sendable {
     private struct State {
         var snapshot: Snapshot
         var loaded: Bool
         var observers: [@Sendable (Snapshot) -> Void]
+        /// Keys known from elsewhere (a snapshot file not published here), by instance id.
+        var rememberedKeys: [String: [HostKey]] = [:]
     }
 
     private let state: Mutex<State>
@@ -26,20 +31,52 @@ public final class SnapshotStore: Sendable {
     /// `keepingSerial` (used for a persisted snapshot that already carries the serial it was served with).
     @discardableResult
     public func publish(_ snapshot: Snapshot, keepingSerial: Bool = false) -> Snapshot {
+        publishing.withLock { _ in publishLocked(snapshot, keepingSerial: keepingSerial) }
+    }
+
+    /// Publishes what `transform` makes of the current snapshot, with no other publish in between (for changes
+    /// made beside the refresher, such as newly read host keys); nil leaves everything as it is.
+    @discardableResult
+    public func update(_ transform: (Snapshot) -> Snapshot?) -> Snapshot? {
         publishing.withLock { _ in
-            let (published, observers) = state.withLock { state in
-                var next = snapshot
-                if !keepingSerial {
-                    next.serial =
-                        state.loaded && state.snapshot.hasSameInstances(as: snapshot)
-                        ? state.snapshot.serial : Snapshot.nextSerial(after: state.snapshot.serial)
-                }
-                state.snapshot = next
-                state.loaded = true
-                return (next, state.observers)
+            guard let next = transform(current) else { return nil }
+            return publishLocked(next, keepingSerial: false)
+        }
+    }
+
+    /// Host keys to carry over to instances published later (those of a persisted snapshot that a one-off read,
+    /// such as a companion command's, does not publish).
+    public func rememberHostKeys(of instances: [Instance]) {
+        state.withLock { state in
+            for instance in instances where !instance.hostKeys.isEmpty { state.rememberedKeys[instance.id] = instance.hostKeys }
+        }
+    }
+
+    private func publishLocked(_ snapshot: Snapshot, keepingSerial: Bool) -> Snapshot {
+        let (published, observers) = state.withLock { state in
+            var next = snapshot
+            Self.carryHostKeys(into: &next, from: state.snapshot, remembered: state.rememberedKeys)
+            if !keepingSerial {
+                next.serial =
+                    state.loaded && state.snapshot.hasSameInstances(as: next)
+                    ? state.snapshot.serial : Snapshot.nextSerial(after: state.snapshot.serial)
             }
-            for observer in observers { observer(published) }
-            return published
+            state.snapshot = next
+            state.loaded = true
+            return (next, state.observers)
+        }
+        for observer in observers { observer(published) }
+        return published
+    }
+
+    /// Gives instances without host keys the keys their id had before. Only instances that had keys are indexed,
+    /// so a fleet whose keys are unknown costs one pass.
+    private static func carryHostKeys(into next: inout Snapshot, from previous: Snapshot, remembered: [String: [HostKey]]) {
+        var known = remembered
+        for instance in previous.instances where !instance.hostKeys.isEmpty { known[instance.id] = instance.hostKeys }
+        guard !known.isEmpty else { return }
+        for index in next.instances.indices where next.instances[index].hostKeys.isEmpty {
+            if let keys = known[next.instances[index].id] { next.instances[index].hostKeys = keys }
         }
     }
 

@@ -40,8 +40,8 @@ public struct InventoryLookup: Sendable {
         public var isPartial = false
     }
 
-    /// A narrower question for a running server (`/v1/instances?name=…&region=…`): the instances whose name, as
-    /// the zone spells it, or whose id is `name`, in `region` if given.
+    /// A narrower question for a running server (`/v1/instances?name=…&region=…`): the instances a name of the
+    /// zone (any form: `web-1`, `2.web.role`, an id) may mean, as `NameIndex.mayMean` reads it, in `region` if given.
     public struct InstanceQuery: Sendable, Hashable {
         public var name: String
         public var region: String?
@@ -168,6 +168,10 @@ public struct InventoryLookup: Sendable {
     @Sendable public static func readThroughRefresher(_ aws: DiscoveryOptions, logger: Logger) async throws -> RefreshReport {
         let discovery = try await AWSDiscovery.make(aws, logger: logger)
         let store = SnapshotStore()
+        // The snapshot this read replaces holds the host keys learnt so far (DescribeInstances has none): keep them.
+        if let path = aws.refresh.snapshotPath, case .loaded(let persisted) = SnapshotFile(path: path).load() {
+            store.rememberHostKeys(of: persisted.instances)
+        }
         let refresher = InventoryRefresher(source: discovery.source, settings: discovery.settings, store: store, logger: logger)
         let report = await refresher.refresh()
         await discovery.shutdown()

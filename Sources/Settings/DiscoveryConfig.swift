@@ -73,12 +73,16 @@ extension DiscoveryConfig {
             }
         }
         let timeout = try reader.seconds("request_timeout", in: 0.5...300, default: 30)
+        let hostKeys = HostKeyCollector.Options(
+            enabled: try reader.bool("host_keys", default: true),
+            requestsPerSecond: try reader.number("host_key_rate", in: 0.01...100, default: 5, of: "requests per second"))
         return DiscoveryOptions(
             refresh: RefreshOptions(
                 regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,
                 interval: .milliseconds(Int64(interval * 1000)),
                 maxConcurrency: try reader.integer("max_concurrency", in: 1...64, default: 8), snapshotPath: snapshotPath),
-            ec2Endpoint: ec2Endpoint, stsEndpoint: stsEndpoint, requestTimeout: .milliseconds(Int64(timeout * 1000)))
+            ec2Endpoint: ec2Endpoint, stsEndpoint: stsEndpoint, requestTimeout: .milliseconds(Int64(timeout * 1000)),
+            hostKeys: hostKeys)
     }
 
     /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`…: letters, a dash, letters, a digit.

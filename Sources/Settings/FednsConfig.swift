@@ -1,6 +1,7 @@
 import FednsSupport
 import Foundation
 import TOMLKit
+import ZoneTransfer
 
 /// The whole configuration, read from one TOML file and validated before anything starts.
 public struct FednsConfig: Sendable, Hashable {
@@ -115,10 +116,14 @@ public struct FednsConfig: Sendable, Hashable {
         var federationReader = try root.subtable("federation")
         // A misspelt section is reported as such, before its absence makes some other key look missing.
         try root.rejectUnknownKeys()
+        var dns = try DNSConfig.read(&dnsReader, directory: directory)
+        let discovery = try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory)
+        // The IXFR journal lives beside the inventory snapshot, so a restart keeps both.
+        if dns.transfer?.journalPath == nil { dns.transfer?.journalPath = discovery.snapshotPath.map { "\($0).ixfr" } }
         return FednsConfig(
             origin: origin,
-            dns: try DNSConfig.read(&dnsReader),
-            discovery: try DiscoveryConfig.read(&discoveryReader, resolvingPathsFrom: directory),
+            dns: dns,
+            discovery: discovery,
             control: try ControlConfig.read(&controlReader),
             process: try ProcessConfig.read(&processReader),
             companion: try CompanionConfig.read(&companionReader, resolvingPathsFrom: directory),

@@ -31,6 +31,8 @@ struct TableReader {
 
     func has(_ name: String) -> Bool { table?[name] != nil }
 
+    func isTable(_ name: String) -> Bool { table?[name]?.table != nil }
+
     mutating func string(_ name: String) throws(ConfigError) -> String? {
         guard let value = value(name) else { return nil }
         guard let text = value.string else { throw error(name, "expected a string, found \(describe(value))") }
@@ -64,10 +66,17 @@ struct TableReader {
 
     /// Seconds, as an integer or a float (`0.5`).
     mutating func seconds(_ name: String, in range: ClosedRange<Double>, default defaultValue: Double) throws(ConfigError) -> Double {
+        try number(name, in: range, default: defaultValue, of: "seconds")
+    }
+
+    /// A number, integer or float; `unit` names what it counts, for the message.
+    mutating func number(
+        _ name: String, in range: ClosedRange<Double>, default defaultValue: Double, of unit: String
+    ) throws(ConfigError) -> Double {
         guard let value = value(name) else { return defaultValue }
         let number = value.double ?? value.int.map(Double.init)
         guard let number, range.contains(number) else {
-            throw error(name, "expected a number of seconds from \(range.lowerBound) to \(range.upperBound), found \(describe(value))")
+            throw error(name, "expected a number of \(unit) from \(range.lowerBound) to \(range.upperBound), found \(describe(value))")
         }
         return number
     }
@@ -119,6 +128,29 @@ struct TableReader {
             readers.append(TableReader(table, path: elementKey, file: file))
         }
         return readers
+    }
+
+    /// The elements of an array whose elements may differ in kind (strings or tables), for the caller to read;
+    /// nil when the key is absent. A value that is not an array is read as an array of itself.
+    mutating func rawArray(_ name: String) -> [any TOMLValueConvertible]? {
+        guard let value = value(name) else { return nil }
+        guard let array = value.array else { return [value] }
+        return array.map { $0 }
+    }
+
+    /// A table of strings with free-form keys (`groups = { role = "Role" }`), keys in sorted order.
+    mutating func stringTable(_ name: String) throws(ConfigError) -> [(key: String, value: String)]? {
+        guard let value = value(name) else { return nil }
+        guard let table = value.table else { throw error(name, "expected a table of strings, found \(describe(value))") }
+        var result: [(key: String, value: String)] = []
+        for key in table.keys.sorted() {
+            guard let text = table[key]?.string else {
+                let found = table[key].map(describe) ?? "nothing"
+                throw ConfigError(file: file, key: "\(self.key(name)).\(key)", message: "expected a string, found \(found)")
+            }
+            result.append((key, text))
+        }
+        return result
     }
 
     /// The raw table, for sections whose keys are free-form (the operator's own stellar.toml keys).

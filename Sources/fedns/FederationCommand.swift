@@ -13,7 +13,7 @@ struct FederationCommand: AsyncParsableCommand {
         commandName: "federation",
         abstract: "Manage the Stellar federation address book ([federation] store in the configuration).",
         discussion: "A running `fedns serve` on the same store answers with the change within a second.",
-        subcommands: [Add.self, Remove.self, List.self, Import.self, Export.self, Check.self])
+        subcommands: [Add.self, Remove.self, List.self, Import.self, Export.self, Migrate.self, Check.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -28,7 +28,7 @@ struct InstancesCommand: AsyncParsableCommand {
     @Option(help: "Only instances in this region.")
     var region: String?
 
-    @Option(help: "Only instances with this name (as a DNS label, e.g. web-1) or this instance id.")
+    @Option(help: "Only the instances a name of the zone names (web-1, web-1.eu-west-1, web.role, 2.web, an instance id).")
     var name: String?
 
     @Flag(help: "Print the naming problems instead (rewritten tags, shared names, unusable addresses).")
@@ -57,13 +57,13 @@ struct InstancesCommand: AsyncParsableCommand {
         if let warning = result.warning { printError("warning: \(warning)") }
 
         var document = result.document
-        document.instances = document.instances.filter { instance in
-            (region.map { instance.region == $0 } ?? true)
-                && (name.map { wanted in
-                    let wanted = wanted.lowercased()
-                    return InstanceNaming.label(of: instance) == wanted || InstanceNaming.idLabel(of: instance) == wanted
-                } ?? true)
+        if let name {
+            // Any name of the zone, read as the zone reads it, among instances in every state.
+            let index = NameIndex(
+                instances: document.instances, options: settings.dns.zone, states: Set(document.instances.map(\.state)))
+            if case .instances(_, let named) = index.match(name) { document.instances = named } else { document.instances = [] }
         }
+        document.instances = document.instances.filter { instance in region.map { instance.region == $0 } ?? true }
         document.instances = InventoryTable.listingOrder(document.instances)
 
         if json {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetricsTestKit
 import Synchronization
 import TestSupport
 import Testing
@@ -102,6 +103,57 @@ final class FlakyStore: AddressBookStore {
         #expect(mirror.record(named: name, in: domain) == nil)
         #expect(logs.all.contains { $0.hasPrefix("notice address book reachable again") })
         #expect(reloads.withLock { $0 } == [1, 2])
+        await store.close()
+    }
+
+    @Test func theStoresHealthAndTheServedBookAreMetrics() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { database.remove() }
+        let store = FlakyStore(try await database.open())
+        let metrics = TestMetrics()
+        let mirror = AddressBookMirror(store: store, logger: TestDatabase.quiet, metrics: metrics)
+        _ = try await store.add(AddressRecord(address: "bob*example.org", accountID: Self.bob))
+        _ = try await store.add(AddressRecord(address: "ann*example.org", accountID: Self.bob))
+        try await mirror.refresh()
+        #expect(try metrics.expectGauge("fedns_federation_store_up").lastValue == 1)
+        #expect(try metrics.expectGauge("fedns_federation_book_addresses").lastValue == 2)
+        #expect(try metrics.expectGauge("fedns_federation_book_version").lastValue == 2)
+        #expect(try metrics.expectCounter("fedns_federation_store_errors_total").totalValue == 0)
+
+        store.failing.withLock { $0 = true }
+        await mirror.poll()
+        await mirror.poll()
+        #expect(try metrics.expectGauge("fedns_federation_store_up").lastValue == 0)
+        #expect(try metrics.expectCounter("fedns_federation_store_errors_total").totalValue == 2)
+
+        store.failing.withLock { $0 = false }
+        await mirror.poll()
+        #expect(try metrics.expectGauge("fedns_federation_store_up").lastValue == 1)
+        #expect(try metrics.expectCounter("fedns_federation_store_errors_total").totalValue == 2)
+        await store.close()
+    }
+
+    @Test func theRecoveryIsLoggedOnceWithTheOutagesLength() async throws {
+        let database = try await TestDatabase.make(.sqlite)
+        defer { database.remove() }
+        let store = FlakyStore(try await database.open())
+        let logs = CapturedLogs()
+        let mirror = AddressBookMirror(store: store, logger: logs.logger, metrics: TestMetrics())
+        try await mirror.refresh()
+        store.failing.withLock { $0 = true }
+        for _ in 0..<5 { await mirror.poll() }
+        try await Task.sleep(for: .milliseconds(1100))
+        store.failing.withLock { $0 = false }
+        await mirror.poll()
+        await mirror.poll()
+        #expect(logs.all.filter { $0.hasPrefix("error address book unreadable") }.count == 1)
+        let recovered = logs.all.filter { $0.hasPrefix("notice address book reachable again") }
+        #expect(recovered.count == 1)
+        // At least the second the test waited (more on a busy machine).
+        let seconds = recovered.first.flatMap { line in
+            line.firstRange(of: "\"outage_seconds\": ").map { Int(line[$0.upperBound...].prefix { $0.isNumber }) } ?? nil
+        }
+        #expect((seconds ?? 0) >= 1, "\(recovered)")
         await store.close()
     }
 

@@ -48,8 +48,13 @@ struct GrammarTests {
         // Values of options are never mistaken for the destination, attached or not.
         Case(tool: .ssh, input: ["-p", "2222", "-i", "db", "web-1", "ls", "-l"], output: alias + ["-p", "2222", "-i", "db", "54.0.0.1", "ls", "-l"]),
         Case(tool: .ssh, input: ["-p2222", "-vvA", "-oUser=me", "web-1"], output: alias + ["-p2222", "-vvA", "-oUser=me", "54.0.0.1"]),
-        Case(tool: .ssh, input: ["-L", "8080:localhost:80", "-J", "db", "web-1"], output: alias + ["-L", "8080:localhost:80", "-J", "db", "54.0.0.1"]),
-        Case(tool: .ssh, input: ["-vJdb", "web-1"], output: alias + ["-vJdb", "54.0.0.1"]),
+        // Jump hosts named as instances are resolved too, in every spelling of -J and ProxyJump.
+        Case(tool: .ssh, input: ["-L", "8080:localhost:80", "-J", "db", "web-1"], output: alias + ["-L", "8080:localhost:80", "-J", "10.0.0.2", "54.0.0.1"]),
+        Case(tool: .ssh, input: ["-vJdb", "web-1"], output: alias + ["-vJ10.0.0.2", "54.0.0.1"]),
+        Case(tool: .ssh, input: ["-J", "me@db:2222,bastion.example.org", "web-1"], output: alias + ["-J", "me@10.0.0.2:2222,bastion.example.org", "54.0.0.1"]),
+        Case(tool: .ssh, input: ["-o", "ProxyJump=ssh://db", "web-1"], output: alias + ["-o", "ProxyJump=ssh://10.0.0.2", "54.0.0.1"]),
+        Case(tool: .ssh, input: ["-oproxyjump db", "web-1"], output: alias + ["-oproxyjump 10.0.0.2", "54.0.0.1"]),
+        Case(tool: .ssh, input: ["-o", "ProxyJump=none", "web-1"], output: alias + ["-o", "ProxyJump=none", "54.0.0.1"]),
         Case(tool: .ssh, input: ["-l", "web-1", "-W", "db:22", "web-1"], output: alias + ["-l", "web-1", "-W", "db:22", "54.0.0.1"]),
         Case(tool: .ssh, input: ["-E", "web-1", "-S", "none", "-b", "127.0.0.1", "web-1"], output: alias + ["-E", "web-1", "-S", "none", "-b", "127.0.0.1", "54.0.0.1"]),
         // ssh reads options after the destination; the command starts at the next non-option.
@@ -74,7 +79,7 @@ struct GrammarTests {
         Case(tool: .scp, input: ["web-1:/var/log/a b", "web-1:c"], output: alias + ["54.0.0.1:/var/log/a b", "54.0.0.1:c"]),
         // scp stops reading options at the first operand; `-r` after it is a file.
         Case(tool: .scp, input: ["-o", "User=x", "a", "web-1:b", "-r"], output: alias + ["-o", "User=x", "a", "54.0.0.1:b", "-r"]),
-        Case(tool: .scp, input: ["-3", "-J", "db", "x", "y"], output: ["-3", "-J", "db", "x", "y"]),
+        Case(tool: .scp, input: ["-3", "-J", "db", "x", "y"], output: ["-3", "-J", "10.0.0.2", "x", "y"]),
         Case(tool: .sftp, input: ["-b", "batch.txt", "web-1"], output: alias + ["-b", "batch.txt", "54.0.0.1"]),
         Case(tool: .sftp, input: ["-b", "-", "-P", "2222", "me@web-1"], output: alias + ["-b", "-", "-P", "2222", "me@54.0.0.1"]),
         Case(tool: .sftp, input: ["web-1:/var/log"], output: alias + ["54.0.0.1:/var/log"]),

@@ -124,6 +124,10 @@ struct MessageCodecTests {
         #expect(RData.txt(["a b", "q\"x"]).presentation == "\"a b\" \"q\\\"x\"")
         #expect(RData.ptr(DNSName("web.ec2")).presentation == "web.ec2.")
         #expect(RData.unknown(type: RRType(65280), data: [0xAB, 1]).presentation == "\\# 2 AB01")
+        // SSHFP (RFC 4255 §3.2): algorithm, fingerprint type, hex; too short for that, the generic form.
+        #expect(RData.unknown(type: .sshfp, data: [4, 2, 0xD1, 0x35, 0x0F]).presentation == "4 2 D1350F")
+        #expect(RData.unknown(type: .sshfp, data: [4]).presentation == "\\# 1 04")
+        #expect(RRType(text: "sshfp") == .sshfp && RRType.sshfp.description == "SSHFP")
         #expect(RRType(text: "aaaa") == .aaaa)
         #expect(RRType(text: "TYPE65280") == RRType(65280))
         #expect(RRType(65280).description == "TYPE65280")

@@ -17,7 +17,7 @@ struct ZoneAnswerTests {
     }
 
     static let appserverTXT =
-        "\"instance-id=i-0aaa000000000001\" \"region=eu-west-1\" \"az=eu-west-1a\" \"type=t3.small\" \"state=running\" \"launched=2026-09-21T14:13:20Z\""
+        "\"instance-id=i-0aaa000000000001\" \"region=eu-west-1\" \"az=eu-west-1a\" \"type=t3.small\" \"state=running\" \"launched=2026-09-21T14:13:20Z\" \"name=appserver-1\""
 
     static let cases: [Case] = [
         Case(title: "A prefers the public IPv4", name: "appserver-1.ec2", type: .a, rcode: .noError, answers: ["54.0.0.11"]),

@@ -45,3 +45,20 @@ struct ConfigReloaderTests {
         #expect(ConfigReloader.restartOnlyChanges(from: try Self.config(Self.auth), to: try Self.config(Self.auth)).isEmpty)
     }
 }
+
+@Suite("Reload: names and host keys")
+struct NamingReloadTests {
+    static func config(_ text: String) throws -> FednsConfig {
+        try FednsConfig.parse(text, origin: "test.toml", directory: "/etc/fedns", environment: [:])
+    }
+
+    @Test("[dns] groups and name_tag apply live; the host key reader's settings need a restart")
+    func namingAndHostKeys() throws {
+        let before = try Self.config("[discovery]\nregions = [\"eu-west-1\"]\n")
+        let groups = try Self.config("[dns]\nname_tag = \"Host\"\ngroups = { role = \"Role\" }\n[discovery]\nregions = [\"eu-west-1\"]\n")
+        #expect(ConfigReloader.restartOnlyChanges(from: before, to: groups).isEmpty)
+        #expect(before.dns.zone != groups.dns.zone)  // so the zone publisher recompiles with them
+        let slower = try Self.config("[discovery]\nregions = [\"eu-west-1\"]\nhost_key_rate = 1\n")
+        #expect(ConfigReloader.restartOnlyChanges(from: before, to: slower) == ["discovery.host_keys, discovery.host_key_rate"])
+    }
+}

@@ -81,6 +81,18 @@ struct ConfigTests {
         BadCase(text: "[companion]\nssh = \"\"\n", key: "companion.ssh", mentions: "program name"),
         BadCase(text: "[companion]\nscp = 1\n", key: "companion.scp", mentions: "expected a string"),
         BadCase(text: "[companion]\ntitel = true\n", key: "companion.titel", mentions: "unknown key"),
+        BadCase(text: "[companion]\njump = \"\"\n", key: "companion.jump", mentions: "name of the jump host"),
+        BadCase(text: "[companion]\njump = { \"subnet-1\" = \"b\" }\n", key: "companion.jump.subnet-1", mentions: "VPC id"),
+        BadCase(text: "[companion]\njump = { \"*\" = 3 }\n", key: "companion.jump.*", mentions: "expected a string"),
+        BadCase(text: "[dns]\ngroups = { \"us-east-1\" = \"Role\" }\n", key: "dns.groups.us-east-1", mentions: "looks like a region"),
+        BadCase(text: "[dns]\ngroups = { ec2 = \"Role\" }\n", key: "dns.groups.ec2", mentions: "label of the zone"),
+        BadCase(text: "[dns]\ngroups = { \"42\" = \"Role\" }\n", key: "dns.groups.42", mentions: "member number"),
+        BadCase(text: "[dns]\ngroups = { \"a b\" = \"Role\" }\n", key: "dns.groups.a b", mentions: "DNS label"),
+        BadCase(text: "[dns]\ngroups = { role = \"\" }\n", key: "dns.groups.role", mentions: "tag key"),
+        BadCase(text: "[dns]\ngroups = { Role = \"A\", role = \"B\" }\n", key: "dns.groups.role", mentions: "given twice"),
+        BadCase(text: "[dns]\ngroups = [\"role\"]\n", key: "dns.groups", mentions: "table of strings"),
+        BadCase(text: "[dns]\nname_tag = \"\"\n", key: "dns.name_tag", mentions: "tag key"),
+        BadCase(text: "[discovery]\nhost_key_rate = 0\n", key: "discovery.host_key_rate", mentions: "requests per second"),
     ]
 
     /// fuzz/corpus/config/crash-b64ac95d74dddd6032abf7704723b6c7656b3719: a newline right after a table header's `[`
@@ -102,6 +114,45 @@ struct ConfigTests {
         } catch {
             #expect(error.file.contains("FEDNS_DNS_TTL") && error.key == "dns.ttl", "\(error.description)")
         }
+    }
+
+    @Test("names from tags: [dns] name_tag and groups")
+    func naming() throws {
+        #expect(try parse("").dns.zone.naming == NamingOptions())
+        let config = try parse(
+            """
+            [dns]
+            name_tag = "Hostname"
+            groups = { role = "Role", asg = "aws:autoscaling:groupName", Web-Tier-A = "tier" }
+            """)
+        #expect(config.dns.zone.naming.nameTag == "Hostname")
+        #expect(
+            config.dns.zone.naming.groups == [
+                GroupTag(label: "asg", tagKey: "aws:autoscaling:groupName"), GroupTag(label: "role", tagKey: "Role"),
+                GroupTag(label: "web-tier-a", tagKey: "tier"),
+            ])
+    }
+
+    @Test("[companion] jump, known_hosts and [discovery] host keys")
+    func jumpAndHostKeys() throws {
+        let config = try parse(
+            """
+            [discovery]
+            host_keys = false
+            host_key_rate = 0.5
+            [companion]
+            jump = { "vpc-0abc" = "bastion-a", "*" = "bastion" }
+            known_hosts = "state/known_hosts"
+            """)
+        #expect(config.companion.jump == .perVPC(["vpc-0abc": "bastion-a", "*": "bastion"]))
+        #expect(config.companion.knownHostsFile == "/etc/fedns/state/known_hosts")
+        guard case .aws(let aws) = config.discovery.source else {
+            Issue.record("not the AWS source")
+            return
+        }
+        #expect(!aws.hostKeys.enabled && aws.hostKeys.requestsPerSecond == 0.5)
+        #expect(try parse("[companion]\njump = \"bastion\"\n").companion.jump == .everywhere("bastion"))
+        #expect(try parse("[companion]\nknown_hosts = \"\"\n").companion.knownHostsFile == nil)
     }
 
     @Test("errors name the file, the key and what was expected", arguments: badCases)
@@ -184,7 +235,8 @@ struct ConfigTests {
     func companion() throws {
         let defaults = try parse("")
         #expect(defaults.companion == CompanionConfig())
-        #expect(defaults.companion.address == .auto)
+        #expect(defaults.companion.address == nil)  // the zone's [dns] address then
+        #expect(defaults.companion.jump == .none)
         #expect(defaults.companion.hostKeyAlias)
         #expect(!defaults.companion.title)
         #expect(defaults.companion.program(for: .sftp) == "sftp")

@@ -21,12 +21,16 @@ Modes (set with `proxy.mode = ...` from the test, which shares the process); eac
 
 Independently of the mode, `deny_assume_role = True` answers STS AssumeRole with 403 AccessDenied, and
 `expire_keys` (access key IDs) answers requests signed with those keys with ExpiredToken: together they make a
-role that can no longer be assumed. `assumed_keys` collects the access key IDs of AssumeRole answers passed on.
-`requests` counts requests; `by_key` counts them per signing access key.
+role that can no longer be assumed. `requests` counts requests.
+
+In every mode, `consoles` (instance id -> text) answers EC2 GetConsoleOutput for those instances with that text, as
+cloud-init's console would have it (moto's own answer is a fixed kernel log), and each request's action and signing
+access key are kept in `calls`, so a test can tell which identity made which call.
 """
 
 from __future__ import annotations
 
+import base64
 import calendar
 import email.utils
 import http.server
@@ -65,13 +69,14 @@ class FaultProxy:
         self.upstream = upstream
         self.mode = "pass"
         self.requests = 0
-        self.by_key: dict[str, int] = {}
         self.skew_seconds = 20 * 60
         self.drip_interval = 0.25  # seconds between pieces of 64 bytes
         self.deny_assume_role = False
         self.expire_keys: set[str] = set()
-        self.assumed_keys: set[str] = set()
         self.recorded: dict[tuple[str, bytes], tuple[int, bytes]] = {}
+        self.consoles: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []  # (Action, access key id or "" when unsigned)
+        self.issued: list[str] = []  # access key ids upstream handed out (AssumeRole*'s answers)
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -83,11 +88,16 @@ class FaultProxy:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 proxy.requests += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                authorization = self.headers.get("Authorization", "")
-                key_id = (re.search(r"Credential=([^/]+)/", authorization) or [None, ""])[1]
-                proxy.by_key[key_id] = proxy.by_key.get(key_id, 0) + 1
+                form = urllib.parse.parse_qs(body.decode(errors="replace"))
+                action = form.get("Action", [""])[0]
+                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+                key_id = signer.group(1) if signer else ""
+                proxy.calls.append((action, key_id))
+                instance_id = form.get("InstanceId", [""])[0]
+                if action == "GetConsoleOutput" and instance_id in proxy.consoles:
+                    return self.reply(200, console_response(instance_id, proxy.consoles[instance_id]))
                 mode = proxy.mode
-                if proxy.deny_assume_role and b"Action=AssumeRole" in body:
+                if proxy.deny_assume_role and action == "AssumeRole":
                     return self.reply(403, ACCESS_DENIED)
                 if key_id in proxy.expire_keys:
                     return self.reply(400, EXPIRED)
@@ -126,8 +136,9 @@ class FaultProxy:
                         status, payload = response.status, response.read()
                 except urllib.error.HTTPError as error:
                     status, payload = error.code, error.read()
-                if b"Action=AssumeRole" in body and status == 200:
-                    proxy.assumed_keys.update(k.decode() for k in re.findall(rb"<AccessKeyId>([^<]+)</AccessKeyId>", payload))
+                issued = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", payload)
+                if action.startswith("AssumeRole") and issued:
+                    proxy.issued.append(issued.group(1).decode())
                 if mode == "truncate":
                     payload = payload[: len(payload) // 2]
                 if mode == "garble":
@@ -185,6 +196,34 @@ class FaultProxy:
         """The proxy's clock: real time, or `skew_seconds` ahead in skew mode."""
         return time.time() + (self.skew_seconds if self.mode == "skew" else 0)
 
+    def actions(self, action: str) -> list[str]:
+        """The access keys that signed each call of `action` so far, in order."""
+        return [key for name, key in self.calls if name == action]
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def console_response(instance_id: str, text: str) -> bytes:
+    """EC2's GetConsoleOutput answer: the output base64-encoded, as the API sends it."""
+    output = base64.b64encode(text.encode()).decode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<GetConsoleOutputResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        f"<requestId>console-proxy</requestId><instanceId>{escape(instance_id)}</instanceId>"
+        f"<timestamp>2026-12-01T10:00:00.000Z</timestamp><output>{output}</output></GetConsoleOutputResponse>"
+    ).encode()
+
+
+def cloud_init_console(*public_keys: str) -> str:
+    """What cloud-init prints to the console at the end of first boot: fingerprints, then the keys themselves."""
+    keys = "".join(f"{key.strip()}\r\n" for key in public_keys)
+    return (
+        "[   10.000000] cloud-init[700]: Cloud-init v. 23.1.2 running 'modules:final'\r\n"
+        "ec2: #############################################################\r\n"
+        "ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\r\nec2: 256 SHA256:x root@host (ED25519)\r\n"
+        "ec2: -----END SSH HOST KEY FINGERPRINTS-----\r\n"
+        "ec2: #############################################################\r\n"
+        f"-----BEGIN SSH HOST KEY KEYS-----\r\n{keys}-----END SSH HOST KEY KEYS-----\r\n"
+        "[   11.000000] cloud-init[700]: Cloud-init v. 23.1.2 finished\r\n"
+    )

@@ -11,6 +11,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -23,6 +24,16 @@ from fednsproc import FEDNS_BIN, Fedns, free_port
 BOB = "GCIBUCGPOHWMMMFPFTDWBSVHQRT4DIBJ7AD6BZJYDITBK2LCVBYW7HUQ"
 ALICE = "GD2GJPL3UOK5LX7TWXOACK2ZPWPFSLBNKL3GTGH6BLBNISK4BGWMFBBG"
 CAROL = "GCCVPYFOHY7ZB7557JKENAX62LUAPLMGIWNZJAFV2MITK6T32V37KEJU"
+
+
+def seconds_until(condition, timeout: float = 5, every: float = 0.02) -> float:
+    """How long until `condition` held (polling every `every` seconds); fails after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s")
 
 
 class Issued:
@@ -233,11 +244,19 @@ class PostgresServer:
             os.chmod(parent, os.stat(parent).st_mode | 0o011)
         self._run("initdb", "-D", str(self.directory / "data"), "-U", "fedns", "--pwfile", str(self.directory / "pwfile"),
                   "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Starts the server on the existing data directory (after `start`, again after `stop_server`)."""
         options = (f"-p {self.port} -h 127.0.0.1 -k {self.directory} -c fsync=off -c synchronous_commit=off "
                    "-c full_page_writes=off")
         self._run("pg_ctl", "-D", str(self.directory / "data"), "-l", str(self.directory / "server.log"), "-o", options,
                   "-w", "-t", "60", "start")
-        return self
+
+    def stop_server(self) -> None:
+        """Stops the server as an operator's restart does (fast: sessions are ended), keeping the data."""
+        self._run("pg_ctl", "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         # Over the Unix socket in the data directory, where local connections are trusted.

@@ -14,8 +14,8 @@ from pathlib import Path
 SSHD = "/usr/sbin/sshd"  # sshd re-executes itself, so it must be started by its absolute path
 
 
-def keygen(path: Path, comment: str) -> Path:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True)
+def keygen(path: Path, comment: str, key_type: str = "ed25519") -> Path:
+    subprocess.run(["ssh-keygen", "-q", "-t", key_type, "-N", "", "-C", comment, "-f", str(path)], check=True)
     return path
 
 
@@ -28,14 +28,15 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Sshd:
     """sshd listening on every address in `addresses` (all 127.x), on one port."""
 
-    def __init__(self, workdir: Path, addresses: list[str]):
+    def __init__(self, workdir: Path, addresses: list[str], host_key_types: tuple[str, ...] = ("ed25519",)):
         if os.geteuid() != 0:
             raise RuntimeError("the OpenSSH end-to-end tests start sshd and must run as root (as CI does)")
         self.workdir = workdir
         self.addresses = addresses
         self.port = free_port()
         self.user = getpass.getuser()
-        self.host_key = keygen(workdir / "host_ed25519", "companion-test-host")
+        self.host_keys = [keygen(workdir / f"host_{kind}", "companion-test-host", kind) for kind in host_key_types]
+        self.host_key = self.host_keys[0]
         self.user_key = keygen(workdir / "user_ed25519", "companion-test-user")
         (workdir / "authorized_keys").write_text(Path(f"{self.user_key}.pub").read_text())
         self.known_hosts = workdir / "known_hosts"
@@ -44,8 +45,8 @@ class Sshd:
         listen = "".join(f"ListenAddress {address}:{self.port}\n" for address in addresses)
         config.write_text(
             listen
-            + f"HostKey {self.host_key}\n"
-            f"AuthorizedKeysFile {workdir / 'authorized_keys'}\n"
+            + "".join(f"HostKey {key}\n" for key in self.host_keys)
+            + f"AuthorizedKeysFile {workdir / 'authorized_keys'}\n"
             f"PidFile {workdir / 'sshd.pid'}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nSubsystem sftp internal-sftp\nLogLevel VERBOSE\n"
@@ -77,6 +78,10 @@ class Sshd:
                 time.sleep(0.05)
         if pending:
             raise RuntimeError(f"sshd is not listening on {pending} after {timeout} s:\n{self.log_text()}")
+
+    def public_host_keys(self) -> list[str]:
+        """The host keys as `TYPE BASE64 COMMENT` lines, as cloud-init prints them."""
+        return [Path(f"{key}.pub").read_text().strip() for key in self.host_keys]
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -56,7 +56,7 @@ def test_txt_and_ptr(server):
     strings = [s.decode() for rrset in txt.answer for rdata in rrset for s in rdata.strings]
     assert strings == [
         "instance-id=i-0e2e000000000001", "region=eu-west-1", "az=eu-west-1a", "type=t3.micro",
-        "state=running", "launched=2026-11-01T10:00:00Z",
+        "state=running", "launched=2026-11-01T10:00:00Z", "name=appserver-1",
     ]
     assert answers(server.query("11.1.20.10.in-addr.arpa", "PTR")) == ["appserver-1.ec2."]
     assert answers(server.query("41.3.20.10.in-addr.arpa", "PTR")) == ["i-0e2e000000000005.ec2."]

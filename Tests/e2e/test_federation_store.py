@@ -10,23 +10,13 @@ import time
 import pytest
 
 from fedfixtures import site  # noqa: F401 - the fixture
-from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer, PostgresServer
+from fedhttps import ALICE, BOB, CAROL, PKI, FederationServer, PostgresServer, seconds_until
 from fednsproc import FEDNS_BIN
 
 
 def lookup(server: FederationServer, ca, query: str) -> tuple[int, dict]:
     status, _, body = server.get(ca, f"/federation?{query}")
     return status, json.loads(body)
-
-
-def seconds_until(condition, timeout: float = 5) -> float:
-    """How long until `condition` held (polling every 20 ms); fails after `timeout`."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.02)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def test_add_and_remove_are_served_within_a_second(site):

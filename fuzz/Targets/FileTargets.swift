@@ -68,7 +68,7 @@ enum SnapshotTarget {
             for instance in instances.prefix(limit) {
                 let origin = settings.origin.labels.map { Array($0) }
                 let region = Array(instance.region.lowercased().utf8)
-                for label in [Array(instance.id.lowercased().utf8), InstanceNaming.labelBytes(forNameTag: instance.name)].compactMap({ $0 }) {
+                for label in [Array(instance.id.lowercased().utf8), InstanceNaming.label(forNameTag: instance.name).map { Array($0.utf8) }].compactMap({ $0 }) {
                     names += [[label] + origin, [label, region] + origin].compactMap { try? DNSName(labels: $0) }
                 }
                 for address in instance.privateIPv4 + [instance.publicIPv4].compactMap({ $0 }) + instance.ipv6 {

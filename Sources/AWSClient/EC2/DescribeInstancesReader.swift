@@ -53,6 +53,8 @@ package enum DescribeInstancesReader {
                 instance.privateDnsName = nonEmpty(child.text)
             } else if child.hasName("dnsName") {
                 instance.dnsName = nonEmpty(child.text)
+            } else if child.hasName("vpcId") {
+                instance.vpcId = nonEmpty(child.text)
             } else if child.hasName("launchTime") {
                 instance.launchTime = nonEmpty(child.text).flatMap(ISO8601.parse)
             } else if child.hasName("networkInterfaceSet") {

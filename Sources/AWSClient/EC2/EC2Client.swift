@@ -1,3 +1,5 @@
+import Foundation
+
 /// What discovery needs from EC2, as a protocol so that a refresher can be tested with a fake.
 public protocol EC2Describing: Sendable {
     func describeInstances(region: String, filters: [EC2Filter]) async throws(AWSClientError) -> [EC2Reservation]
@@ -83,6 +85,24 @@ public struct EC2Client: EC2Describing {
         for (index, id) in ids.enumerated() { form.append("InstanceId.\(index + 1)", id) }
         let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
         return InstanceStateChange.list(document)
+    }
+}
+
+extension EC2Client {
+    /// The console output of an instance (`ec2:GetConsoleOutput`), decoded from base64: what the instance printed
+    /// while booting, where cloud-init writes its SSH host keys. nil while the instance has printed nothing yet.
+    /// Not `Latest`: the boot-time output is the one that holds the keys.
+    public func consoleOutput(region: String, instanceID: String) async throws(AWSClientError) -> String? {
+        var form = QueryForm(action: "GetConsoleOutput", version: Self.apiVersion)
+        form.append("InstanceId", instanceID)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        guard let encoded = document.root.childText("output"), !encoded.isEmpty else { return nil }
+        guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
+            throw AWSClientError(
+                .malformedResponse("GetConsoleOutput's output is not base64"), operation: "ec2:GetConsoleOutput",
+                region: region)
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -40,6 +40,8 @@ public struct EC2Instance: Sendable, Hashable {
     /// The public DNS name.
     public var dnsName: String?
     public var launchTime: Date?
+    /// The VPC the instance is in (absent for EC2-Classic).
+    public var vpcId: String?
     /// `networkInterfaceSet`, in document order.
     public var networkInterfaces: [EC2NetworkInterface]
 
@@ -47,7 +49,7 @@ public struct EC2Instance: Sendable, Hashable {
         instanceId: String, tags: [String: String] = [:], stateName: String? = nil, instanceType: String? = nil,
         availabilityZone: String? = nil, privateIpAddress: String? = nil, ipAddress: String? = nil,
         ipv6Address: String? = nil, privateDnsName: String? = nil, dnsName: String? = nil, launchTime: Date? = nil,
-        networkInterfaces: [EC2NetworkInterface] = []
+        vpcId: String? = nil, networkInterfaces: [EC2NetworkInterface] = []
     ) {
         self.instanceId = instanceId
         self.tags = tags
@@ -60,6 +62,7 @@ public struct EC2Instance: Sendable, Hashable {
         self.privateDnsName = privateDnsName
         self.dnsName = dnsName
         self.launchTime = launchTime
+        self.vpcId = vpcId
         self.networkInterfaces = networkInterfaces
     }
 }

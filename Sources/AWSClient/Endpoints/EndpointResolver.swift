@@ -1,10 +1,27 @@
+import Foundation
+
 /// The AWS services this client speaks to.
 public enum AWSService: String, Sendable, Hashable, CaseIterable {
     case ec2
     case sts
+    /// IAM Identity Center's portal (`GetRoleCredentials`).
+    case sso
+    /// IAM Identity Center's OIDC service (`CreateToken`, to refresh an `aws sso login` token).
+    case ssoOIDC = "sso-oidc"
 
-    /// The service-specific override variable, as the SDKs name it (`AWS_ENDPOINT_URL_EC2`).
-    var endpointVariable: String { "AWS_ENDPOINT_URL_\(rawValue.uppercased())" }
+    /// The service-specific override variable, as the SDKs name it (`AWS_ENDPOINT_URL_EC2`, `_SSO_OIDC`).
+    var endpointVariable: String {
+        "AWS_ENDPOINT_URL_\(rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))"
+    }
+
+    /// The host of the regional endpoint, before the domain: `ec2.eu-west-1`, `portal.sso.eu-west-1`.
+    func hostPrefix(region: String) -> String {
+        switch self {
+        case .ec2, .sts: return "\(rawValue).\(region)"
+        case .sso: return "portal.sso.\(region)"
+        case .ssoOIDC: return "oidc.\(region)"
+        }
+    }
 }
 
 /// Where a call goes and the region it is signed for.
@@ -49,7 +66,7 @@ struct EndpointResolver: Sendable {
         let host: String
         if let region {
             let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-            host = "\(service.rawValue).\(region).\(suffix)"
+            host = "\(service.hostPrefix(region: region)).\(suffix)"
         } else {
             host = "\(service.rawValue).amazonaws.com"
         }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A named profile of `~/.aws/credentials` and `~/.aws/config`, as a link in the credential chain.
 ///
-/// Within a profile the AWS CLI's order applies: `role_arn` (with `source_profile` or `credential_source`),
-/// then keys in the credentials file, then `credential_process`, then keys in the config file.
+/// Within a profile the AWS CLI's order applies: `role_arn` (with `web_identity_token_file`, `source_profile` or
+/// `credential_source`), then IAM Identity Center (`sso_session`, or the legacy `sso_start_url`), then keys in the
+/// credentials file, then `credential_process`, then keys in the config file.
 struct ProfileCredentials: CredentialSource {
     var profile: String
     /// Chosen by the caller or `AWS_PROFILE` rather than being the implicit `default`: then a missing profile is
@@ -41,7 +42,16 @@ struct ProfileCredentials: CredentialSource {
                 fix: "Point source_profile at an existing profile.")
         }
         if let roleARN = settings["role_arn"] {
+            if let tokenFile = settings["web_identity_token_file"] {
+                let identity = WebIdentity(
+                    roleARN: roleARN, tokenFile: context.environment.expandingTilde(tokenFile),
+                    sessionName: settings["role_session_name"], durationSeconds: settings["duration_seconds"].flatMap { Int($0) })
+                return .found(try await identity.credentials(region: region(of: settings), context: context, describedAs: label))
+            }
             return .found(try await assumeRole(roleARN, profile: name, settings: settings, store: store, chain: chain))
+        }
+        if let sso = try SSOProfile.read(profile: name, settings: settings, store: store) {
+            return .found(try await sso.credentials(context: context))
         }
         if let keys = try staticKeys(store.credentialsSection(name), profile: name, file: store.credentialsPath) {
             return .found(keys)
@@ -55,13 +65,10 @@ struct ProfileCredentials: CredentialSource {
         if let keys = try staticKeys(store.configSection(name), profile: name, file: store.configPath) {
             return .found(keys)
         }
-        if settings.keys.contains(where: { $0.hasPrefix("sso_") }) {
-            return .absent(
-                "\(label) uses IAM Identity Center (SSO), which is not read directly; add "
-                    + "`credential_process = aws configure export-credentials --profile \(name) --format process` to it")
-        }
         if settings["web_identity_token_file"] != nil {
-            return .absent("\(label) uses web_identity_token_file, which is not supported; use credential_process")
+            throw CredentialError.failed(
+                source: label, problem: "has web_identity_token_file but no role_arn",
+                fix: "Add role_arn = the role the token may assume.")
         }
         return .absent("\(label) has no aws_access_key_id, role_arn or credential_process")
     }
@@ -129,9 +136,13 @@ struct ProfileCredentials: CredentialSource {
             sessionName: settings["role_session_name"]
                 ?? "\(context.configuration.roleSessionName)-\(Int(Date().timeIntervalSince1970))",
             externalID: settings["external_id"], durationSeconds: duration)
-        let region = settings["region"] ?? context.environment["AWS_REGION"] ?? context.environment["AWS_DEFAULT_REGION"]
         return try await AssumeRoleCredentials.fetch(
-            request, region: region, source: source, context: context, describedAs: label)
+            request, region: region(of: settings), source: source, context: context, describedAs: label)
+    }
+
+    /// Where STS is asked: the profile's region, else the environment's.
+    private func region(of settings: [String: String]) -> String? {
+        settings["region"] ?? context.environment["AWS_REGION"] ?? context.environment["AWS_DEFAULT_REGION"]
     }
 
     /// The credentials of a `source_profile`, which may itself assume a role or run a process.

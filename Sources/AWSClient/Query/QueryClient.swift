@@ -6,8 +6,10 @@ import NIOHTTP1
 struct QueryClient: Sendable {
     var context: AWSContext
 
+    /// - Parameter provider: the credentials to sign with; nil sends the call unsigned (the STS calls that take a
+    ///   token instead, such as `AssumeRoleWithWebIdentity`).
     func call(
-        _ service: AWSService, form: QueryForm, region: String?, credentials provider: any CredentialProvider
+        _ service: AWSService, form: QueryForm, region: String?, credentials provider: (any CredentialProvider)?
     ) async throws(AWSClientError) -> XMLDocument {
         let operation = "\(service.rawValue):\(form.parameters.first?.value ?? "?")"
         let endpoint = try context.endpoints.endpoint(for: service, region: region)
@@ -23,11 +25,13 @@ struct QueryClient: Sendable {
         }
 
         while true {
-            let credentials: AWSCredentials
-            do {
-                credentials = try await provider.credentials()
-            } catch {
-                throw failure(.credentials(error))
+            var credentials: AWSCredentials?
+            if let provider {
+                do {
+                    credentials = try await provider.credentials()
+                } catch {
+                    throw failure(.credentials(error))
+                }
             }
             attempts += 1
             let reason: AWSClientError.Reason
@@ -49,7 +53,7 @@ struct QueryClient: Sendable {
                         ])
                     continue
                 }
-                if serviceError.category == .expiredCredentials, !refreshedCredentials {
+                if serviceError.category == .expiredCredentials, !refreshedCredentials, let provider {
                     refreshedCredentials = true
                     await provider.invalidate()
                     continue
@@ -83,7 +87,7 @@ struct QueryClient: Sendable {
 
     /// One signed request and its answer.
     private func exchange(
-        form: QueryForm, endpoint: ResolvedEndpoint, service: AWSService, credentials: AWSCredentials
+        form: QueryForm, endpoint: ResolvedEndpoint, service: AWSService, credentials: AWSCredentials?
     ) async -> Result<XMLDocument, Failure> {
         let body = form.body
         let unsigned = SigningRequest(
@@ -92,13 +96,16 @@ struct QueryClient: Sendable {
                 .init("Host", endpoint.url.hostHeader),
                 .init("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
             ], body: body)
-        let signed = SigV4Signer(region: endpoint.signingRegion, service: service.rawValue)
-            .sign(unsigned, credentials: credentials, date: context.clock.now())
+        let headers =
+            credentials.map {
+                SigV4Signer(region: endpoint.signingRegion, service: service.rawValue)
+                    .sign(unsigned, credentials: $0, date: context.clock.now()).headers
+            } ?? unsigned.headers
         let response: HTTPTransport.Response
         do {
             response = try await context.transport.send(
                 .init(
-                    method: .POST, url: endpoint.url.url(path: endpoint.url.path), headers: signed.headers, body: body,
+                    method: .POST, url: endpoint.url.url(path: endpoint.url.path), headers: headers, body: body,
                     timeout: context.configuration.requestTimeout))
         } catch {
             return .failure(Failure(reason: .transport(error)))

@@ -60,16 +60,39 @@ public struct STSClient: Sendable {
         }
     }
 
+    /// `sts:AssumeRoleWithWebIdentity`: a role for an OIDC token (EKS service accounts, GitHub Actions). The call
+    /// is not signed: the token is the proof.
+    static func assumeRoleWithWebIdentity(
+        _ request: AssumeRoleRequest, token: String, region: String?, context: AWSContext
+    ) async throws(AWSClientError) -> AssumedRole {
+        var form = QueryForm(action: "AssumeRoleWithWebIdentity", version: apiVersion)
+        form.append("RoleArn", request.roleARN)
+        form.append("RoleSessionName", request.sessionName)
+        form.append("WebIdentityToken", token)
+        if let duration = request.durationSeconds { form.append("DurationSeconds", String(duration)) }
+        let document = try await QueryClient(context: context).call(.sts, form: form, region: region, credentials: nil)
+        do throws(MissingElement) {
+            return try parseAssumeRole(document, result: "AssumeRoleWithWebIdentityResult")
+        } catch {
+            throw AWSClientError(
+                .malformedResponse("AssumeRoleWithWebIdentityResponse has no \(error.path)"),
+                operation: "sts:AssumeRoleWithWebIdentity", region: region)
+        }
+    }
+
     package struct MissingElement: Error {
         package var path: String
     }
 
-    package static func parseAssumeRole(_ document: XMLDocument) throws(MissingElement) -> AssumedRole {
-        guard let result = document.root.child("AssumeRoleResult") else {
-            throw MissingElement(path: "AssumeRoleResult")
+    /// `AssumeRoleResult` (or `AssumeRoleWithWebIdentityResult`, the same shape) to credentials.
+    package static func parseAssumeRole(_ document: XMLDocument, result resultName: StaticString = "AssumeRoleResult") throws(MissingElement)
+        -> AssumedRole
+    {
+        guard let result = document.root.child(resultName) else {
+            throw MissingElement(path: "\(resultName)")
         }
         guard let credentials = result.child("Credentials") else {
-            throw MissingElement(path: "AssumeRoleResult/Credentials")
+            throw MissingElement(path: "\(resultName)/Credentials")
         }
         guard let keyID = credentials.childText("AccessKeyId"),
             let secret = credentials.childText("SecretAccessKey"),

@@ -31,8 +31,9 @@ public final class AWSSession: Sendable {
 
     /// The credentials for a profile, or for the default chain when `profile` is nil.
     ///
-    /// Default chain, in the AWS CLI's order: environment variables; the profile named by `AWS_DEFAULT_PROFILE`
-    /// or `AWS_PROFILE` (else `default`); the container credentials endpoint; the EC2 instance metadata service.
+    /// Default chain, in the AWS CLI's order: environment variables; a web identity token
+    /// (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`); the profile named by `AWS_DEFAULT_PROFILE` or `AWS_PROFILE`
+    /// (else `default`); the container credentials endpoint; the EC2 instance metadata service.
     /// With an explicit profile the environment variables are skipped, as botocore does for `--profile`.
     /// The provider caches and refreshes; keep one per identity rather than making one per call.
     public func credentialProvider(profile: String? = nil) -> any CredentialProvider {
@@ -48,6 +49,7 @@ public final class AWSSession: Sendable {
                     metadata: ["profile": "\(selected.value)"])
             }
             sources.append(EnvironmentCredentials(environment: environment))
+            sources.append(EnvironmentWebIdentityCredentials(context: context))
             sources.append(
                 ProfileCredentials(profile: selected?.value ?? "default", isExplicit: selected != nil, context: context))
         }

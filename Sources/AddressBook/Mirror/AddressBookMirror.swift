@@ -1,5 +1,6 @@
 import Federation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -10,8 +11,10 @@ import Synchronization
 /// change made by any process, `fedns federation add` included, is served within a second; only then is the book
 /// reloaded. Where the store can tell of writes (SQLite, through inotify: ``AddressBookStore/watchWrites(_:)``),
 /// a write also ends the wait at once, so `fedns federation add` followed straight away by a lookup finds the
-/// address. Lookups never wait on the database, and when the database is unreachable the last loaded book keeps
-/// being served (logged once per outage) until it comes back.
+/// address; PostgreSQL tells of writes by NOTIFY, so every replica of one database reloads within moments of a
+/// write through any of them. Lookups never wait on the database, and when the database is unreachable the last
+/// loaded book keeps being served (logged once per outage, and the recovery once with the outage's length; counted
+/// in ``AddressBookMetrics``) until it comes back, when the first poll loads whatever was written meanwhile.
 ///
 /// It is an ``AddressDirectory`` and an ``ImmediateAddressDirectory``, so it goes straight into
 /// ``FederationQueryAnswerer`` on an event loop (a lookup takes a lock held for a copy of the index, never the
@@ -20,11 +23,13 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
     public let store: any AddressBookStore
     private let logger: Logger
     private let pollInterval: Duration
+    private let metrics: AddressBookMetrics
 
     private struct State {
         var index = AddressIndex.empty
         var version: Int64?
-        var failing = false
+        /// When the current outage began: the first failed poll since the last good one.
+        var failingSince: ContinuousClock.Instant?
         var observers: [@Sendable (AddressIndex, Int64) -> Void] = []
     }
 
@@ -39,10 +44,14 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
     /// One refresh at a time, so two never interleave their version and list reads.
     private let refreshing = AsyncGate()
 
-    public init(store: any AddressBookStore, logger: Logger, pollInterval: Duration = .milliseconds(500)) {
+    public init(
+        store: any AddressBookStore, logger: Logger, pollInterval: Duration = .milliseconds(500),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.store = store
         self.logger = logger
         self.pollInterval = pollInterval
+        self.metrics = AddressBookMetrics(factory: metrics)
     }
 
     /// The book being served.
@@ -62,17 +71,29 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
     public func refresh() async throws(AddressBookError) -> Bool {
         await refreshing.acquire()
         defer { refreshing.release() }
-        let version = try await store.version()
-        guard version != loadedVersion else { return false }
-        // Listed after the version was read: a write in between makes the list newer than `version`, and the next
-        // poll simply loads again.
-        let records = try await store.list(domain: nil).sorted(by: StoredAddress.preferredFirst).map(\.record)
+        let version: Int64
+        let records: [AddressRecord]
+        do {
+            version = try await store.version()
+            guard version != loadedVersion else {
+                metrics.storeAnswered()
+                return false
+            }
+            // Listed after the version was read: a write in between makes the list newer than `version`, and the
+            // next poll simply loads again.
+            records = try await store.list(domain: nil).sorted(by: StoredAddress.preferredFirst).map(\.record)
+        } catch {
+            metrics.storeFailed()
+            throw error
+        }
+        metrics.storeAnswered()
         let index = AddressIndex(records: records)
         let observers = state.withLock { state in
             state.index = index
             state.version = version
             return state.observers
         }
+        metrics.loaded(version: version, addresses: index.count)
         logger.info("address book loaded", metadata: ["store": "\(store.location)", "version": "\(version)", "addresses": "\(index.count)"])
         for observer in observers { observer(index, version) }
         return true
@@ -114,19 +135,27 @@ public final class AddressBookMirror: AddressDirectory, ImmediateAddressDirector
         }
     }
 
-    /// One poll: refresh, logging the first failure of an outage and the recovery.
+    /// One poll: refresh, logging the first failure of an outage and the recovery, each once.
     func poll() async {
         do {
             try await refresh()
-            let recovered = state.withLock { state in
-                defer { state.failing = false }
-                return state.failing
+            let since = state.withLock { state in
+                defer { state.failingSince = nil }
+                return state.failingSince
             }
-            if recovered { logger.notice("address book reachable again", metadata: ["store": "\(store.location)"]) }
+            if let since {
+                let seconds = (ContinuousClock.now - since).components.seconds
+                logger.notice(
+                    "address book reachable again",
+                    metadata: [
+                        "store": "\(store.location)", "outage_seconds": "\(seconds)",
+                        "version": "\(loadedVersion.map(String.init) ?? "none")",
+                    ])
+            }
         } catch {
             let first = state.withLock { state in
-                defer { state.failing = true }
-                return !state.failing
+                defer { state.failingSince = state.failingSince ?? .now }
+                return state.failingSince == nil
             }
             if first {
                 logger.error(

@@ -257,11 +257,7 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
         mutating func write(_ record: AddressRecord, over existing: StoredAddress?) async throws -> UpsertOutcome {
             if existing?.record == record { return .unchanged }
             let version = try await raisedVersion()
-            let fields: [SQLValue] = [
-                .text(record.address.domain.description), .text(record.address.name.key), .text(record.address.name.text),
-                .text(record.accountID.description), record.memo.map { .text($0.type.rawValue) } ?? .null,
-                record.memo.map { .text($0.value) } ?? .null,
-            ]
+            let fields = SQLAddressBook.recordValues(record)
             guard existing != nil else {
                 _ = try await book.query(
                     connection,
@@ -289,12 +285,97 @@ final class SQLAddressBook<Backend: SQLBackend>: AddressBookStore {
             if let version { return version }
             _ = try await book.query(connection, "UPDATE address_book_state SET version = version + 1 WHERE id = 1", [])
             let raised = try await book.currentVersion(connection)
+            try await book.notifyChange(connection, version: raised)
             version = raised
             return raised
         }
     }
 
+    // MARK: Whole books (migration)
+
+    /// Every record and the version they were read at, in one snapshot (a read-only transaction: writers are not
+    /// held up).
+    func contents() async throws(AddressBookError) -> BookContents {
+        try await perform("reading every address") {
+            try await session.withTransaction(readOnly: true) { connection in
+                let version = try await self.currentVersion(connection)
+                let records = try await self.rows(connection, "SELECT \(Self.columns) FROM addresses", [])
+                return BookContents(version: version, records: records)
+            }
+        }
+    }
+
+    /// Writes records copied from another store as they are (added order and times included), in one
+    /// transaction, after removing every record when `replacing`; returns the new version, at least `versionAtLeast`
+    /// so that addresses added later sort after the copied ones. Fails, writing nothing, with
+    /// ``AddressBookError/changedConcurrently(location:operation:)`` if the version is no longer `expectedVersion`
+    /// (someone wrote since the migration read the book).
+    func load(
+        _ records: [StoredAddress], replacing: Bool, expectedVersion: Int64, versionAtLeast: Int64
+    ) async throws(AddressBookError) -> Int64 {
+        let operation = "copying \(records.count) addresses in"
+        return try await perform(operation) {
+            try await session.withTransaction { connection in
+                // Raising the counter first takes the lock other writers wait on (PostgreSQL's row lock; SQLite's
+                // write lock is held from BEGIN IMMEDIATE) and shows whether anyone wrote since the book was read.
+                _ = try await self.query(connection, "UPDATE address_book_state SET version = version + 1 WHERE id = 1", [])
+                let raised = try await self.currentVersion(connection)
+                guard raised == expectedVersion + 1 else {
+                    throw AddressBookError.changedConcurrently(location: self.location, operation: operation)
+                }
+                if replacing { _ = try await self.query(connection, "DELETE FROM addresses", []) }
+                var start = records.startIndex
+                while start < records.endIndex {
+                    let batch = records[start..<min(start + Self.rowsPerInsert, records.endIndex)]
+                    _ = try await self.query(
+                        connection, Self.insertStatement(rows: batch.count), batch.flatMap(Self.columnValues))
+                    start = batch.endIndex
+                }
+                let version = max(raised, versionAtLeast)
+                _ = try await self.query(connection, "UPDATE address_book_state SET version = $1 WHERE id = 1", [.integer(version)])
+                try await self.notifyChange(connection, version: version)
+                return version
+            }
+        }
+    }
+
+    /// Rows per INSERT when copying: few round trips, and 4,500 placeholders stay far below either database's limit.
+    static var rowsPerInsert: Int { 500 }
+
+    /// `INSERT INTO addresses (…) VALUES ($1, …, $9), ($10, …)` for `rows` rows.
+    static func insertStatement(rows: Int) -> String {
+        let width = 9
+        let tuples = (0..<rows).map { row in
+            "(" + (1...width).map { "$\(row * width + $0)" }.joined(separator: ", ") + ")"
+        }
+        return "INSERT INTO addresses (\(columns)) VALUES " + tuples.joined(separator: ", ")
+    }
+
+    /// A stored record as the values of ``columns``, in order.
+    private static func columnValues(_ stored: StoredAddress) -> [SQLValue] {
+        recordValues(stored.record) + [
+            .integer(stored.addedAt), .integer(RecordDigest.milliseconds(stored.created)),
+            .integer(RecordDigest.milliseconds(stored.updated)),
+        ]
+    }
+
+    /// A record as the values of the first six of ``columns`` (domain to memo).
+    private static func recordValues(_ record: AddressRecord) -> [SQLValue] {
+        [
+            .text(record.address.domain.description), .text(record.address.name.key), .text(record.address.name.text),
+            .text(record.accountID.description), record.memo.map { .text($0.type.rawValue) } ?? .null,
+            record.memo.map { .text($0.value) } ?? .null,
+        ]
+    }
+
     // MARK: Statements and rows
+
+    /// Tells other processes of a new version, in the writing transaction: the notification goes out with the
+    /// commit, never for a rolled-back write.
+    private func notifyChange(_ connection: Backend.Connection, version: Int64) async throws {
+        guard let notify = session.backend.dialect.notifyChange else { return }
+        _ = try await query(connection, notify, [.text(String(version))])
+    }
 
     private static var columns: String { "domain, name_key, name, account_id, memo_type, memo, added_at, created_at_ms, updated_at_ms" }
 

@@ -21,15 +21,23 @@ struct SQLDialect: Sendable {
     /// How a write transaction starts. SQLite takes the write lock at once (`IMMEDIATE`), so two processes never
     /// both read and then fail to upgrade; PostgreSQL locks rows as it goes.
     var beginTransaction: String
+    /// How a read-only transaction starts that sees one snapshot across its statements (a whole book read for a
+    /// migration): SQLite's deferred transaction does in WAL mode; PostgreSQL needs REPEATABLE READ.
+    var beginReadTransaction: String
     /// A statement that serialises concurrent migrations inside their transaction, if the database needs one.
     var migrationLock: String?
     /// Rewrites `$1` placeholders into the database's own form.
     var placeholders: @Sendable (String) -> String
+    /// A statement, run in every transaction that raises the version (bound to the new version as `$1`), that tells
+    /// other processes of the change once it commits (PostgreSQL's NOTIFY); nil where writes are noticed otherwise.
+    var notifyChange: String? = nil
 }
 
 /// One database connection: statements in, rows (values in the selected order) out.
 protocol SQLConnection: Sendable {
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [[SQLValue]]
+    /// False once the connection is gone (closed by either side): it must be replaced, whatever the error said.
+    var isOpen: Bool { get }
     func close() async
 }
 

@@ -32,7 +32,7 @@ final class SQLSession<Backend: SQLBackend>: Sendable {
         do {
             return try await body(current)
         } catch {
-            if backend.isConnectionLost(error) {
+            if backend.isConnectionLost(error) || !current.isOpen {
                 connection.withLock { $0 = nil }
                 await current.close()
             }
@@ -41,10 +41,14 @@ final class SQLSession<Backend: SQLBackend>: Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. A crash in between
-    /// leaves nothing behind, because neither database makes an uncommitted transaction visible.
-    func withTransaction<Result>(_ body: (Backend.Connection) async throws -> Result) async throws -> Result {
+    /// leaves nothing behind, because neither database makes an uncommitted transaction visible. A `readOnly`
+    /// transaction reads one snapshot of the database and takes no write lock.
+    func withTransaction<Result>(
+        readOnly: Bool = false, _ body: (Backend.Connection) async throws -> Result
+    ) async throws -> Result {
         try await withConnection { connection in
-            _ = try await connection.query(backend.dialect.beginTransaction, [])
+            let dialect = backend.dialect
+            _ = try await connection.query(readOnly ? dialect.beginReadTransaction : dialect.beginTransaction, [])
             let result: Result
             do {
                 result = try await body(connection)

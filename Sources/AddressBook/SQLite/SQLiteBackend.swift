@@ -18,7 +18,7 @@ struct SQLiteBackend: SQLBackend {
 
     var dialect: SQLDialect {
         SQLDialect(
-            beginTransaction: "BEGIN IMMEDIATE", migrationLock: nil,
+            beginTransaction: "BEGIN IMMEDIATE", beginReadTransaction: "BEGIN DEFERRED", migrationLock: nil,
             // `?NNN` binds by number, exactly like PostgreSQL's `$NNN`.
             placeholders: { $0.replacingOccurrences(of: "$", with: "?") })
     }
@@ -97,6 +97,9 @@ struct SQLiteSQLConnection: SQLConnection {
             }
         }
     }
+
+    /// A file connection stays open until closed.
+    var isOpen: Bool { !connection.isClosed }
 
     func close() async {
         try? await connection.close()

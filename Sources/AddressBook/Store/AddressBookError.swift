@@ -16,6 +16,8 @@ public enum AddressBookError: Error, Hashable, Sendable, CustomStringConvertible
     case duplicateInImport(StellarAddress)
     /// A row that no longer passes validation, written by hand or by something else.
     case invalidStoredRecord(location: String, row: String, reason: String)
+    /// Another process wrote between reading the book and writing it back whole; nothing was written.
+    case changedConcurrently(location: String, operation: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,9 @@ public enum AddressBookError: Error, Hashable, Sendable, CustomStringConvertible
             return "\(address) appears more than once in the import (names match ignoring case); keep one"
         case .invalidStoredRecord(let location, let row, let reason):
             return "address book \(location) holds an invalid record (\(row)): \(reason); fix or remove that row"
+        case .changedConcurrently(let location, let operation):
+            return "address book \(location) was changed by someone else while \(operation); nothing was written, "
+                + "run the command again (and stop other writers first)"
         }
     }
 }

@@ -2,8 +2,9 @@ import EC2Zone
 import Foundation
 import Inventory
 
-/// Turns what a person typed (`web-1`, `web-1.eu-west-1`, `i-0abc…`, each optionally ending in `.ec2`) into
-/// instances, with exactly the DNS zone's naming rules, so `ec2ssh web-1` and `ssh web-1.ec2` reach the same host.
+/// Turns what a person typed (`web-1`, `web-1.eu-west-1`, `i-0abc…`, `web.role`, `2.web`, each optionally ending in
+/// `.ec2`) into instances with the DNS zone's own `NameIndex`, built from the same `[dns]` options, so `ec2ssh 2.web`
+/// and `ssh 2.web.ec2` reach the same host by construction.
 public struct InstanceResolver: Sendable {
     public enum Resolution: Sendable, Equatable {
         /// One usable instance.
@@ -17,70 +18,51 @@ public struct InstanceResolver: Sendable {
     }
 
     public let instances: [Instance]
-    /// The zone name people may append (`web-1.ec2`).
-    public let zone: String
+    /// The zone's options: its name (people may append `.ec2`), states and naming tags.
+    public let options: ZoneOptions
+    /// The names as the zone serves them (instances in the zone's states).
+    private let served: NameIndex
 
-    /// `zone` may be given as the configuration spells it or as a DNS name (`ec2.`).
-    public init(instances: [Instance], zone: String = "ec2") {
+    public init(instances: [Instance], options: ZoneOptions = ZoneOptions()) {
         self.instances = instances
-        let lowered = zone.lowercased()
-        self.zone = lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
-    }
-
-    /// One way to read a typed name: an instance id or a name as the zone spells it, in `region` if given.
-    public struct Reading: Sendable, Hashable {
-        public var name: String
-        public var region: String?
-    }
-
-    /// The ways the zone's rules read `typed` (lower-cased, without a trailing dot or the zone): as an id or a
-    /// name, then, when it has a dot, as NAME.REGION. A running fedns is asked for exactly these.
-    public func readings(of typed: String) -> [Reading] {
-        var text = typed.lowercased()
-        if text.hasSuffix(".") { text.removeLast() }
-        if text.hasSuffix(".\(zone)") { text.removeLast(zone.count + 1) }
-        guard let dot = text.lastIndex(of: ".") else { return [Reading(name: text)] }
-        return [Reading(name: text), Reading(name: String(text[..<dot]), region: String(text[text.index(after: dot)...]))]
+        self.options = options
+        served = NameIndex(instances: instances, options: options)
     }
 
     public func resolve(_ typed: String) -> Resolution {
-        let readings = readings(of: typed)
-        let matches = candidates(for: readings)
-        guard !matches.isEmpty else { return .notFound(suggestions: suggestions(for: readings[0].name)) }
-        let running = matches.filter { $0.state == "running" }
-        switch running.count {
-        case 0: return .notRunning(matches.sorted(by: Self.order))
-        case 1: return .found(running[0])
-        default: return .ambiguous(running.sorted(by: Self.order))
+        if case .instances(_, let matches) = served.match(typed), !matches.isEmpty {
+            return Self.classify(matches)
         }
+        // Not a name of the zone: a name of instances in other states (stopped ones, with the default states)? Only
+        // those count: a name that counts stopped instances in (`3.app` with one of three stopped) means something
+        // else among all instances than it would in the zone, and must not reach a running one.
+        let everyState = NameIndex(instances: instances, options: options, states: Set(instances.map(\.state)))
+        if case .instances(_, let matches) = everyState.match(typed) {
+            let notRunning = matches.filter { $0.state != "running" }
+            if !notRunning.isEmpty { return .notRunning(notRunning) }
+        }
+        return .notFound(suggestions: suggestions(for: typed, among: everyState))
     }
 
-    /// Oldest first, so `--pick 1` keeps meaning the same instance while new ones launch.
-    static func order(_ lhs: Instance, _ rhs: Instance) -> Bool {
-        ((lhs.launchTime ?? .distantPast), lhs.id) < ((rhs.launchTime ?? .distantPast), rhs.id)
+    /// Running ones are usable; several of them must be chosen among, none means the name is not running.
+    private static func classify(_ matches: [Instance]) -> Resolution {
+        let running = matches.filter { $0.state == "running" }
+        switch running.count {
+        case 0: return .notRunning(matches)
+        case 1: return .found(running[0])
+        default: return .ambiguous(running)
+        }
     }
 
     /// The same inventory with `instance` in place of the instance with its id (after `--start` changed it).
     public func replacing(_ instance: Instance) -> InstanceResolver {
-        InstanceResolver(instances: instances.map { $0.id == instance.id ? instance : $0 }, zone: zone)
-    }
-
-    /// An id first, then a name, then NAME.REGION (the part after the last dot must be a region the inventory knows).
-    private func candidates(for readings: [Reading]) -> [Instance] {
-        let text = readings[0].name
-        let byID = instances.filter { InstanceNaming.idLabel(of: $0) == text }
-        if !byID.isEmpty { return byID }
-        let byName = instances.filter { InstanceNaming.label(of: $0) == text }
-        if !byName.isEmpty { return byName }
-        guard readings.count > 1, let region = readings[1].region else { return [] }
-        return instances.filter {
-            InstanceNaming.label(of: $0) == readings[1].name && InstanceNaming.label(forNameTag: $0.region) == region
-        }
+        InstanceResolver(instances: instances.map { $0.id == instance.id ? instance : $0 }, options: options)
     }
 
     /// Up to five known names close to what was typed: within two edits, or sharing a prefix of three or more.
-    func suggestions(for text: String) -> [String] {
-        let names = Set(instances.compactMap { InstanceNaming.label(of: $0) })
+    func suggestions(for typed: String, among index: NameIndex) -> [String] {
+        let text = NameIndex.relative(typed, options: options)
+        let names = index.names(of: [.name, .group])
         let scored = names.compactMap { name -> (Int, String)? in
             let distance = editDistance(text, name, limit: 3)
             let sharesPrefix = text.count >= 3 && (name.hasPrefix(text) || text.hasPrefix(name))
@@ -154,6 +136,15 @@ public enum AddressChoice: String, Sendable, CaseIterable {
     case `private`
     case `public`
     case ipv6
+
+    /// The choice that matches the zone's `[dns] address`.
+    public init(_ mode: AddressMode) {
+        switch mode {
+        case .auto: self = .auto
+        case .private: self = .private
+        case .public: self = .public
+        }
+    }
 
     public func address(of instance: Instance) -> String? {
         switch self {

@@ -87,9 +87,9 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
         let path = printOnly ? program : ProgramLauncher.require(program, tool: tool, command: context.command)
 
         var plan = CommandPlan(program: program, arguments: arguments)
-        let hosts = tool.parse(arguments).remoteOperands.map(\.operand.host)
+        let hosts = rewriter(with: InstanceResolver(instances: []), context: context).hostsToResolve(arguments)
         // Without a destination (`ec2ssh -V`) there is nothing to resolve: the program explains its own usage.
-        if !hosts.isEmpty {
+        if !tool.parse(arguments).remoteOperands.isEmpty {
             do {
                 plan = try await context.withResolver(for: hosts, refresh: lookup.refresh) { resolver throws(CompanionError) in
                     try await rewrite(with: resolver, context: context)
@@ -100,10 +100,23 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
             plan.program = program
         }
 
+        for notice in plan.notices { Diagnostics.note(context.command, notice) }
+        if let host = plan.unverifiedHost {
+            Diagnostics.note(
+                context.command,
+                "the host keys of \(plan.names.first ?? host.id) (\(host.id)) are not known yet (fedns reads them from the instance's console); ssh checks the key the usual way")
+        }
         if printOnly {
             for note in plan.notes { Diagnostics.note(context.command, "note: \(note)") }
             print(plan.shellText)
             return
+        }
+        if let entry = plan.knownHosts, let file = context.knownHostsFile {
+            do {
+                try KnownHostsFile(path: file).store([entry])
+            } catch {
+                Diagnostics.fail(context.command, .configuration, "cannot write the host keys to \(file): \(error)")
+            }
         }
         if title ?? settings.title, let name = plan.names.first {
             TerminalTitle.set("ec2:\(name)")
@@ -111,18 +124,44 @@ public struct OpenSSHCommand<Program: WrappedProgram>: AsyncParsableCommand {
         ProgramLauncher.exec(path: path, arguments: [program] + plan.arguments, command: context.command)
     }
 
-    /// The command line with its destinations resolved; with `--start`, a stopped instance is started first.
-    private func rewrite(with resolver: InstanceResolver, context: CompanionContext) async throws(CompanionError) -> CommandPlan {
+    private func rewriter(with resolver: InstanceResolver, context: CompanionContext) -> CommandRewriter {
         let settings = context.config.companion
-        var rewriter = CommandRewriter(
-            tool: Program.tool, resolver: resolver, address: selection.address ?? settings.address,
-            duplicates: selection.duplicates, hostKeyAlias: hostKeyAlias ?? settings.hostKeyAlias)
+        return CommandRewriter(
+            tool: Program.tool, resolver: resolver, address: selection.address ?? context.defaultAddress,
+            duplicates: selection.duplicates, hostKeyAlias: hostKeyAlias ?? settings.hostKeyAlias, jump: settings.jump,
+            knownHostsFile: context.knownHostsFile)
+    }
+
+    /// The command line with its destinations resolved; with `--start`, a stopped instance is started first. An
+    /// instance whose host keys the inventory does not have yet has its console read here (unless an earlier command
+    /// already filed its keys in the companion's known_hosts), so even the first connection to a new instance is
+    /// checked.
+    private func rewrite(with resolver: InstanceResolver, context: CompanionContext) async throws(CompanionError) -> CommandPlan {
+        var rewriter = rewriter(with: resolver, context: context)
+        var plan: CommandPlan
         do {
-            return try rewriter.plan(arguments)
+            plan = try rewriter.plan(arguments)
         } catch where error.status == .notRunning && start && !printOnly {
             rewriter.resolver = resolver.replacing(await startInstance(of: error, context: context, address: rewriter.address))
-            return try rewriter.plan(arguments)
+            plan = try rewriter.plan(arguments)
         }
+        if let unverified = plan.unverifiedHost, unverified.state == "running", let keys = await hostKeys(of: unverified, context: context) {
+            var known = unverified
+            known.hostKeys = keys
+            rewriter.resolver = rewriter.resolver.replacing(known)
+            plan = try rewriter.plan(arguments)
+        }
+        return plan
+    }
+
+    /// Keys the inventory lacks: those an earlier command filed, else the instance's console.
+    private func hostKeys(of instance: Instance, context: CompanionContext) async -> [HostKey]? {
+        if let file = context.knownHostsFile {
+            let filed = KnownHostsFile(path: file).keys(for: instance.id)
+            if !filed.isEmpty { return filed }
+        }
+        guard case .aws(let aws) = context.config.discovery.source else { return nil }
+        return await ConsoleKeyReader(aws: aws, logger: context.logger).keys(of: instance)
     }
 
     /// `--start` for a name whose instances are not running: one of them (the duplicate options choose when

@@ -65,8 +65,16 @@ struct CompanionContext {
     }
 
     private func resolver(over instances: [Instance]) -> InstanceResolver {
-        InstanceResolver(instances: instances, zone: config.dns.zone.origin.description)
+        InstanceResolver(instances: instances, options: config.dns.zone)
     }
+
+    /// The address to use unless a flag chooses: `[companion] address`, else the zone's `[dns] address`.
+    var defaultAddress: AddressChoice {
+        config.companion.address ?? AddressChoice(config.dns.zone.addressMode)
+    }
+
+    /// The companion's own known_hosts file (`[companion] known_hosts`), where verified host keys are kept.
+    var knownHostsFile: String? { config.companion.knownHostsFile }
 
     /// Runs `attempt` with a resolver for the names in `hosts`. A running fedns is asked for just the instances
     /// those names may mean (the whole fleet would cost it and us some 20 ms per 1,000 instances); when that finds
@@ -74,8 +82,7 @@ struct CompanionContext {
     func withResolver<Value>(
         for hosts: [String], refresh: Bool, _ attempt: (InstanceResolver) async throws(CompanionError) -> Value
     ) async throws(CompanionError) -> Value {
-        let readings = hosts.flatMap { resolver(over: []).readings(of: $0) }
-        let first = await inventory(refresh: refresh, only: readings.map { .init(name: $0.name, region: $0.region) })
+        let first = await inventory(refresh: refresh, only: hosts.map { .init(name: $0) })
         do {
             return try await attempt(resolver(for: first))
         } catch where error.status == .notFound && first.isPartial {

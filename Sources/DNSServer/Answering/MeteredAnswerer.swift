@@ -42,7 +42,7 @@ struct MeteredAnswerer {
         beginBatch()
         rotation &+= 1
         guard let answerer = current else { return .drop }
-        let answered = answerer.answer(query, transport: transport, rotation: rotation, into: reply)
+        let answered = answerer.answer(query, transport: transport, rotation: rotation, client: client(), into: reply)
         if answered.isDrop {
             tally.dropped += 1
             return answered

@@ -31,7 +31,7 @@ final class TCPQueryHandler: ChannelInboundHandler {
         let message = unwrapInboundIn(data)
         // Most replies are small: answer into the stack first, and only a reply that did not fit is answered
         // again into a buffer that holds the largest.
-        let framed: ByteBuffer? = message.withUnsafeReadableBytes { query in
+        let frames: [ByteBuffer] = message.withUnsafeReadableBytes { query in
             let small = withUnsafeTemporaryAllocation(byteCount: Self.smallReply, alignment: 8) { reply in
                 let answered = answerer.answer(query, client: context.channel.remoteAddress, into: reply)
                 return answered.truncated ? nil : frame(answered, UnsafeRawBufferPointer(reply), context: context)
@@ -44,27 +44,38 @@ final class TCPQueryHandler: ChannelInboundHandler {
                 answered = answerer.answerAgain(query, into: reply)
                 return answered.length
             }
-            guard !answered.isDrop else { return nil }
+            guard !answered.isDrop else { return [] }
             large.setInteger(UInt16(answered.length), at: large.readerIndex)
-            return large
+            return [large]
         }
-        guard let framed else { return }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.write(wrapOutboundOut(framed), promise: promise)
-        lastWrite = promise.futureResult
+        for framed in frames {
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            context.write(wrapOutboundOut(framed), promise: promise)
+            lastWrite = promise.futureResult
+        }
     }
 
     /// Stack space for a reply before falling back to a 64 KiB buffer: far above any answer but a name shared by
     /// hundreds of instances.
     static let smallReply = 4096
 
-    /// The reply with its two-octet length in front, or nil for a dropped message.
-    private func frame(_ answered: WireReply, _ reply: UnsafeRawBufferPointer, context: ChannelHandlerContext) -> ByteBuffer? {
-        guard !answered.isDrop else { return nil }
-        var framed = context.channel.allocator.buffer(capacity: answered.length + 2)
-        framed.writeInteger(UInt16(answered.length))
-        framed.writeBytes(UnsafeRawBufferPointer(rebasing: reply[0..<answered.length]))
-        return framed
+    /// The reply (and any messages following it, as a zone transfer has) each with its two-octet length in front;
+    /// none for a dropped message.
+    private func frame(_ answered: WireReply, _ reply: UnsafeRawBufferPointer, context: ChannelHandlerContext) -> [ByteBuffer] {
+        var frames: [ByteBuffer] = []
+        if answered.length > 0 {
+            var framed = context.channel.allocator.buffer(capacity: answered.length + 2)
+            framed.writeInteger(UInt16(answered.length))
+            framed.writeBytes(UnsafeRawBufferPointer(rebasing: reply[0..<answered.length]))
+            frames.append(framed)
+        }
+        for message in answered.following {
+            var framed = context.channel.allocator.buffer(capacity: message.count + 2)
+            framed.writeInteger(UInt16(message.count))
+            framed.writeBytes(message)
+            frames.append(framed)
+        }
+        return frames
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

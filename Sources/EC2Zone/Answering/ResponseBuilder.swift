@@ -94,6 +94,14 @@ public enum ResponseBuilder {
         } catch {
             return formatError(for: header, allocator: allocator)
         }
+        return reply(to: request, zone: zone, transport: transport, rotation: rotation, capacity: capacity, allocator: allocator)
+    }
+
+    /// The reply to a query already parsed.
+    public static func reply(
+        to request: Message, zone: CompiledZone, transport: DNSTransport, rotation: Int = 0, capacity: Int = Int.max,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> DNSReply {
         let response = response(to: request, zone: zone, rotation: rotation)
         let limit: Int
         switch transport {

@@ -9,8 +9,10 @@ public struct WireReply: Sendable, Equatable {
     /// The question's type, when the query had a readable question.
     public var questionType: RRType?
     public var truncated: Bool
+    /// Messages that follow this one (a zone transfer over TCP); the reply buffer holds the first.
+    public var following: [[UInt8]] = []
 
-    public var isDrop: Bool { length == 0 }
+    public var isDrop: Bool { length == 0 && following.isEmpty }
 
     public static let drop = WireReply(length: 0, rcode: .noError, questionType: nil, truncated: false)
 }
@@ -26,45 +28,79 @@ public struct WireReply: Sendable, Equatable {
 /// `locate`, and a test holds the two to the same answers.
 public struct WireAnswerer: Sendable {
     public let zone: CompiledZone
+    /// Zone transfers and TSIG, when configured.
+    public let transfers: (any TransferResponder)?
 
     /// A reply buffer of this size holds any reply (TCP's two-octet length cannot say more).
     public static let maxReplyLength = 65_535
     /// A reply buffer of this size holds any UDP reply (nothing larger than the advertised EDNS size is sent).
     public static let maxUDPReplyLength = Int(ResponseBuilder.advertisedUDPSize)
 
-    public init(zone: CompiledZone) {
+    public init(zone: CompiledZone, transfers: (any TransferResponder)? = nil) {
         self.zone = zone
+        self.transfers = transfers
     }
 
     /// Answers `query` into `reply`, which must hold `maxUDPReplyLength` bytes for UDP and `maxReplyLength` for
     /// TCP to be sure of fitting the largest reply (a smaller buffer truncates as the client's limit would).
     /// `rotation` varies between calls so that RRsets with several records start at a different one each time.
+    /// `client` is asked only by the general path, and only when transfers are configured.
     public func answer(
-        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int,
+        client: @autoclosure () -> SocketAddress? = nil, into reply: UnsafeMutableRawBufferPointer
     ) -> WireReply {
         // Shorter than a header, or a response sent as a query (how reflection loops start): no reply. (A reply
         // buffer without room for a classic reply is the caller's mistake, and answered by silence too.)
         guard query.count >= MessageHeader.size, query[2] & 0x80 == 0, reply.count >= ResponseBuilder.classicUDPSize
         else { return .drop }
         if let direct = answerDirectly(query, transport: transport, rotation: rotation, into: reply) { return direct }
-        return answerThroughMessages(query, transport: transport, rotation: rotation, into: reply)
+        return answerThroughMessages(query, transport: transport, rotation: rotation, client: client(), into: reply)
     }
 
-    /// The general path: parse into a `Message`, answer with `ResponseBuilder`, copy the bytes.
+    /// The general path: parse into a `Message`, answer with `ResponseBuilder` (or the transfer service), copy the
+    /// bytes.
     func answerThroughMessages(
-        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, into reply: UnsafeMutableRawBufferPointer
+        _ query: UnsafeRawBufferPointer, transport: DNSTransport, rotation: Int, client: SocketAddress? = nil,
+        into reply: UnsafeMutableRawBufferPointer
     ) -> WireReply {
-        guard
-            let built = ResponseBuilder.reply(
-                toPacket: ByteBuffer(bytes: query), zone: zone, transport: transport, rotation: rotation,
-                capacity: reply.count)
-        else { return .drop }
+        let packet = ByteBuffer(bytes: query)
+        guard let header = MessageHeader(packet), !header.isResponse else { return .drop }
+        let built: DNSReply
+        do {
+            let request = try Message(parsing: packet)
+            if let transfers, transfers.handles(request) {
+                let answer = transfers.respond(
+                    to: request, packet: query, zone: zone, transport: transport, client: client.flatMap(ClientAddress.init))
+                return copy(answer, into: reply)
+            }
+            built = ResponseBuilder.reply(
+                to: request, zone: zone, transport: transport, rotation: rotation, capacity: reply.count)
+        } catch {
+            built = ResponseBuilder.formatError(for: header, allocator: ByteBufferAllocator())
+        }
         let length = built.bytes.withUnsafeReadableBytes { bytes in
             let length = min(bytes.count, reply.count)
             if let from = bytes.baseAddress, let to = reply.baseAddress { to.copyMemory(from: from, byteCount: length) }
             return length
         }
         return WireReply(length: length, rcode: built.rcode, questionType: built.question?.type, truncated: built.truncated)
+    }
+
+    /// The transfer service's reply: its first message in the buffer when it fits there, the others (or all) to
+    /// follow.
+    private func copy(_ answer: TransferReply, into reply: UnsafeMutableRawBufferPointer) -> WireReply {
+        var answered = WireReply(length: 0, rcode: answer.rcode, questionType: answer.question?.type, truncated: false)
+        guard let first = answer.messages.first else { return answered }
+        if first.count <= reply.count, let out = reply.baseAddress {
+            first.withUnsafeBytes { bytes in
+                if let from = bytes.baseAddress { out.copyMemory(from: from, byteCount: first.count) }
+            }
+            answered.length = first.count
+            answered.following = Array(answer.messages.dropFirst())
+        } else {
+            answered.following = answer.messages
+        }
+        return answered
     }
 
     /// The usual query, answered from the packet's bytes; nil when the message needs the general path.
@@ -297,46 +333,67 @@ struct ZoneContent {
             writeNegativeSOA(apexOffset: offset, writer: &writer, sections: &sections)
             return
         case .apex:
+            apexOffset = 0
+        case .nameserver, .instances:
+            apexOffset = nameLength - zone.wire.apexKeyLength
+        case .reverse(_, let offset):
+            apexOffset = offset
+        }
+        sections.answers = answerRecords(location, type: type, writer: &writer, glue: &sections.additionals)
+        if sections.answers == 0 { writeNegativeSOA(apexOffset: apexOffset, writer: &writer, sections: &sections) }
+    }
+
+    /// The record types of an instance's names, in the order ANY looks for the first non-empty one; a zone
+    /// transfer sends each.
+    static let instanceRecordTypes: [RRType] = [.a, .aaaa, .txt, .sshfp]
+
+    /// Writes the records of `type` that the name at `location` holds (each owned by the question's name), and
+    /// for the apex NS the name server's addresses as glue; returns how many answers. Queries and zone transfers
+    /// both take records from here.
+    @inline(__always)
+    mutating func answerRecords(_ location: ZoneLocation, type: RRType, writer: inout ReplyWriter, glue: inout Int) -> Int {
+        switch location {
+        case .notAuthoritative, .nameError:
+            return 0
+        case .apex:
             if type == .soa || type == .any {
                 writeZoneRecord(zone.wire.soa, writer: &writer)
-                sections.answers = 1
-                return
+                return 1
             }
             if type == .ns {
                 writeZoneRecord(zone.wire.ns, writer: &writer)
-                sections.answers = 1
-                if zone.wire.nameserverInZone { sections.additionals = writeGlue(writer: &writer) }
-                return
+                if zone.wire.nameserverInZone { glue = writeGlue(writer: &writer) }
+                return 1
             }
-            apexOffset = 0
+            return 0
         case .nameserver:
             let a = zone.wire.nameserverA
             let aaaa = zone.wire.nameserverAAAA
             if type == .a || (type == .any && !a.isEmpty) {
-                sections.answers = writeOwnedByQuestion(a, recordLength: 14, writer: &writer)
+                return writeOwnedByQuestion(a, recordLength: 14, writer: &writer)
             } else if type == .aaaa || type == .any {
-                sections.answers = writeOwnedByQuestion(aaaa, recordLength: 26, writer: &writer)
+                return writeOwnedByQuestion(aaaa, recordLength: 26, writer: &writer)
             }
-            apexOffset = nameLength - zone.wire.apexKeyLength
+            return 0
         case .instances(let node):
             let list = zone.instances(of: node)
             switch type {
-            case .a: sections.answers = emit(list, writer: &writer, .a)
-            case .aaaa: sections.answers = emit(list, writer: &writer, .aaaa)
-            case .txt: sections.answers = emit(list, writer: &writer, .txt)
+            case .a: return emit(list, writer: &writer, .a)
+            case .aaaa: return emit(list, writer: &writer, .aaaa)
+            case .txt: return emit(list, writer: &writer, .txt)
+            case .sshfp: return emit(list, writer: &writer, .sshfp)
             case .any:
-                sections.answers = emit(list, writer: &writer, .a)
-                if sections.answers == 0 { sections.answers = emit(list, writer: &writer, .aaaa) }
-                if sections.answers == 0 { sections.answers = emit(list, writer: &writer, .txt) }
+                for kind in [RecordsOfType.a, .aaaa, .txt] {
+                    let count = emit(list, writer: &writer, kind)
+                    if count > 0 { return count }
+                }
+                return 0
             default:
-                break
+                return 0
             }
-            apexOffset = nameLength - zone.wire.apexKeyLength
-        case .reverse(let targets, let offset):
-            if type == .ptr || type == .any { sections.answers = emit(targets, writer: &writer, .ptr) }
-            apexOffset = offset
+        case .reverse(let targets, _):
+            return type == .ptr || type == .any ? emit(targets, writer: &writer, .ptr) : 0
         }
-        if sections.answers == 0 { writeNegativeSOA(apexOffset: apexOffset, writer: &writer, sections: &sections) }
     }
 
     /// NXDOMAIN and NODATA carry the zone's SOA, owned by the apex: a pointer to where it starts in the question.
@@ -386,7 +443,7 @@ struct ZoneContent {
 
     /// The instance record types a name's RRset is made of.
     enum RecordsOfType {
-        case a, aaaa, txt, ptr
+        case a, aaaa, txt, ptr, sshfp
 
         /// Where an instance's records of this type are: offset, how many, and each one's length.
         @inline(__always)
@@ -396,6 +453,7 @@ struct ZoneContent {
             case .aaaa: return (Int(set.aaaa), Int(set.aaaaCount), WireRecords.aaaaRecordLength)
             case .txt: return (Int(set.txt), 1, Int(set.txtLength))
             case .ptr: return (Int(set.ptr), 1, Int(set.ptrLength))
+            case .sshfp: return (Int(set.sshfp), Int(set.sshfpCount), WireRecords.sshfpRecordLength)
             }
         }
     }

@@ -4,9 +4,12 @@ import Synchronization
 /// flight keeps the zone it started with, so no query ever waits for discovery or sees half an update.
 public final class ZoneQueryHandler: DNSQueryHandler {
     private let current: Mutex<CompiledZone>
+    /// Zone transfers and TSIG, when configured.
+    public let transfers: (any TransferResponder)?
 
-    public init(zone: CompiledZone) {
+    public init(zone: CompiledZone, transfers: (any TransferResponder)? = nil) {
         current = Mutex(zone)
+        self.transfers = transfers
     }
 
     public var zone: CompiledZone {
@@ -18,6 +21,6 @@ public final class ZoneQueryHandler: DNSQueryHandler {
     }
 
     public func answerer() -> WireAnswerer {
-        WireAnswerer(zone: zone)
+        WireAnswerer(zone: zone, transfers: transfers)
     }
 }

@@ -1,12 +1,13 @@
 import DNSWire
 import Inventory
 
-/// The naming contract of the `.ec2` zone, shared with the companion commands so both agree on what a name means.
+/// The label rules of the `.ec2` zone, shared with the companion commands so both agree on what a name means.
+/// Which names exist (the forms and their precedence) is `NameForm` and `NameIndex`.
 ///
-/// - `NAME.ec2`: the `Name` tag as a DNS label: lower-cased, every character outside `a-z0-9-` replaced by `-`,
-///   cut to 63 characters.
-/// - `INSTANCE-ID.ec2`: the instance id, lower-cased.
-/// - `NAME.REGION.ec2`: the name qualified by the instance's region.
+/// - A tag value becomes a label by lower-casing it, replacing every character outside `a-z0-9-` by `-` and
+///   cutting it to 63 characters (`NAME`, and `VALUE` of the groups).
+/// - `INSTANCE-ID`: the instance id, lower-cased.
+/// - `REGION`: the instance's region as a label.
 public enum InstanceNaming {
     public static let maxLabelLength = 63
 
@@ -15,12 +16,14 @@ public enum InstanceNaming {
     /// Works on Unicode scalars: `Café` becomes `caf-` (one scalar, one hyphen), so the label length is
     /// predictable from what people see in the console.
     public static func label(forNameTag tag: String?) -> String? {
-        labelBytes(forNameTag: tag).map { String(decoding: $0, as: UTF8.self) }
+        // Most tags already are labels: keep the string (no copy) instead of rebuilding it.
+        if let tag, !tag.isEmpty, tag.utf8.count <= maxLabelLength, tag.utf8.allSatisfy(isLabelByte) { return tag }
+        return labelBytes(forNameTag: tag).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The label as bytes (always ASCII), in one pass over the tag: the zone builds a name from every tag of every
     /// instance, so this must stay linear and make nothing but its result.
-    public static func labelBytes(forNameTag tag: String?) -> [UInt8]? {
+    static func labelBytes(forNameTag tag: String?) -> [UInt8]? {
         guard let tag, !tag.isEmpty else { return nil }
         var label: [UInt8] = []
         label.reserveCapacity(min(tag.utf8.count, maxLabelLength))
@@ -56,7 +59,30 @@ public enum InstanceNaming {
 
     /// The label an instance is always reachable by.
     public static func idLabel(of instance: Instance) -> String {
-        instance.id.lowercased()
+        instance.id.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) || !instance.id.utf8.allSatisfy({ $0 < 0x80 })
+            ? instance.id.lowercased() : instance.id
+    }
+
+    @inline(__always)
+    private static func isLabelByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            || byte == UInt8(ascii: "-")
+    }
+
+    /// The label of the instance's region.
+    public static func regionLabel(of instance: Instance) -> String {
+        label(forNameTag: instance.region) ?? "unknown"
+    }
+
+    /// The label for a member number (`2` in `2.web.ec2`): decimal, counting from 1.
+    public static func numberLabel(_ number: Int) -> String { String(number) }
+
+    /// The member number a label stands for: decimal digits without a leading zero, from 1; nil for any other label.
+    public static func number(inLabel label: Substring) -> Int? {
+        guard let first = label.utf8.first, first != UInt8(ascii: "0"), label.utf8.count <= 9,
+            label.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        return Int(label)
     }
 
     /// The label that names an instance canonically: its name label, or its id when untagged (used for PTR).

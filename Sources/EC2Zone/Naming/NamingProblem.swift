@@ -5,12 +5,15 @@ public struct NamingProblem: Hashable, Sendable, Encodable, CustomStringConverti
         case nameRewritten = "name-rewritten"
         /// Several instances share one name; the name answers with all of them.
         case duplicateName = "duplicate-name"
-        /// A name is also used by something that takes precedence (the zone's name server, an instance id).
+        /// A name is also made by a form that takes precedence (the zone's name server, an instance id, …; see
+        /// `NameForm`), so this reading of it is not served.
         case shadowedName = "shadowed-name"
         /// An address in the inventory is not a valid IPv4 / IPv6 address and was left out.
         case unusableAddress = "unusable-address"
         /// The instance has no address for the configured address mode.
         case noAddress = "no-address"
+        /// A tag named by `[dns] name_tag` or `[dns] groups` is on no instance (most likely a misspelt key).
+        case unusedTag = "unused-tag"
     }
 
     public var kind: Kind

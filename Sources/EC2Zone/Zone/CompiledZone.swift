@@ -8,9 +8,11 @@ import Inventory
 /// threads, without locks.
 ///
 /// Names live in one `NameTable` keyed by their lower-cased wire form, so the UDP path looks a query up straight
-/// from the packet's bytes. Per instance there is one small record pointing into `wire`, where its A, AAAA, TXT and
-/// PTR records are prebuilt; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`) and reverse entries point at instances by
-/// index, so three names of one instance share one copy of its records.
+/// from the packet's bytes; which names exist, and which instances each holds, is a `NameIndex` (the naming grammar
+/// shared with the companion commands). Per instance there is one small record pointing into `wire`, where its A,
+/// AAAA, TXT, SSHFP and PTR records are prebuilt; names (`NAME`, `INSTANCE-ID`, `NAME.REGION`, `VALUE.LABEL`,
+/// `N.NAME`, …) and reverse entries point at instances by index, so every name of an instance shares one copy of
+/// its records.
 public final class CompiledZone: Sendable {
     public let settings: ZoneOptions
     public let serial: UInt32
@@ -47,13 +49,13 @@ public final class CompiledZone: Sendable {
     private init(snapshot: Snapshot, settings: ZoneOptions, isReady: Bool) {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings)
-        builder.add(snapshot.instances)
-        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial, instances: builder.records.count)
+        let index = builder.add(snapshot.instances)
         let records = builder.records
+        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial, instances: records.count)
         var instanceWire: [WireRecords.InstanceRecordSet] = []
         instanceWire.reserveCapacity(records.count)
-        for (record, source) in zip(records, builder.sources) {
-            instanceWire.append(wire.add(record, of: snapshot.instances[source]))
+        for position in records.indices {
+            instanceWire.append(wire.add(records[position], of: index.instances[position], labels: index.labels[position]))
         }
         self.instanceWire = instanceWire
         self.settings = settings
@@ -61,9 +63,18 @@ public final class CompiledZone: Sendable {
         self.problems = builder.problems
         self.instanceCount = records.count
         self.records = records
-        (self.names, self.nodes, self.nodeInstances) = builder.nameIndex()
-        self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32, precedes: builder.precedes)
-        self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128, precedes: builder.precedes)
+        var nodes: [NameNode] = []
+        nodes.reserveCapacity(index.nodeCount)
+        for node in 0..<Int32(index.nodeCount) {
+            let kind: NameNode.Kind = node == 0 ? .apex : node == index.nameserverNode ? .nameserver : .instances
+            nodes.append(NameNode(kind: kind, first: index.firsts[Int(node)], count: index.counts[Int(node)]))
+        }
+        self.names = index.table
+        self.nodes = nodes
+        self.nodeInstances = index.members
+        // Instances are numbered in member order, so the lower index comes first where several share an address.
+        self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32, precedes: <)
+        self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128, precedes: <)
         self.wire = wire.build()
     }
 
@@ -80,24 +91,32 @@ public final class CompiledZone: Sendable {
     }
 
     /// The fields of an instance's TXT record, in order: `instance-id=…`, `region=…`, `az=…`, `type=…`,
-    /// `state=…`, `launched=…` (those it has).
-    static func forEachTXTField(of instance: Instance, _ body: (StaticString, String.UTF8View) -> Void) {
-        body("instance-id", instance.id.utf8)
-        body("region", instance.region.utf8)
-        if let zone = instance.availabilityZone { body("az", zone.utf8) }
-        if let type = instance.type { body("type", type.utf8) }
-        body("state", instance.state.utf8)
-        if let launched = instance.launchTime {
-            let text = String(decoding: ISO8601.formatBytes(launched), as: UTF8.self)
-            body("launched", text.utf8)
+    /// `state=…`, `launched=…` (those it has), then `name=NAME` and a `LABEL=VALUE` per group it is in
+    /// (`role=web`). Every name of the instance (`2.web.ec2` too) answers with it, so it says which instance a name
+    /// reached.
+    static func forEachTXTField(of instance: Instance, labels: InstanceLabels, _ body: (String, String) -> Void) {
+        body("instance-id", instance.id)
+        body("region", instance.region)
+        if let zone = instance.availabilityZone { body("az", zone) }
+        if let type = instance.type { body("type", type) }
+        body("state", instance.state)
+        if let launched = instance.launchTime { body("launched", String(decoding: ISO8601.formatBytes(launched), as: UTF8.self)) }
+        if let name = labels.name { body("name", name) }
+        for (label, value) in labels.groups { body(label, value) }
+    }
+
+    /// The data of an instance's SSHFP records (RFC 4255 / 6594): the algorithm, fingerprint type 2 (SHA-256) and
+    /// the fingerprint, one per host key of a type SSHFP knows.
+    static func forEachSSHFP(of instance: Instance, _ body: (UInt8, [UInt8]) -> Void) {
+        for key in instance.hostKeys {
+            if let algorithm = key.sshfpAlgorithm { body(algorithm, key.sha256) }
         }
     }
 
     /// The TXT record data of an instance, read back from its prebuilt record (the zone keeps no `Instance`).
     func txt(of instance: Int32) -> RData {
         let set = instanceWire[Int(instance)]
-        // Past the owner pointer, type, class, TTL and RDLENGTH: the character-strings.
-        var position = Int(set.txt) + 12
+        var position = Int(set.txt) + WireRecords.rdataOffset
         let end = Int(set.txt + set.txtLength)
         var strings: [[UInt8]] = []
         while position < end {
@@ -106,6 +125,18 @@ public final class CompiledZone: Sendable {
             position += 1 + length
         }
         return .txt(strings)
+    }
+
+    /// The SSHFP records of an instance, read back from the prebuilt ones.
+    func sshfp(of instance: Int32) -> [RData] {
+        let set = instanceWire[Int(instance)]
+        var position = Int(set.sshfp)
+        return (0..<set.sshfpCount).map { _ in
+            let length = Int(wire.bytes[position + WireRecords.rdataOffset - 2]) << 8 | Int(wire.bytes[position + WireRecords.rdataOffset - 1])
+            let start = position + WireRecords.rdataOffset
+            position = start + length
+            return RData.unknown(type: .sshfp, data: Array(wire.bytes[start..<position]))
+        }
     }
 }
 

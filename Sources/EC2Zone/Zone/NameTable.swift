@@ -47,16 +47,16 @@ struct NameTable: Sendable {
         return product.high ^ product.low
     }
 
-    /// Makes room for `count` names (keys of about 24 bytes) without growing on the way.
-    mutating func reserve(_ count: Int) {
-        keyBytes.reserveCapacity(count * 24)
-        keyStarts.reserveCapacity(count + 1)
-        hashes.reserveCapacity(count)
-        let capacity = Self.capacity(for: count)
-        if capacity > slots.count {
-            slots = Array(repeating: 0, count: capacity)
-            for index in 0..<self.count { place(Int32(index), hash: hashes[index]) }
-        }
+    /// Makes room for `total` keys of about `averageLength` bytes, so that building does not grow and re-place the
+    /// table over and over.
+    mutating func reserve(_ total: Int, averageLength: Int = 24) {
+        keyBytes.reserveCapacity(total * averageLength)
+        keyStarts.reserveCapacity(total + 1)
+        hashes.reserveCapacity(total)
+        let capacity = Self.capacity(for: total)
+        guard capacity > slots.count else { return }
+        slots = Array(repeating: 0, count: capacity)
+        for index in 0..<count { place(Int32(index), hash: hashes[index]) }
     }
 
     /// The index of `key` (a lower-cased wire name), inserting it if it is new.

@@ -4,12 +4,15 @@ import Inventory
 /// Every record the zone answers with, prebuilt in wire form in one byte array, so that answering copies bytes
 /// instead of building values.
 ///
-/// Instance records (A, AAAA, TXT, PTR) are complete resource records whose owner is the compression pointer to
+/// Instance records (A, AAAA, TXT, PTR, SSHFP) are complete resource records whose owner is the compression pointer to
 /// offset 12 (`C0 0C`), where the question's name always starts: whichever of an instance's names was asked, the
 /// answer's owner is the question's name, so the three names of an instance share one copy. The zone's own
 /// records (SOA, NS, the name server's addresses) are kept without their owner, which the answer writes (a pointer
 /// into the question, or for glue the name server's name).
 struct WireRecords: Sendable {
+    /// Where a record's data starts, past the owner pointer, type, class, TTL and RDLENGTH.
+    static let rdataOffset = 12
+
     /// Where one instance's records are in `bytes` (-1: none).
     struct InstanceRecordSet: Sendable {
         var a: Int32 = -1
@@ -19,12 +22,16 @@ struct WireRecords: Sendable {
         var txtLength: Int32 = 0
         var ptr: Int32 = -1
         var ptrLength: Int32 = 0
+        var sshfp: Int32 = -1
+        var sshfpCount: Int32 = 0
     }
 
     /// `C0 0C`, type, class, TTL, RDLENGTH and four address octets.
     static let aRecordLength = 16
     /// `C0 0C`, type, class, TTL, RDLENGTH and sixteen address octets.
     static let aaaaRecordLength = 28
+    /// `C0 0C`, type, class, TTL, RDLENGTH, algorithm, fingerprint type and a SHA-256 fingerprint.
+    static let sshfpRecordLength = 46
 
     let bytes: [UInt8]
     /// The SOA after its owner, with the zone's TTL (the answer to an SOA query).
@@ -60,7 +67,7 @@ struct WireRecords: Sendable {
 
         /// Appends an instance's records; returns where they are. Bytes are appended one field at a time, with
         /// no array made per record: this runs for every instance of every compile.
-        mutating func add(_ record: InstanceRecords, of instance: Instance) -> InstanceRecordSet {
+        mutating func add(_ record: InstanceRecords, of instance: Instance, labels: InstanceLabels) -> InstanceRecordSet {
             var set = InstanceRecordSet()
             if let a = record.a {
                 set.a = Int32(bytes.count)
@@ -82,13 +89,16 @@ struct WireRecords: Sendable {
             }
             set.txt = Int32(bytes.count)
             let txt = recordStart(type: .txt, ttl: settings.ttl)
-            CompiledZone.forEachTXTField(of: instance) { key, value in
+            CompiledZone.forEachTXTField(of: instance, labels: labels) { key, value in
                 // A character-string holds at most 255 octets: `key=value` is cut there (tags are not rejected).
-                let length = min(key.utf8CodeUnitCount + 1 + value.count, 255)
+                let keyLength = key.utf8.count
+                let length = min(keyLength + 1 + value.utf8.count, 255)
                 bytes.append(UInt8(length))
-                bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-                bytes.append(UInt8(ascii: "="))
-                bytes.append(contentsOf: value.prefix(length - key.utf8CodeUnitCount - 1))
+                bytes.append(contentsOf: key.utf8.prefix(min(keyLength, length)))
+                if length > keyLength {
+                    bytes.append(UInt8(ascii: "="))
+                    bytes.append(contentsOf: value.utf8.prefix(length - keyLength - 1))
+                }
             }
             recordEnd(txt)
             set.txtLength = Int32(bytes.count) - set.txt
@@ -97,6 +107,15 @@ struct WireRecords: Sendable {
             bytes.append(contentsOf: record.canonicalName.wire)
             recordEnd(ptr)
             set.ptrLength = Int32(bytes.count) - set.ptr
+            set.sshfp = Int32(bytes.count)
+            CompiledZone.forEachSSHFP(of: instance) { algorithm, fingerprint in
+                let data = recordStart(type: .sshfp, ttl: settings.ttl)
+                bytes.append(algorithm)
+                bytes.append(2)  // SHA-256
+                bytes.append(contentsOf: fingerprint)
+                recordEnd(data)
+                set.sshfpCount += 1
+            }
             return set
         }
 

@@ -78,11 +78,18 @@ extension CompiledZone {
         return .nameError(apexOffset: apexOffset)
     }
 
-    /// Where the reverse zone this name falls in starts in the name: the /24 or /64 of an instance address, or a
-    /// configured zone; nil when none is served here.
+    /// Where the reverse zone this name falls in starts in the name: a configured zone (`[dns] reverse_zones`,
+    /// the operator's own cuts, which secondaries can be set up for), else the /24 or /64 of an instance address;
+    /// nil when none is served here.
     private func reverseApexOffset(
         _ reverse: ReverseName, _ key: UnsafeRawBufferPointer, _ labels: UnsafeBufferPointer<UInt8>
     ) -> Int? {
+        for zone in wire.extraReverseZoneKeys where key.count >= zone.count {
+            let matches = zone.withUnsafeBytes { zone in
+                WireName.hasSuffix(key, labels: labels, suffixLength: zone.count, suffix: zone)
+            }
+            if matches { return key.count - zone.count }
+        }
         switch reverse.family {
         case .v4 where reverse.bits >= 24:
             let prefix = UInt32(truncatingIfNeeded: reverse.value >> UInt128(reverse.bits - 24))
@@ -92,12 +99,6 @@ extension CompiledZone {
             if reverseV6.zones.contains(prefix) { return Int(labels[reverse.labelsBelowSuffix - 16]) }
         default:
             break
-        }
-        for zone in wire.extraReverseZoneKeys where key.count >= zone.count {
-            let matches = zone.withUnsafeBytes { zone in
-                WireName.hasSuffix(key, labels: labels, suffixLength: zone.count, suffix: zone)
-            }
-            if matches { return key.count - zone.count }
         }
         return nil
     }
@@ -131,6 +132,7 @@ extension CompiledZone {
                 case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
                 case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
                 case .txt: return instances.map { txt(of: $0) }
+                case .sshfp: return instances.flatMap { sshfp(of: $0) }
                 default: return []
                 }
             }

@@ -23,12 +23,15 @@ public struct ZoneOptions: Sendable, Hashable {
     public var expire: UInt32
     /// Reverse zones served in addition to the /24 (IPv4) and /64 (IPv6) of every instance address.
     public var extraReverseZones: [DNSName]
+    /// Which tags name instances (`[dns] name_tag`, `[dns] groups`).
+    public var naming: NamingOptions
 
     public init(
         origin: DNSName = "ec2.", ttl: UInt32 = 60, addressMode: AddressMode = .auto,
         states: Set<String> = ["running"], negativeTTL: UInt32 = 30, nameserver: DNSName? = nil,
         nameserverIPv4: [IPv4Address] = [], nameserverIPv6: [IPv6Address] = [], hostmaster: DNSName? = nil,
-        refresh: UInt32 = 3600, retry: UInt32 = 600, expire: UInt32 = 86400, extraReverseZones: [DNSName] = []
+        refresh: UInt32 = 3600, retry: UInt32 = 600, expire: UInt32 = 86400, extraReverseZones: [DNSName] = [],
+        naming: NamingOptions = NamingOptions()
     ) {
         self.origin = origin
         self.ttl = ttl
@@ -43,7 +46,11 @@ public struct ZoneOptions: Sendable, Hashable {
         self.retry = retry
         self.expire = expire
         self.extraReverseZones = extraReverseZones
+        self.naming = naming
     }
+
+    /// The zone's name as people append it to names (`ec2`), lower case, without the trailing dot.
+    public var zoneText: String { String(origin.lowercased().description.dropLast()) }
 
     /// TTL of the SOA in negative answers: min(SOA TTL, MINIMUM) (RFC 2308 §5).
     public var negativeAnswerTTL: UInt32 { min(ttl, negativeTTL) }

@@ -10,7 +10,7 @@ struct AccountKeys: Sendable {
     let tokens: WebTokenSigner
 
     static func load(_ auth: WebAuthOptions, file: String) throws(ConfigError) -> AccountKeys {
-        let seedText = try readSecret(auth.signingKeyFile, file: file, key: "federation.auth.signing_key_file")
+        let seedText = try SecretFile.read(auth.signingKeyFile, configFile: file, key: "federation.auth.signing_key_file")
         let signingKey: StellarSigningKey
         do {
             signingKey = try StellarSigningKey(seed: String(decoding: seedText, as: UTF8.self))
@@ -19,7 +19,7 @@ struct AccountKeys: Sendable {
                 file: file, key: "federation.auth.signing_key_file",
                 message: "\(auth.signingKeyFile) does not hold a Stellar secret seed (S…, 56 characters): \(error)")
         }
-        var secret = try readSecret(auth.jwtSecretFile, file: file, key: "federation.auth.jwt_secret_file")
+        var secret = try SecretFile.read(auth.jwtSecretFile, configFile: file, key: "federation.auth.jwt_secret_file")
         while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { secret.removeLast() }
         let tokens: WebTokenSigner
         do {
@@ -28,23 +28,5 @@ struct AccountKeys: Sendable {
             throw ConfigError(file: file, key: "federation.auth.jwt_secret_file", message: "\(auth.jwtSecretFile): \(error)")
         }
         return AccountKeys(signingKey: signingKey, tokens: tokens)
-    }
-
-    /// The file's bytes, once its mode shows that only its owner can read it.
-    private static func readSecret(_ path: String, file: String, key: String) throws(ConfigError) -> [UInt8] {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw ConfigError(file: file, key: key, message: "cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        let mode = status.st_mode & 0o777
-        guard mode & 0o077 == 0 else {
-            throw ConfigError(
-                file: file, key: key,
-                message: "\(path) may be read by others (mode \(String(mode, radix: 8))); make it readable by fedns alone: chmod 600 \(path)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: file, key: key, message: "cannot read \(path)")
-        }
-        return Array(data)
     }
 }

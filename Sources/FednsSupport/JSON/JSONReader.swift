@@ -1,29 +1,26 @@
 /// A pull reader over JSON text (RFC 8259), for documents fedns reads often and large (the inventory snapshot,
 /// the control endpoint's document): values are read straight from the bytes into the caller's types, with no
-/// tree of intermediate values. Foundation's `JSONDecoder` spent about 14 µs per instance building one; a
-/// 100,000-instance snapshot now reads in a fraction of that.
+/// tree of intermediate values. Foundation's `JSONDecoder` spent about 14 µs per instance building one.
 ///
 /// Strict, with one leniency Foundation's decoder (which fedns used before) also has, a trailing comma in an array
 /// or object: the whole grammar is checked (also inside values that are skipped), strings must be valid UTF-8
 /// without raw control characters, nesting is bounded, and nothing may follow the document. Errors name where
-/// in the document they are, the way `instances[3].id: required key is missing` does.
+/// in the document they are, the way `instances[3].id: required key is missing` does; the place is assembled only
+/// when an error passes up through the objects and arrays around it, so reading costs nothing for it.
+///
+/// The hot paths are `@inlinable`: the closures a caller passes per key are then specialised into its loop.
 public struct JSONReader {
-    private let bytes: UnsafeRawBufferPointer
-    private var position = 0
-    /// Where the reader is in the document, for error messages.
-    private var path: [PathComponent] = []
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var position = 0
+    @usableFromInline var depth = 0
     /// Strings read with `interned: true`, so that values repeated across a document share one copy.
-    private var interned = StringInterner()
+    @usableFromInline var interned = StringInterner()
 
     /// Values nested deeper than this are refused (a document of brackets must not exhaust the stack).
     public static let maxDepth = 256
 
-    enum PathComponent {
-        case key(JSONKey)
-        case index(Int)
-    }
-
     /// Reads the document in `bytes` with `body`, then checks that nothing but whitespace follows.
+    @inlinable
     public static func read<Result>(
         _ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(JSONReadError) -> Result
     ) throws(JSONReadError) -> Result {
@@ -34,7 +31,8 @@ public struct JSONReader {
         return result
     }
 
-    private init(bytes: UnsafeRawBufferPointer) {
+    @usableFromInline
+    init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
@@ -42,8 +40,10 @@ public struct JSONReader {
 
     /// Reads an object: `body` gets each key and must read or skip its value. Keys are compared as raw bytes
     /// (`JSONKey == "id"`), so no string is made for them.
+    @inlinable
     public mutating func readObject(_ body: (inout JSONReader, JSONKey) throws(JSONReadError) -> Void) throws(JSONReadError) {
-        try expectContainer(open: UInt8(ascii: "{"), "an object")
+        try enterContainer(open: UInt8(ascii: "{"), "an object")
+        defer { depth -= 1 }
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             position += 1
@@ -52,7 +52,7 @@ public struct JSONReader {
         while true {
             skipWhitespace()
             if peek() == UInt8(ascii: "}") {
-                // A trailing comma, which Foundation's decoder (what fedns read with before) accepted.
+                // A trailing comma, which Foundation's decoder accepted.
                 position += 1
                 return
             }
@@ -62,9 +62,11 @@ public struct JSONReader {
             guard peek() == UInt8(ascii: ":") else { throw syntaxError("expected ':' after a key") }
             position += 1
             skipWhitespace()
-            path.append(.key(key))
-            try body(&self, key)
-            path.removeLast()
+            do throws(JSONReadError) {
+                try body(&self, key)
+            } catch {
+                throw error.inside(.key(key.string))
+            }
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
@@ -77,8 +79,10 @@ public struct JSONReader {
     }
 
     /// Reads an array: `body` gets each index and must read or skip the element.
+    @inlinable
     public mutating func readArray(_ body: (inout JSONReader, Int) throws(JSONReadError) -> Void) throws(JSONReadError) {
-        try expectContainer(open: UInt8(ascii: "["), "an array")
+        try enterContainer(open: UInt8(ascii: "["), "an array")
+        defer { depth -= 1 }
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             position += 1
@@ -92,9 +96,11 @@ public struct JSONReader {
                 position += 1
                 return
             }
-            path.append(.index(index))
-            try body(&self, index)
-            path.removeLast()
+            do throws(JSONReadError) {
+                try body(&self, index)
+            } catch {
+                throw error.inside(.index(index))
+            }
             index += 1
             skipWhitespace()
             switch peek() {
@@ -108,6 +114,7 @@ public struct JSONReader {
     }
 
     /// An array of strings.
+    @inlinable
     public mutating func readStringArray() throws(JSONReadError) -> [String] {
         var strings: [String] = []
         try readArray { reader, _ throws(JSONReadError) in strings.append(try reader.readString()) }
@@ -115,6 +122,7 @@ public struct JSONReader {
     }
 
     /// An object of string values; keys and values `interned` as `readString` does.
+    @inlinable
     public mutating func readStringDictionary(interned: Bool = false) throws(JSONReadError) -> [String: String] {
         var dictionary: [String: String] = [:]
         dictionary.reserveCapacity(8)  // tags: most instances have a handful
@@ -128,6 +136,7 @@ public struct JSONReader {
     // MARK: Scalars
 
     /// Whether the next value is `null` (consumed when it is).
+    @inlinable
     public mutating func readNull() -> Bool {
         skipWhitespace()
         guard matches("null") else { return false }
@@ -138,6 +147,7 @@ public struct JSONReader {
     /// A string. `interned`: for values that repeat across the document (regions, states, tag keys and values),
     /// equal strings come back as one shared copy, which a 100,000-instance inventory otherwise holds 100,000
     /// times over.
+    @inlinable
     public mutating func readString(interned: Bool = false) throws(JSONReadError) -> String {
         skipWhitespace()
         guard peek() == UInt8(ascii: "\"") else { throw typeError("a string") }
@@ -145,6 +155,7 @@ public struct JSONReader {
     }
 
     /// A string, or nil for `null`.
+    @inlinable
     public mutating func readOptionalString(interned: Bool = false) throws(JSONReadError) -> String? {
         readNull() ? nil : try readString(interned: interned)
     }
@@ -181,7 +192,7 @@ public struct JSONReader {
         switch peek() {
         case UInt8(ascii: "{"): try readObject { reader, _ throws(JSONReadError) in try reader.skipValue() }
         case UInt8(ascii: "["): try readArray { reader, _ throws(JSONReadError) in try reader.skipValue() }
-        case UInt8(ascii: "\""): _ = try readStringLiteral()
+        case UInt8(ascii: "\""): _ = try readStringLiteral(interned: false)
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readBool()
         case UInt8(ascii: "n"):
             guard readNull() else { throw syntaxError("expected a value") }
@@ -191,55 +202,47 @@ public struct JSONReader {
 
     // MARK: Errors
 
-    /// An error at the current place in the document: `instances[2].launched: "yesterday" is not a date`.
+    /// An error at the current place in the document (the place is filled in on the way out):
+    /// `instances[2].launched: "yesterday" is not a date`.
     public func error(_ message: String) -> JSONReadError {
-        JSONReadError(path: pathText, message: message)
+        JSONReadError(path: [], message: message)
     }
 
     /// The value here is not of the expected kind.
-    public func typeError(_ expected: String) -> JSONReadError {
+    @usableFromInline
+    func typeError(_ expected: String) -> JSONReadError {
         if matches("null") { return error("expected \(expected), found null") }
         return error("expected \(expected)")
     }
 
     /// A required key is missing from the object just read: the error names the key.
     public func missingKey(_ key: String) -> JSONReadError {
-        JSONReadError(path: Self.text(of: path + [.key(JSONKey(raw: nil, decoded: key))]), message: "required key is missing")
+        JSONReadError(path: [.key(key)], message: "required key is missing")
     }
 
-    private func syntaxError(_ message: String) -> JSONReadError {
-        JSONReadError(path: "document", message: "\(message) at byte \(position) (\(pathText))")
-    }
-
-    private var pathText: String { Self.text(of: path) }
-
-    private static func text(of path: [PathComponent]) -> String {
-        var text = ""
-        for component in path {
-            switch component {
-            case .key(let key): text += text.isEmpty ? key.string : ".\(key.string)"
-            case .index(let index): text += "[\(index)]"
-            }
-        }
-        return text.isEmpty ? "document" : text
+    /// The text is not JSON: said of the document as a whole, with where it went wrong.
+    @usableFromInline
+    func syntaxError(_ message: String) -> JSONReadError {
+        JSONReadError(path: [], message: "\(message) at byte \(position)", isSyntax: true)
     }
 
     // MARK: Lexing
 
-    @inline(__always)
-    private func peek() -> UInt8? {
+    @inlinable @inline(__always)
+    func peek() -> UInt8? {
         position < bytes.count ? bytes[position] : nil
     }
 
-    private func matches(_ literal: StaticString) -> Bool {
+    @inlinable
+    func matches(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count else { return false }
         for offset in 0..<count where bytes[position + offset] != literal.utf8Start[offset] { return false }
         return true
     }
 
-    @inline(__always)
-    private mutating func skipWhitespace() {
+    @inlinable @inline(__always)
+    mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
             case 0x20, 0x0A, 0x0D, 0x09: position += 1
@@ -248,39 +251,46 @@ public struct JSONReader {
         }
     }
 
-    private mutating func expectContainer(open: UInt8, _ what: String) throws(JSONReadError) {
+    @inlinable
+    mutating func enterContainer(open: UInt8, _ what: String) throws(JSONReadError) {
         skipWhitespace()
         guard peek() == open else {
             if peek() == nil { throw syntaxError("the document ends early") }
             throw typeError(what)
         }
-        guard path.count < Self.maxDepth else { throw syntaxError("values nested more than \(Self.maxDepth) deep") }
+        guard depth < Self.maxDepth else { throw syntaxError("values nested more than \(Self.maxDepth) deep") }
+        depth += 1
         position += 1
     }
 
-    private mutating func readKey() throws(JSONReadError) -> JSONKey {
+    @inlinable
+    mutating func readKey() throws(JSONReadError) -> JSONKey {
         let start = position + 1
         var end = start
+        var ascii = true
         // Keys without escapes are compared in place; one with escapes is decoded.
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            if byte >= 0x80 { ascii = false }
             end += 1
         }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             // ASCII is valid UTF-8; anything else is checked once here.
-            guard raw.allSatisfy({ $0 < 0x80 }) || String(validating: raw, as: UTF8.self) != nil else {
-                throw syntaxError("a key is not UTF-8")
-            }
+            guard ascii || String(validating: raw, as: UTF8.self) != nil else { throw syntaxError("a key is not UTF-8") }
             position = end + 1
             return JSONKey(raw: raw, decoded: nil)
         }
-        return JSONKey(raw: nil, decoded: try readStringLiteral())
+        return JSONKey(raw: nil, decoded: try readStringLiteral(interned: false))
     }
 
     /// The string literal at `position` (which is its opening quote).
-    private mutating func readStringLiteral(interned: Bool = false) throws(JSONReadError) -> String {
+    @inlinable
+    mutating func readStringLiteral(interned: Bool) throws(JSONReadError) -> String {
         let start = position + 1
         var end = start
+        var ascii = true
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
@@ -289,7 +299,12 @@ public struct JSONReader {
                     position = end + 1
                     return shared
                 }
-                guard let string = String(validating: raw, as: UTF8.self) else {
+                let string: String
+                if ascii {
+                    string = String(decoding: raw, as: UTF8.self)
+                } else if let valid = String(validating: raw, as: UTF8.self) {
+                    string = valid
+                } else {
                     throw syntaxError("a string is not UTF-8")
                 }
                 if interned { self.interned.keep(string, bytes: raw) }
@@ -298,13 +313,15 @@ public struct JSONReader {
             }
             if byte == UInt8(ascii: "\\") { return try readEscapedString(from: start) }
             guard byte >= 0x20 else { throw syntaxError("a raw control character in a string") }
+            if byte >= 0x80 { ascii = false }
             end += 1
         }
         throw syntaxError("a string is not closed")
     }
 
     /// A string with escapes, decoded into bytes first.
-    private mutating func readEscapedString(from start: Int) throws(JSONReadError) -> String {
+    @usableFromInline
+    mutating func readEscapedString(from start: Int) throws(JSONReadError) -> String {
         var decoded: [UInt8] = []
         var index = start
         while index < bytes.count {
@@ -407,15 +424,21 @@ public struct JSONReader {
 /// when it has no escapes.
 public struct JSONKey {
     /// The key's bytes when it has no escapes (already checked to be UTF-8).
-    let raw: UnsafeRawBufferPointer?
+    @usableFromInline let raw: UnsafeRawBufferPointer?
     /// The key when it had escapes.
-    let decoded: String?
+    @usableFromInline let decoded: String?
+
+    @usableFromInline
+    init(raw: UnsafeRawBufferPointer?, decoded: String?) {
+        self.raw = raw
+        self.decoded = decoded
+    }
 
     public var string: String {
         decoded ?? raw.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func == (key: JSONKey, literal: StaticString) -> Bool {
         guard let raw = key.raw else { return key.string == literal.description }
         let count = literal.utf8CodeUnitCount
@@ -427,30 +450,65 @@ public struct JSONKey {
 
 /// A document that cannot be read: where, and what is wrong.
 public struct JSONReadError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// `instances[3].id`, or `document` for the document as a whole.
-    public var path: String
-    public var message: String
-
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
+    public enum Component: Hashable, Sendable {
+        case key(String)
+        case index(Int)
     }
 
-    public var description: String { "\(path): \(message)" }
+    /// From the document's top down: `instances`, `[3]`, `id`.
+    public var path: [Component]
+    public var message: String
+    /// The text is not JSON at all (said of the document, with the byte where it went wrong).
+    public var isSyntax = false
+
+    public init(path: [Component], message: String, isSyntax: Bool = false) {
+        self.path = path
+        self.message = message
+        self.isSyntax = isSyntax
+    }
+
+    /// The same error, one level further out: the key or index it happened under comes first.
+    @usableFromInline
+    func inside(_ component: Component) -> JSONReadError {
+        guard !isSyntax else { return self }
+        var outer = self
+        outer.path.insert(component, at: 0)
+        return outer
+    }
+
+    /// `instances[3].id`, or `document` for the document as a whole.
+    public var place: String {
+        guard !isSyntax else { return "document" }
+        var text = ""
+        for component in path {
+            switch component {
+            case .key(let key): text += text.isEmpty ? key : ".\(key)"
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text.isEmpty ? "document" : text
+    }
+
+    public var description: String { "\(place): \(message)" }
 }
 
 /// Equal strings of one document as one copy. Only strings long enough to live on the heap are kept (Swift holds
 /// up to 15 UTF-8 bytes inline), and at most `capacity` of them, so a document of unique values costs a bounded
 /// table and nothing more.
+@usableFromInline
 struct StringInterner {
-    private var strings: [String] = []
-    private var hashes: [UInt32] = []
+    @usableFromInline var strings: [String] = []
+    @usableFromInline var hashes: [UInt32] = []
     /// String index + 1, or 0 for an empty slot.
-    private var slots: [Int32] = Array(repeating: 0, count: 1024)
-    static let capacity = 16_384
+    @usableFromInline var slots: [Int32] = Array(repeating: 0, count: 1024)
+    @usableFromInline static let capacity = 16_384
     /// Shorter strings are stored inline by Swift: sharing them saves nothing.
-    static let minimumLength = 16
+    @usableFromInline static let minimumLength = 16
 
+    @usableFromInline
+    init() {}
+
+    @usableFromInline
     func existing(_ bytes: UnsafeRawBufferPointer) -> String? {
         guard bytes.count >= Self.minimumLength, !strings.isEmpty else { return nil }
         let hash = Self.hash(bytes)
@@ -464,6 +522,7 @@ struct StringInterner {
         return nil
     }
 
+    @usableFromInline
     mutating func keep(_ string: String, bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= Self.minimumLength, strings.count < Self.capacity else { return }
         if (strings.count + 1) * 2 > slots.count {
@@ -477,6 +536,7 @@ struct StringInterner {
     }
 
     /// A key's string, shared when the same key came before.
+    @usableFromInline
     mutating func string(_ key: JSONKey) -> String {
         guard let raw = key.raw else { return key.string }
         if let shared = existing(raw) { return shared }
@@ -501,10 +561,22 @@ struct StringInterner {
         }
     }
 
+    /// Eight bytes at a time, multiplied and folded: the strings kept here are at least 16 bytes long.
     private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var hash: UInt32 = 2_166_136_261
-        for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        return hash
+        guard let base = bytes.baseAddress else { return 0 }
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let product = (hash ^ base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                .multipliedFullWidth(by: 0xBF58_476D_1CE4_E5B9)
+            hash = product.high ^ product.low
+            offset += 8
+        }
+        // The last eight bytes (overlapping what came before when the length is not a multiple of eight).
+        let product = (hash ^ base.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+            .multipliedFullWidth(by: 0xBF58_476D_1CE4_E5B9)
+        hash = product.high ^ product.low
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 }
 

@@ -1,3 +1,4 @@
+import FednsSupport
 import Foundation
 
 /// The persisted cache: the last good snapshot on disk, so a restart answers before any AWS call.
@@ -35,43 +36,6 @@ public struct SnapshotFile: Sendable {
 
     /// Writes the snapshot atomically (temporary file, fsync, rename, directory created if needed).
     public func save(_ snapshot: Snapshot) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        removeAbandonedTemporaries(in: directory, of: url.lastPathComponent)
-        let data = try snapshot.encoded()
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        }
-    }
-
-    /// Removes the temporary files of writers that died before renaming theirs (killed, or the machine lost power):
-    /// each is a whole snapshot's size, and nothing else would ever remove them. A file whose process still runs
-    /// (another fedns, or `fedns instances` refreshing the same snapshot) is left alone.
-    func removeAbandonedTemporaries(in directory: URL, of name: String) {
-        let prefix = ".\(name)."
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-            let pidText = entry.dropFirst(prefix.count).dropLast(".tmp".count)
-            guard let pid = Int32(pidText), pid != ProcessInfo.processInfo.processIdentifier else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                try? FileManager.default.removeItem(at: directory.appendingPathComponent(entry))
-            }
-        }
+        try AtomicFile.write(try snapshot.encoded(), to: path, permissions: 0o640)
     }
 }

@@ -16,6 +16,8 @@ struct ControlServer {
     let store: SnapshotStore
     /// The zone currently served, for naming problems; nil when DNS is disabled.
     let zone: (@Sendable () -> CompiledZone?)?
+    /// The zone's options as configured, for reading names when DNS is disabled.
+    let zoneOptions: ZoneOptions
     let registry: PrometheusCollectorRegistry
     /// Called before each scrape to set gauges that are computed rather than counted (ages, days left).
     let beforeScrape: [@Sendable () -> Void]
@@ -49,16 +51,16 @@ struct ControlServer {
             router: router, configuration: configuration, onServerRunning: { _ in onRunning() }, logger: logger)
     }
 
-    /// `?region=R&name=N` narrow the list (name as the zone understands it: the tag's DNS label, or an id).
+    /// `?region=R&name=N` narrow the list. `name` is any name of the zone (`web-1`, `2.web.role.ec2`, an id), read
+    /// with the zone's own grammar: the instances it may mean in any state, and for a numbered name its whole set,
+    /// so that a command resolving it over just these gets the zone's answer.
     private func instances(region: String?, name: String?) throws -> Response {
         var snapshot = store.current
         if let region {
             snapshot.instances = snapshot.instances.filter { $0.region == region }
         }
-        if let name = name?.lowercased() {
-            snapshot.instances = snapshot.instances.filter {
-                InstanceNaming.label(of: $0) == name || InstanceNaming.idLabel(of: $0) == name
-            }
+        if let name {
+            snapshot.instances = snapshot.instances.filter(NameIndex.mayMean(name, options: zone?()?.settings ?? zoneOptions))
         }
         let document = InventoryDocument(snapshot: snapshot, loaded: store.isLoaded, problems: zone?()?.problems ?? [])
         let body = try document.encoded()

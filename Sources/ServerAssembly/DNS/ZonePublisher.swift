@@ -3,6 +3,7 @@ import FednsSupport
 import Inventory
 import Logging
 import Synchronization
+import ZoneTransfer
 
 /// Compiles every published snapshot into a zone and hands it to the DNS handler. Compiling happens on the
 /// publisher's task, never on an event loop, so a refresh of 10,000 instances does not delay a query.
@@ -12,14 +13,26 @@ final class ZonePublisher: Sendable {
     private let store: SnapshotStore
     private let logger: Logger
     private let reportedProblems = Mutex<[NamingProblem]>([])
+    /// Zone transfers, when `[dns.transfer]` is configured: every compiled zone goes into its journal, and the
+    /// secondaries are told of a new serial.
+    private let transfers: ZoneTransferService?
+    private let notifier: NotifySender?
 
-    init(settings: ZoneOptions, store: SnapshotStore, logger: Logger) {
+    init(
+        settings: ZoneOptions, store: SnapshotStore, logger: Logger, transfers: ZoneTransferService? = nil,
+        notifier: NotifySender? = nil
+    ) {
         self.settings = Mutex(settings)
         self.store = store
         self.logger = logger
-        handler = ZoneQueryHandler(
-            zone: store.isLoaded
-                ? CompiledZone(snapshot: store.current, settings: settings) : .notReady(settings: settings))
+        self.transfers = transfers
+        self.notifier = notifier
+        let initial = store.isLoaded ? CompiledZone(snapshot: store.current, settings: settings) : .notReady(settings: settings)
+        handler = ZoneQueryHandler(zone: initial, transfers: transfers)
+        if let transfers {
+            _ = transfers.zoneCompiled(initial)
+            transfers.restoreJournal()
+        }
         // The store keeps the publisher alive: nothing else needs to hold it.
         store.observe { snapshot in self.publish(snapshot) }
     }
@@ -49,7 +62,10 @@ final class ZonePublisher: Sendable {
         let zone = CompiledZone(snapshot: snapshot, settings: currentSettings)
         let compiled = ContinuousClock.now - started
         let compiledCPU = ThreadCPUTime.now() - startedCPU
+        // The journal has the new version before any query can see it, so an IXFR for it finds its step.
+        let announced = transfers?.zoneCompiled(zone) ?? []
         handler.publish(zone)
+        if !announced.isEmpty { notifier?.announce(announced) }
         logger.debug(
             "zone published",
             metadata: [

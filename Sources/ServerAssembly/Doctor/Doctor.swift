@@ -88,7 +88,7 @@ public struct Doctor: Sendable {
         // The inventory, and a name to try through the system resolver.
         let lookup = try? await InventoryLookup(options: config.inventoryLookupOptions, logger: logger).fetch()
         let sample = lookup?.document.instances.first { $0.state == "running" && config.dns.zone.states.contains($0.state) }
-            .flatMap { InstanceNaming.label(of: $0) ?? InstanceNaming.idLabel(of: $0) }
+            .map { InstanceNaming.idLabel(of: $0) }
 
         // The OS routes the zone to the server.
         let method = ResolverMethod.detect(root: root)

@@ -60,6 +60,7 @@ final class ConfigReloader: Sendable {
             keys.append("dns.tcp_*")
         }
         if old.dns.queryLog != new.dns.queryLog { keys.append("dns.query_log") }
+        if old.dns.transfer != new.dns.transfer { keys.append("dns.transfer") }
         if old.control != new.control { keys.append("control") }
         if old.process != new.process { keys.append("process") }
         // The SEP-10 keys, the self-service policy and the accepted networks are loaded once, with the endpoint.
@@ -76,6 +77,8 @@ final class ConfigReloader: Sendable {
                 keys.append("discovery endpoints and request_timeout")
             }
             if a.refresh.snapshotPath != b.refresh.snapshotPath { keys.append("discovery.snapshot") }
+            // The host key reader is set up once, beside the refresher.
+            if a.hostKeys != b.hostKeys { keys.append("discovery.host_keys, discovery.host_key_rate") }
         case (.file, .aws), (.aws, .file): keys.append("discovery.source")
         default: break
         }

@@ -13,6 +13,7 @@ import Prometheus
 import ServiceLifecycle
 import Settings
 import UnixSignals
+import ZoneTransfer
 
 /// `fedns serve`: everything the configuration asks for, in one ServiceGroup. SIGTERM and SIGINT shut down
 /// gracefully; SIGHUP re-reads the inventory (and the federation endpoint's certificates and stellar.toml).
@@ -61,8 +62,13 @@ public struct FednsServer {
         assembly.reloaders.append { await configReloader.reload() }
         // The zone publisher observes the store before the first inventory arrives, so the first answer already
         // comes from it.
+        let transfer = config.dns.transfer.flatMap { $0.isEnabled ? $0 : nil }
+        let transfers = transfer.map { ZoneTransferService(options: $0, logger: logger) }
+        let notifier = transfer.flatMap { $0.notify.isEmpty ? nil : NotifySender(targets: $0.notify, keys: $0.keys, logger: logger) }
+        if let notifier { assembly.shutdownHooks.append { notifier.shutdown() } }
         let zonePublisher = config.dns.enabled
-            ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger) : nil
+            ? ZonePublisher(settings: config.dns.zone, store: store, logger: logger, transfers: transfers, notifier: notifier)
+            : nil
         if let zonePublisher {
             configReloader.onReload { zonePublisher.update(settings: $0.dns.zone) }
         }
@@ -95,6 +101,9 @@ public struct FednsServer {
             }
             assembly.services.append(refresher)
             assembly.reloaders.append { await refresher.requestRefresh() }
+            // SSH host keys from the instances' consoles, beside the refreshes and at the same low priority.
+            assembly.services.append(
+                HostKeyCollector(options: aws.hostKeys, source: discovery.source, store: store, logger: logger, executor: background))
         }
 
         if let zonePublisher {
@@ -150,7 +159,7 @@ public struct FednsServer {
             let currentZone: @Sendable () -> CompiledZone? = { handler?.zone }
             let gauges = InventoryGauges(store: store)
             let control = ControlServer(
-                config: config.control, store: store, zone: currentZone, registry: metrics,
+                config: config.control, store: store, zone: currentZone, zoneOptions: config.dns.zone, registry: metrics,
                 beforeScrape: [gauges.update], logger: logger)
             assembly.services.append(control.makeApplication(onRunning: barrier.arrive))
         }

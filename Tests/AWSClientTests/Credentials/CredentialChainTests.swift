@@ -174,14 +174,16 @@ struct CredentialChainTests {
                 Issue.record("expected notFound, got \(String(describing: error))")
                 return
             }
-            #expect(tried.map(\.source).count == 4)
+            #expect(tried.map(\.source).count == 5)
             #expect(tried[0].source == "environment variables")
             #expect(tried[0].outcome.contains("AWS_ACCESS_KEY_ID"))
-            #expect(tried[1].source == "profile \"default\"")
-            #expect(tried[1].outcome.contains("(not found)"))
-            #expect(tried[2].source == "container credentials endpoint")
-            #expect(tried[3].source.hasPrefix("EC2 instance metadata"))
-            #expect(tried[3].outcome.contains("AWS_EC2_METADATA_DISABLED"))
+            #expect(tried[1].source == "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
+            #expect(tried[1].outcome.contains("AWS_ROLE_ARN"))
+            #expect(tried[2].source == "profile \"default\"")
+            #expect(tried[2].outcome.contains("(not found)"))
+            #expect(tried[3].source == "container credentials endpoint")
+            #expect(tried[4].source.hasPrefix("EC2 instance metadata"))
+            #expect(tried[4].outcome.contains("AWS_EC2_METADATA_DISABLED"))
             let text = error?.description ?? ""
             #expect(text.contains("no AWS credentials found"))
             #expect(text.contains("To fix:"))
@@ -251,16 +253,6 @@ struct CredentialChainTests {
             #expect(await failure(home, profile: "badsource")?.description.contains("Ec2InstanceMetadata") == true)
             #expect(await failure(home, profile: "envsource")?.description.contains("credential_source = Environment, but environment variables has none") == true)
             #expect(await failure(home, profile: "dangling")?.description.contains("source_profile \"nowhere\" is not in") == true)
-        }
-    }
-
-    @Test("an SSO profile is explained, with the credential_process line that bridges it")
-    func ssoProfile() async throws {
-        try await withTestHome { home in
-            try home.config(
-                "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n")
-            let error = await failure(home, profile: "sso")
-            #expect(error?.description.contains("aws configure export-credentials --profile sso --format process") == true)
         }
     }
 

@@ -1,0 +1,421 @@
+import DNSWire
+import Foundation
+import Inventory
+
+/// Every name the zone gives instances, each owned by the form of highest precedence that makes it (`NameForm`),
+/// with the instances behind it in member order (launch time, then instance id).
+///
+/// The zone compiles its answers from one, and the companion commands resolve what people type with another built
+/// from the same options, so `dig 2.web.role.ec2`, `ec2host 2.web.role` and `ec2ssh 2.web.role` agree by
+/// construction. Names are lower-cased wire names in a `NameTable`; building is linear in the number of names and
+/// allocates little beyond the table itself.
+public struct NameIndex: Sendable {
+    /// The instances that have names (those in the configured states), in member order; indexes refer to these.
+    public let instances: [Instance]
+    /// The labels of each instance, index for index.
+    public let labels: [InstanceLabels]
+    /// Problems found while naming, for logs and `fedns instances --problems`.
+    public let problems: [NamingProblem]
+    /// Every name (the apex, the name server, instance names, empty non-terminals), lower-cased wire form.
+    let table: NameTable
+    /// Per name: the `NameForm` raw value that owns it, 0 for an empty non-terminal.
+    let forms: [UInt8]
+    /// Per name: where its instances start in `members`, and how many there are.
+    let firsts: [Int32]
+    let counts: [Int32]
+    let members: [Int32]
+    /// The zone apex, lower-cased wire form.
+    let apexKey: [UInt8]
+    /// The node of the in-zone name server, if it lies inside the zone (the apex is always node 0).
+    let nameserverNode: Int32?
+
+    /// Names `instances` under `options` (its apex, name server, states and naming tags). `states` overrides the
+    /// configured states: the companion commands also look among stopped instances, to say that a name is stopped.
+    public init(instances: [Instance], options: ZoneOptions, states: Set<String>? = nil) {
+        var builder = Builder(options: options)
+        let served = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
+        labels = builder.add(served)
+        self.instances = served
+        apexKey = builder.apexKey
+        nameserverNode = builder.nameserverNode
+        problems = builder.problems
+        (table, forms, firsts, counts, members) = builder.finish()
+    }
+
+    /// Instances in `states`, in member order: launch time, then instance id (missing launch times first). This
+    /// order numbers the members of a set (`N.NAME`) and lists candidates, so it must not depend on API order.
+    static func servable(_ instances: [Instance], states: Set<String>, problems: inout [NamingProblem]) -> [Instance] {
+        var keyed: [(launched: Double, id: String, index: Int)] = []
+        keyed.reserveCapacity(instances.count)
+        for (index, instance) in instances.enumerated() where states.contains(instance.state) {
+            guard InstanceNaming.idLabel(of: instance).utf8.count <= DNSName.maxLabelLength else {
+                problems.append(
+                    NamingProblem(
+                        kind: .unusableAddress, name: instance.id, instanceIDs: [instance.id],
+                        detail: "instance id cannot be used as a DNS label"))
+                continue
+            }
+            keyed.append((instance.launchTime?.timeIntervalSince1970 ?? -.infinity, instance.id, index))
+        }
+        keyed.sort { ($0.launched, $0.id) < ($1.launched, $1.id) }
+        return keyed.map { instances[$0.index] }
+    }
+
+    /// Whether `lhs` comes before `rhs` in member order.
+    public static func memberOrder(_ lhs: Instance, _ rhs: Instance) -> Bool {
+        (lhs.launchTime?.timeIntervalSince1970 ?? -.infinity, lhs.id) < (rhs.launchTime?.timeIntervalSince1970 ?? -.infinity, rhs.id)
+    }
+
+    var nodeCount: Int { forms.count }
+
+    func form(ofNode node: Int32) -> NameForm? { NameForm(rawValue: forms[Int(node)]) }
+
+    func members(ofNode node: Int32) -> ArraySlice<Int32> {
+        let first = Int(firsts[Int(node)])
+        return members[first..<(first + Int(counts[Int(node)]))]
+    }
+}
+
+// MARK: - What a typed name means
+
+extension NameIndex {
+    /// What a name names.
+    public enum Match: Sendable, Equatable {
+        /// Instances, under the form that owns the name.
+        case instances(NameForm, [Instance])
+        /// The zone's apex or its name server: not an instance.
+        case reserved
+        /// No such name (or one with nothing under it, such as `REGION` alone).
+        case none
+    }
+
+    /// What `typed` names: a name relative to the zone (`web-1`, `2.web.role`) or ending in it (`web-1.ec2`), in
+    /// any case, with or without a trailing dot.
+    public func match(_ typed: String) -> Match {
+        guard let node = node(typed) else { return .none }
+        switch form(ofNode: node) {
+        case .reserved: return .reserved
+        case nil: return .none
+        case let form?: return .instances(form, members(ofNode: node).map { instances[Int($0)] })
+        }
+    }
+
+    /// The node of a typed name, if the name exists.
+    func node(_ typed: String) -> Int32? {
+        guard let key = Self.key(typed, apexKey: apexKey) else { return nil }
+        return table.find(key)
+    }
+
+    /// A typed name as a lower-cased wire key under the apex (`web.ec2`, `web.ec2.` and `web` are one name).
+    static func key(_ typed: String, apexKey: [UInt8]) -> [UInt8]? {
+        var text = Substring(typed)
+        if text.hasSuffix(".") { text = text.dropLast() }
+        guard !text.isEmpty else { return nil }
+        var labels: [[UInt8]] = []
+        for label in text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard !label.isEmpty, label.count <= DNSName.maxLabelLength else { return nil }
+            labels.append(label.map(asciiLowercase))
+        }
+        // Written with the zone (`web.ec2`): its labels are the apex, added below.
+        let apexLabels = NameIndex.labels(ofKey: apexKey[...])
+        if !apexLabels.isEmpty, labels.count >= apexLabels.count, Array(labels.suffix(apexLabels.count)) == apexLabels {
+            labels.removeLast(apexLabels.count)
+        }
+        var key: [UInt8] = []
+        for label in labels {
+            key.append(UInt8(label.count))
+            key += label
+        }
+        key += apexKey
+        return key.count <= DNSName.maxWireLength ? key : nil
+    }
+
+    /// The labels of a wire-form key.
+    static func labels(ofKey key: ArraySlice<UInt8>) -> [[UInt8]] {
+        var labels: [[UInt8]] = []
+        var index = key.startIndex
+        while index < key.endIndex {
+            let length = Int(key[index])
+            guard length > 0, index + 1 + length <= key.endIndex else { break }
+            labels.append(Array(key[(index + 1)...(index + length)]))
+            index += 1 + length
+        }
+        return labels
+    }
+
+    /// Every name of the given forms, relative to the zone (`web-1`, `web.role`), sorted: for shell completion.
+    public func names(of wanted: Set<NameForm>) -> [String] {
+        var result: [String] = []
+        for node in 0..<Int32(nodeCount) {
+            guard let form = form(ofNode: node), wanted.contains(form) else { continue }
+            result.append(Self.text(ofKey: table.key(at: node).dropLast(apexKey.count)))
+        }
+        return result.sorted()
+    }
+
+    /// Dot-separated text of wire-form labels.
+    static func text(ofKey key: ArraySlice<UInt8>) -> String {
+        labels(ofKey: key).map { String(decoding: $0, as: UTF8.self) }.joined(separator: ".")
+    }
+
+    /// For every instance (by index), the names that name only it (a name shared with other instances cannot stand
+    /// for one host), relative to the zone, in precedence order of their forms: for `ssh_config` `Host` lines.
+    public func uniqueNamesByInstance() -> [[String]] {
+        var byInstance = Array(repeating: [(NameForm, String)](), count: instances.count)
+        for node in 0..<Int32(nodeCount) where counts[Int(node)] == 1 {
+            guard let form = form(ofNode: node), form != .reserved else { continue }
+            let member = Int(members[Int(firsts[Int(node)])])
+            byInstance[member].append((form, Self.text(ofKey: table.key(at: node).dropLast(apexKey.count))))
+        }
+        return byInstance.map { names in names.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1) }
+    }
+
+    /// A typed name relative to the zone, lower case, without a trailing dot (`Web-1.EC2.` is `web-1`).
+    public static func relative(_ typed: String, options: ZoneOptions) -> String {
+        var text = typed.lowercased()
+        if text.hasSuffix(".") { text.removeLast() }
+        let zone = options.zoneText
+        if !zone.isEmpty, text.hasSuffix(".\(zone)") { text.removeLast(zone.count + 1) }
+        return text
+    }
+
+    /// What a running server must send a command for `typed`, so that the command's own index over just those
+    /// instances gives the same answer as one over all of them: every instance that has `typed` as one of its own
+    /// names, in any form and whatever its state, and, when `typed` starts with a member number, every member of the
+    /// set the rest names (the numbering needs the whole set).
+    public static func mayMean(_ typed: String, options: ZoneOptions) -> @Sendable (Instance) -> Bool {
+        let text = relative(typed, options: options)
+        var names: Set<String> = [text]
+        if let dot = text.firstIndex(of: "."), InstanceNaming.number(inLabel: text[..<dot]) != nil {
+            names.insert(String(text[text.index(after: dot)...]))
+        }
+        let wanted = names
+        let naming = options.naming
+        return { instance in
+            let labels = InstanceLabels(instance, options: naming)
+            var found = false
+            for form in NameForm.allCases where !found {
+                labels.forEachName(form) { first, second, third in
+                    var name = first
+                    if let second { name += "." + second }
+                    if let third { name += "." + third }
+                    if wanted.contains(name) { found = true }
+                }
+            }
+            return found
+        }
+    }
+}
+
+// MARK: - Building
+
+extension NameIndex {
+    struct Builder {
+        let options: ZoneOptions
+        let apexKey: [UInt8]
+        var nameserverNode: Int32?
+        var problems: [NamingProblem] = []
+        private var table = NameTable()
+        private var forms: [UInt8] = []
+        private var lists: [IndexList] = []
+        /// The key being written, reused for every name.
+        private var scratch: [UInt8] = []
+        /// Names lost to a form of higher precedence: name -> (the form that owns it, the form lost, instance ids).
+        private var shadowed: [String: (owner: NameForm, lost: NameForm, ids: [String])] = [:]
+
+        init(options: ZoneOptions) {
+            self.options = options
+            apexKey = options.origin.lowercased().wire
+            scratch.reserveCapacity(DNSName.maxWireLength)
+            _ = claimReserved(apexKey)
+            if options.nameserver.isSubdomain(of: options.origin) && options.nameserver != options.origin {
+                nameserverNode = claimReserved(options.nameserver.lowercased().wire)
+            }
+        }
+
+        private mutating func claimReserved(_ key: [UInt8]) -> Int32 {
+            let node = self.node(key)
+            forms[Int(node)] = NameForm.reserved.rawValue
+            addEmptyNonTerminals(above: key)
+            return node
+        }
+
+        /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
+        /// claim a name keeps it. Returns the instances' labels.
+        mutating func add(_ instances: [Instance]) -> [InstanceLabels] {
+            let labels = instances.map { InstanceLabels($0, options: options.naming) }
+            // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
+            let perInstance = 4 + 3 * options.naming.groups.count
+            table.reserve(instances.count * perInstance + 64, averageLength: 24)
+            forms.reserveCapacity(instances.count * perInstance + 64)
+            lists.reserveCapacity(instances.count * perInstance + 64)
+            for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
+                for index in labels.indices {
+                    labels[index].forEachName(form) { first, second, third in
+                        guard writeKey(first, second, third) else { return }
+                        claim(form, instance: Int32(index), instances: instances)
+                    }
+                }
+            }
+            // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order.
+            for node in 0..<Int32(forms.count) {
+                guard let numbered = NameForm(rawValue: forms[Int(node)])?.numbered else { continue }
+                let list = lists[Int(node)]
+                for position in 0..<list.count {
+                    guard writeNumberedKey(position + 1, under: node) else { break }
+                    claim(numbered, instance: list[position], instances: instances)
+                }
+            }
+            reportUnusedTags(labels)
+            reportDuplicates(instances)
+            for (name, lost) in shadowed.sorted(by: { $0.key < $1.key }) {
+                problems.append(
+                    NamingProblem(
+                        kind: .shadowedName, name: name, instanceIDs: lost.ids,
+                        detail: lost.owner == .reserved
+                            ? "the name is the zone's name server (\(options.nameserver)); the instance is not served under it"
+                            : "read as \(lost.owner), which comes before \(lost.lost); the instance is not served under it"))
+            }
+            return labels
+        }
+
+        /// The table and the flattened lists, for the index.
+        func finish() -> (NameTable, [UInt8], [Int32], [Int32], [Int32]) {
+            var firsts: [Int32] = []
+            var counts: [Int32] = []
+            var members: [Int32] = []
+            firsts.reserveCapacity(lists.count)
+            counts.reserveCapacity(lists.count)
+            members.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+            for list in lists {
+                firsts.append(Int32(members.count))
+                counts.append(Int32(list.count))
+                members.append(contentsOf: list)
+            }
+            return (table, forms, firsts, counts, members)
+        }
+
+        /// The node of `key`, made (as an empty non-terminal) when new.
+        private mutating func node(_ key: UnsafeRawBufferPointer) -> Int32 {
+            let index = table.insert(key)
+            if Int(index) == forms.count {
+                forms.append(0)
+                lists.append(IndexList())
+            }
+            return index
+        }
+
+        private mutating func node(_ key: [UInt8]) -> Int32 {
+            key.withUnsafeBytes { node($0) }
+        }
+
+        /// Gives the name in `scratch` to an instance, unless a form of higher precedence owns it.
+        private mutating func claim(_ form: NameForm, instance: Int32, instances: [Instance]) {
+            let node = scratch.withUnsafeBytes { self.node($0) }
+            let owner = forms[Int(node)]
+            if owner == 0 {
+                forms[Int(node)] = form.rawValue
+                lists[Int(node)].append(instance)
+                // A numbered name's parent is its set's own name, which exists; other forms may need theirs.
+                if form != .nthOfName && form != .nthOfGroup {
+                    scratch.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
+                }
+            } else if owner == form.rawValue {
+                lists[Int(node)].append(instance)
+            } else {
+                let name = NameIndex.text(ofKey: scratch[...].dropLast(apexKey.count))
+                let ownerForm = NameForm(rawValue: owner) ?? .reserved
+                shadowed[name, default: (ownerForm, form, [])].ids.append(instances[Int(instance)].id)
+            }
+        }
+
+        /// Writes `first.second.third` (the labels present) and the apex into `scratch`; false when too long.
+        private mutating func writeKey(_ first: String, _ second: String?, _ third: String?) -> Bool {
+            scratch.removeAll(keepingCapacity: true)
+            guard appendLabel(first), second.map({ appendLabel($0) }) ?? true, third.map({ appendLabel($0) }) ?? true,
+                scratch.count + apexKey.count <= DNSName.maxWireLength
+            else { return false }
+            scratch.append(contentsOf: apexKey)
+            return true
+        }
+
+        /// Labels come lower-cased from `InstanceLabels` (and the configuration), so they are copied as they are.
+        private mutating func appendLabel(_ label: String) -> Bool {
+            let count = label.utf8.count
+            guard count > 0, count <= DNSName.maxLabelLength else { return false }
+            scratch.append(UInt8(count))
+            scratch.append(contentsOf: label.utf8)
+            return true
+        }
+
+        /// Writes `number` as a label in front of the name of `node` into `scratch`; false when too long.
+        private mutating func writeNumberedKey(_ number: Int, under node: Int32) -> Bool {
+            scratch.removeAll(keepingCapacity: true)
+            var digits = 1
+            var power = 10
+            while number >= power {
+                digits += 1
+                power *= 10
+            }
+            let key = table.key(at: node)
+            guard 1 + digits + key.count <= DNSName.maxWireLength else { return false }
+            scratch.append(UInt8(digits))
+            var rest = number
+            for place in (0..<digits).reversed() {
+                var divisor = 1
+                for _ in 0..<place { divisor *= 10 }
+                scratch.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+            }
+            scratch.append(contentsOf: key)
+            return true
+        }
+
+        /// Names between the apex and `key` exist even without records of their own (RFC 8020): `us-east-1.ec2`
+        /// when only `web-1.us-east-1.ec2` has data.
+        private mutating func addEmptyNonTerminals(above key: UnsafeRawBufferPointer) {
+            guard !key.isEmpty else { return }
+            var start = Int(key[0]) + 1
+            while key.count - start > apexKey.count {
+                _ = node(UnsafeRawBufferPointer(rebasing: key[start...]))
+                start += Int(key[start]) + 1
+            }
+        }
+
+        private mutating func addEmptyNonTerminals(above key: [UInt8]) {
+            key.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
+        }
+
+        /// A name tag or group tag that no instance carries is most likely misspelt: say so, naming the key.
+        private mutating func reportUnusedTags(_ labels: [InstanceLabels]) {
+            guard !labels.isEmpty else { return }
+            let naming = options.naming
+            if naming.nameTag != "Name", !labels.contains(where: { $0.name != nil }) {
+                problems.append(
+                    NamingProblem(
+                        kind: .unusedTag, name: naming.nameTag, instanceIDs: [],
+                        detail: "no instance has the tag \"\(naming.nameTag)\" ([dns] name_tag); instances are named by id only"))
+            }
+            for group in naming.groups where !labels.contains(where: { $0.groups.contains { $0.label == group.label } }) {
+                problems.append(
+                    NamingProblem(
+                        kind: .unusedTag, name: group.label, instanceIDs: [],
+                        detail: "no instance has the tag \"\(group.tagKey)\" ([dns] groups.\(group.label)); VALUE.\(group.label) names nothing"))
+            }
+        }
+
+        /// Several instances under one NAME: it answers with all of them, which is worth knowing.
+        private mutating func reportDuplicates(_ instances: [Instance]) {
+            var duplicates: [NamingProblem] = []
+            for node in 0..<Int32(forms.count) where forms[Int(node)] == NameForm.name.rawValue && lists[Int(node)].count > 1 {
+                let ids = lists[Int(node)].map { instances[Int($0)].id }
+                duplicates.append(
+                    NamingProblem(
+                        kind: .duplicateName, name: NameIndex.text(ofKey: table.key(at: node).dropLast(apexKey.count)),
+                        instanceIDs: ids,
+                        detail: "\(ids.count) instances share this name; it answers with all of their addresses (1.NAME, 2.NAME, … each name one)"))
+            }
+            problems += duplicates.sorted { $0.name < $1.name }
+        }
+    }
+}
