@@ -7,23 +7,38 @@ import Testing
 /// Every file of every fuzz corpus (`fuzz/corpus/TARGET/`: the seeds, what libFuzzer kept, and every input that
 /// ever crashed a target) through the target's own code, without libFuzzer: a fixed bug stays fixed, and an
 /// invariant the code stops keeping on a known input fails here, in seconds, on every `swift test`.
-@Suite("Fuzz corpora replayed")
+/// The targets are replayed one after another (serialized), so the replay takes one core at most.
+@Suite("Fuzz corpora replayed", .serialized)
 struct CorpusReplayTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fuzz/corpus")
 
     @Test("every corpus file keeps its target's invariants", arguments: FuzzTarget.allCases)
-    func replay(_ target: FuzzTarget) throws {
+    func replay(_ target: FuzzTarget) async throws {
         let directory = Self.corpus.appendingPathComponent(target.rawValue)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         #expect(files.contains { $0.hasPrefix("seed-") }, "fuzz/corpus/\(target.rawValue) has no seeds")
-        for file in files {
-            let bytes = try Data(contentsOf: directory.appendingPathComponent(file))
-            do {
-                try target.run(Array(bytes))
-            } catch {
-                Issue.record("fuzz/corpus/\(target.rawValue)/\(file): \(error)")
+        let failures = try await Self.onItsOwnThread { () throws -> [String] in
+            var failures: [String] = []
+            for file in files {
+                let bytes = try Data(contentsOf: directory.appendingPathComponent(file))
+                do {
+                    try target.run(Array(bytes))
+                } catch {
+                    failures.append("fuzz/corpus/\(target.rawValue)/\(file): \(error)")
+                }
             }
+            return failures
+        }
+        for failure in failures { Issue.record(Comment(rawValue: failure)) }
+    }
+
+    /// Runs CPU-bound work on a thread of its own. The replay takes seconds of CPU (tens on a busy machine); on the
+    /// cooperative pool, which has one thread per core, it held every thread and starved the timing tests of other
+    /// suites (request time limits, refresh wake-ups) running in parallel.
+    static func onItsOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
         }
     }
 
