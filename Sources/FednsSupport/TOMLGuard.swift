@@ -2,9 +2,9 @@
 /// to it.
 ///
 /// toml++ asserts, instead of reporting an error, when a table header's key starts with a character no key can
-/// start with (`[=]`, `[#]`, `[.a]`, `[[=]]`, a newline right after `[`): the process aborts (debug and release
-/// builds alike keep the assertion; without it the compiler is told to assume the impossible). Found by the `config`
-/// fuzz target (fuzz/). Every TOML text fedns reads (its configuration, `FEDNS_*` overrides, the operator's
+/// start with (`[=]`, `[#]`, `[.a]`, `[[=]]`, a newline right after `[`), and when an array has a `}` where a value
+/// must come (`[}]`, `[1,}]`): the process aborts (where the assertion is compiled out, the compiler is told to
+/// assume the impossible instead, which is undefined behaviour). Both found by the `config` fuzz target (fuzz/). Every TOML text fedns reads (its configuration, `FEDNS_*` overrides, the operator's
 /// stellar.toml, and a stellar.toml fetched by `fedns federation check`) passes here first.
 public enum TOMLGuard {
     /// Where the text is refused, 1-based, and why.
@@ -16,16 +16,20 @@ public enum TOMLGuard {
         public var description: String { "not valid TOML at line \(line), column \(column): \(message)" }
     }
 
-    /// The first table header whose key cannot start where it does, or nil. Only what toml++ reads as a table header
-    /// is looked at: a `[` first on a line outside any value (an array may span lines, and a line of it may start with
-    /// `[`) and outside multi-line strings and comments.
+    /// The first table header whose key cannot start where it does, or array value that starts with `}`, or nil. Only
+    /// what toml++ reads as a table header is looked at as one: a `[` first on a line outside any value (an array may
+    /// span lines, and a line of it may start with `[`) and outside multi-line strings and comments.
     public static func problem(in text: String) -> Problem? {
         let bytes = Array(text.utf8)
         var index = 0
         var line = 1
         var lineStart = 0
         var onlySpaceSoFar = true
-        var valueDepth = 0
+        /// The brackets of the values open here (`[` an array, `{` an inline table), innermost last.
+        var open: [UInt8] = []
+        /// Right after an array's `[` or one of its commas (spaces, line breaks and comments aside): a value or `]`
+        /// must come.
+        var arrayValueDue = false
 
         func at(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
         func newline() {
@@ -70,8 +74,9 @@ public enum TOMLGuard {
                 while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 onlySpaceSoFar = false
+                arrayValueDue = false
                 skipString(quote: byte)
-            case UInt8(ascii: "[") where onlySpaceSoFar && valueDepth == 0:
+            case UInt8(ascii: "[") where onlySpaceSoFar && open.isEmpty:
                 // A table header: `[`, or `[[`, spaces or tabs, then the key.
                 var key = index + 1
                 if at(key) == UInt8(ascii: "[") { key += 1 }
@@ -91,14 +96,23 @@ public enum TOMLGuard {
                 }
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 onlySpaceSoFar = false
-                valueDepth += 1
+                open.append(byte)
+                arrayValueDue = byte == UInt8(ascii: "[")
                 index += 1
+            case UInt8(ascii: "}") where arrayValueDue && open.last == UInt8(ascii: "["):
+                return Problem(line: line, column: index - lineStart + 1, message: "expected a value or ']' in the array, found '}'")
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 onlySpaceSoFar = false
-                valueDepth = max(0, valueDepth - 1)
+                arrayValueDue = false
+                _ = open.popLast()
+                index += 1
+            case UInt8(ascii: ","):
+                onlySpaceSoFar = false
+                arrayValueDue = open.last == UInt8(ascii: "[")
                 index += 1
             default:
                 onlySpaceSoFar = false
+                arrayValueDue = false
                 index += 1
             }
         }

@@ -1,8 +1,8 @@
 import FednsSupport
 import Testing
 
-/// The TOML parser under TOMLKit aborts the process on these table headers (the `config` fuzz target found the
-/// first: fuzz/corpus/config/crash-b64ac95d…); the guard refuses them first, with a line and column, and lets every
+/// The TOML parser under TOMLKit aborts the process on these table headers and arrays (the `config` fuzz target
+/// found them: fuzz/corpus/config/crash-b64ac95d…, crash-0d92adf9…); the guard refuses them first, with a line and column, and lets every
 /// valid document and every other error through to the parser.
 @Suite("TOML guard")
 struct TOMLGuardTests {
@@ -18,6 +18,13 @@ struct TOMLGuardTests {
         ("a = \"[\" \n[{x]", 2, 2),  // a bracket inside a string is not a value's
         ("a = \"\"\"\n[x]\n\"\"\"\n[=]", 4, 2),  // after a multi-line string
         ("a = [1,\n  2]\n[%]", 3, 2),  // after a multi-line array
+        // An array with `}` where a value must come (the fuzzer's second find: fuzz/corpus/config/crash-0d92adf9…).
+        ("[dns]\nlisten = [}dns\"127.]\nlisten ", 2, 11),
+        ("a = [}]", 1, 6),
+        ("a = [1,}]", 1, 8),
+        ("a = [1, [2, }]]", 1, 13),
+        ("a = [\n  # comment\n  }]", 3, 3),
+        ("a = {b = [}]}", 1, 11),
     ]
 
     @Test("headers whose key cannot start there are refused, where they are", arguments: refused)
@@ -36,8 +43,10 @@ struct TOMLGuardTests {
         // In strings and comments.
         "s = \"\"\"\n[=]\n\"\"\"\nt = '''\n[#]\n'''\n# [=]\nu = \"\\\"[\"\n",
         "x = \"line \\\n[=] continued\"\n",
+        // Braces that close inline tables, in and around arrays.
+        "a = {b = [1]}\nc = [{d = 1}, {e = [2, {}]}]\nf = {}\ng = [[1], {x = 2},]\n",
         // Errors the parser reports itself are left to it.
-        "[]\n", "[a.]\n", "a. = 1\n", "x = {a.=1}\n", "[",
+        "[]\n", "[a.]\n", "a. = 1\n", "x = {a.=1}\n", "[", "a = [1}]\n", "a = }\n", "a = {b = }}\n",
     ]
 
     @Test("valid documents, lines of values, strings, comments and other errors pass", arguments: passed)

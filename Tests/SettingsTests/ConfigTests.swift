@@ -116,6 +116,18 @@ struct ConfigTests {
         }
     }
 
+    /// fuzz/corpus/config/crash-0d92adf9d84f82840a84f5f92f33af648087bc33: a `}` where an array's value must come
+    /// made the TOML parser abort the process (another assertion in toml++); a configuration error now.
+    @Test("an array with '}' where a value must come is an error, not a crash")
+    func arrayWithStrayBrace() throws {
+        do {
+            _ = try parse("[dns]\nlisten = [}dns\"127.]\nlisten ")
+            Issue.record("accepted invalid configuration")
+        } catch {
+            #expect(error.description.contains("not valid TOML at line 2, column 11"), "\(error.description)")
+        }
+    }
+
     @Test("names from tags: [dns] name_tag and groups")
     func naming() throws {
         #expect(try parse("").dns.zone.naming == NamingOptions())
