@@ -90,7 +90,8 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 form = urllib.parse.parse_qs(body.decode(errors="replace"))
                 action = form.get("Action", [""])[0]
-                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+                authorization = self.headers.get("Authorization", "")
+                signer = re.search(r"Credential=([^/]+)/", authorization)
                 key_id = signer.group(1) if signer else ""
                 proxy.calls.append((action, key_id))
                 instance_id = form.get("InstanceId", [""])[0]
