@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from fedfixtures import seed
-from fedhttps import PKI, FederationServer
+from fedfixtures import seeded_localhost
 from httpsabuse import fd_count, measure, rss_kb
 
 IDLE_TIMEOUT = 2
@@ -18,16 +17,10 @@ IDLE_TIMEOUT = 2
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("abuse")
-    pki = PKI(workdir / "pki")
-    root = pki.root("Abuse Root")
-    leaf = pki.issue("localhost", root, ["localhost"])
-    server = FederationServer(workdir / "fedns", certificates=[(pki.write("c.pem", leaf), pki.write_key("k.pem", leaf))],
-                              ca_file=pki.write("ca.pem", root), domains=["localhost"],
-                              federation_extra=f"idle_timeout = {IDLE_TIMEOUT}\nmax_connections = 1024\n")
-    seed(server, "localhost")
+    server, ca = seeded_localhost(tmp_path_factory.mktemp("abuse"), "Abuse Root",
+                                  f"idle_timeout = {IDLE_TIMEOUT}\nmax_connections = 1024\n")
     server.start()
-    yield server, pki.directory / "ca.pem"
+    yield server, ca
     assert server.stop() == 0, server.log_text()[-3000:]
 
 
