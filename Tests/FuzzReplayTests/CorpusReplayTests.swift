@@ -67,6 +67,17 @@ struct CorpusReplayTests {
         #expect(throws: InvariantViolation.self) { try DNSReplyCheck.verify(query: query, reply: noQuestion, transport: .udp, target: .dns) }
     }
 
+    /// fuzz/corpus/credential-process/crash-523f74a07a52e6d7d478d634719679f32fb3b503: the secret key was "secret",
+    /// which the credentials' description ("secret <redacted>") holds as a word; the check flagged a leak that was
+    /// not one. It now compares with the same document under another secret.
+    @Test("a secret key that is a word of the description is not taken for a leak")
+    func secretThatIsAWord() throws {
+        for secret in ["secret", "redacted", "access key"] {
+            let document = #"{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "\#(secret)", "Expiration": "te-"}"#
+            try FuzzTarget.credentialProcess.run(Array(document.utf8))
+        }
+    }
+
     @Test("the HTTP response checks catch a missing CORS header and a short body")
     func checksCatchBadResponses() throws {
         let good = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nAccess-Control-Allow-Origin: *\r\n"
