@@ -3,8 +3,9 @@
 ///
 /// toml++ asserts, instead of reporting an error, when a table header's key starts with a character no key can
 /// start with (`[=]`, `[#]`, `[.a]`, `[[=]]`, a newline right after `[`), and when an array has a `}` where a value
-/// must come (`[}]`, `[1,}]`): the process aborts (where the assertion is compiled out, the compiler is told to
-/// assume the impossible instead, which is undefined behaviour). Both found by the `config` fuzz target (fuzz/). Every TOML text fedns reads (its configuration, `FEDNS_*` overrides, the operator's
+/// must come (`[}]`, `[1,}]`), and when a date's `T` is not followed by a digit in a value that has a colon
+/// (`1979-05-27T:00`): the process aborts (where the assertion is compiled out, the compiler is told to
+/// assume the impossible instead, which is undefined behaviour). All found by the `config` fuzz target (fuzz/). Every TOML text fedns reads (its configuration, `FEDNS_*` overrides, the operator's
 /// stellar.toml, and a stellar.toml fetched by `fedns federation check`) passes here first.
 public enum TOMLGuard {
     /// Where the text is refused, 1-based, and why.
@@ -30,6 +31,8 @@ public enum TOMLGuard {
         /// Right after an array's `[` or one of its commas (spaces, line breaks and comments aside): a value or `]`
         /// must come.
         var arrayValueDue = false
+        /// The last byte that was not a space, tab or comment: whether a value may start here.
+        var previous = UInt8(ascii: "\n")
 
         func at(_ offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
         func newline() {
@@ -62,8 +65,23 @@ public enum TOMLGuard {
             }
         }
 
+        /// `YYYY-MM-DDT` (or `t`) then something other than a digit, where a value starts.
+        func dateWithoutTime(at start: Int) -> Bool {
+            let digits = [0, 1, 2, 3, 5, 6, 8, 9]
+            for offset in digits where !(at(start + offset).map { $0 >= 0x30 && $0 <= 0x39 } ?? false) { return false }
+            guard at(start + 4) == UInt8(ascii: "-"), at(start + 7) == UInt8(ascii: "-"),
+                at(start + 10) == UInt8(ascii: "T") || at(start + 10) == UInt8(ascii: "t")
+            else { return false }
+            guard let next = at(start + 11) else { return false }
+            return !(next >= 0x30 && next <= 0x39)
+        }
+
         while index < bytes.count {
             let byte = bytes[index]
+            let before = previous
+            if byte != UInt8(ascii: " "), byte != UInt8(ascii: "\t"), byte != UInt8(ascii: "\r"), byte != UInt8(ascii: "#") {
+                previous = byte
+            }
             switch byte {
             case UInt8(ascii: "\n"):
                 newline()
@@ -110,6 +128,9 @@ public enum TOMLGuard {
                 onlySpaceSoFar = false
                 arrayValueDue = open.last == UInt8(ascii: "[")
                 index += 1
+            case UInt8(ascii: "0")...UInt8(ascii: "9")
+            where (before == UInt8(ascii: "=") || (open.last == UInt8(ascii: "[") && (before == UInt8(ascii: "[") || before == UInt8(ascii: ",")))) && dateWithoutTime(at: index):
+                return Problem(line: line, column: index - lineStart + 12, message: "expected a time after the date's 'T'")
             default:
                 onlySpaceSoFar = false
                 arrayValueDue = false

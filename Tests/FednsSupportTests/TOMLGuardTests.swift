@@ -25,6 +25,11 @@ struct TOMLGuardTests {
         ("a = [1, [2, }]]", 1, 13),
         ("a = [\n  # comment\n  }]", 3, 3),
         ("a = {b = [}]}", 1, 11),
+        // A date whose `T` is not followed by a digit (crash-9f8ce9e0…).
+        ("a = 1979-05-27T:00", 1, 16),
+        ("a = [1979-05-27t:]", 1, 17),
+        ("a = {b = 1979-05-27T(07:32:00)}", 1, 21),
+        ("a = [1, 1979-05-27Tx:]", 1, 20),
     ]
 
     @Test("headers whose key cannot start there are refused, where they are", arguments: refused)
@@ -45,6 +50,8 @@ struct TOMLGuardTests {
         "x = \"line \\\n[=] continued\"\n",
         // Braces that close inline tables, in and around arrays.
         "a = {b = [1]}\nc = [{d = 1}, {e = [2, {}]}]\nf = {}\ng = [[1], {x = 2},]\n",
+        // Dates and date-times, and keys that look like dates.
+        "a = 1979-05-27T07:32:00Z\nb = 1979-05-27 07:32:00\nc = [1979-05-27, 1979-05-27t07:32:00]\n1979-05-27Tx = 1\nd = 1979-05-27 # x\n",
         // Errors the parser reports itself are left to it.
         "[]\n", "[a.]\n", "a. = 1\n", "x = {a.=1}\n", "[", "a = [1}]\n", "a = }\n", "a = {b = }}\n",
     ]

@@ -116,15 +116,21 @@ struct ConfigTests {
         }
     }
 
-    /// fuzz/corpus/config/crash-0d92adf9d84f82840a84f5f92f33af648087bc33: a `}` where an array's value must come
-    /// made the TOML parser abort the process (another assertion in toml++); a configuration error now.
-    @Test("an array with '}' where a value must come is an error, not a crash")
-    func arrayWithStrayBrace() throws {
+    /// Inputs the config fuzz target found that made the TOML parser abort the process (assertions in toml++),
+    /// each a configuration error with its place now: fuzz/corpus/config/crash-0d92adf9… (a `}` where an array's
+    /// value must come) and crash-9f8ce9e0… (a date's `T` followed by something other than a time).
+    @Test(
+        "TOML the parser aborted on is an error, not a crash",
+        arguments: [
+            ("[dns]\nlisten = [}dns\"127.]\nlisten ", "line 2, column 11"),
+            ("[dns]\nlisten = [\"127.0.0\", 1979-05-27T(07:32800)]\n", "line 2, column 33"),
+        ])
+    func parserAborts(_ example: (text: String, place: String)) throws {
         do {
-            _ = try parse("[dns]\nlisten = [}dns\"127.]\nlisten ")
+            _ = try parse(example.text)
             Issue.record("accepted invalid configuration")
         } catch {
-            #expect(error.description.contains("not valid TOML at line 2, column 11"), "\(error.description)")
+            #expect(error.description.contains("not valid TOML at \(example.place)"), "\(error.description)")
         }
     }
 
