@@ -261,6 +261,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
 
+        // The fuzz targets: one function per surface that reads outside bytes, invariants checked inside
+        // (fuzz/README.md). The tests replay every corpus through them; fuzz/run.sh links them to libFuzzer.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "DNSWire", "EC2Zone", "DNSServer", "Inventory", "FederationHTTP", "Federation", "AWSClient", "AWSDiscovery",
+                "Settings", "AddressBook", "FednsSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "fuzz/Targets", swiftSettings: strictSettings),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["FuzzTargets", "EC2Zone"], swiftSettings: strictSettings),
+
         // Helpers several test targets share.
         .target(
             name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport",
@@ -331,7 +345,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport"], swiftSettings: strictSettings),
+            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "FednsSupportTests", dependencies: ["FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryLookupTests",
@@ -373,3 +387,11 @@ let package = Package(
             swiftSettings: strictSettings),
     ]
 )
+
+// The libFuzzer driver exists only when fuzz/run.sh builds it (FEDNS_FUZZ=1, with -sanitize=fuzzer): its main
+// hands over to libFuzzer's.
+if Context.environment["FEDNS_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(name: "fedns-fuzz", dependencies: ["FuzzTargets"], path: "fuzz/Driver", swiftSettings: strictSettings))
+    package.products.append(.executable(name: "fedns-fuzz", targets: ["fedns-fuzz"]))
+}

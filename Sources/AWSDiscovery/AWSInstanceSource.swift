@@ -81,3 +81,17 @@ public final class AWSInstanceSource: InstanceSource {
         }
     }
 }
+
+/// A failed AWS call's kind, for logging a standing failure once: the operation, the category and AWS's code, or for
+/// credentials that could not be had, where they came from (the wrapped STS error's details vary from try to try).
+extension AWSClientError: RefreshFailureKind {
+    public var failureKind: String {
+        if case .credentials(let error) = reason {
+            switch error {
+            case .notFound: return "\(operation) credentials not found"
+            case .failed(let source, _, _, let transient): return "\(operation) credentials from \(source) (transient: \(transient))"
+            }
+        }
+        return "\(operation) \(category.rawValue) \(code ?? "")"
+    }
+}

@@ -34,7 +34,8 @@ enum EnvironmentOverrides {
 
     /// `30` is an integer, `true` a boolean, `["a"]` an array, `"x"` a string; anything else is taken as a string.
     private static func value(_ text: String) -> any TOMLValueConvertible {
-        if let parsed = try? TOMLTable(string: "value = \(text)"), let value = parsed["value"] {
+        let document = "value = \(text)"
+        if TOMLGuard.problem(in: document) == nil, let parsed = try? TOMLTable(string: document), let value = parsed["value"] {
             return value
         }
         return text

@@ -78,6 +78,10 @@ public struct FednsConfig: Sendable, Hashable {
         _ text: String, origin: String, directory: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> FednsConfig {
+        // Text the TOML parser would abort on is refused first (TOMLGuard).
+        if let problem = TOMLGuard.problem(in: text) {
+            throw ConfigError(file: origin, key: "", message: problem.description)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

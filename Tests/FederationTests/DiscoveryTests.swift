@@ -18,6 +18,14 @@ import Testing
         }
     }
 
+    /// A stellar.toml with a table header the TOML parser aborted on (found by fuzzing the configuration, which
+    /// shares the parser): `fedns federation check` reads such files from any site. A problem now, not a crash.
+    @Test func aHeaderWithoutAKeyIsAProblemNotACrash() {
+        let problems = StellarToml.check("ORG_NAME = \"x\"\n[=]\n", source: "remote")
+        #expect(problems.contains { $0.rule == "toml" && $0.message.contains("line 2, column 2") }, "\(problems)")
+        #expect(StellarToml.rootStrings("[#]").isEmpty)
+    }
+
     @Test func generatedFromTheDomainAlone() throws {
         let toml = try document(nil)
         #expect(

@@ -2,14 +2,19 @@ import FednsSupport
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Inventory
 
 /// A source whose answers each test scripts: per scope, either instances or an error.
 final class ScriptedSource: InstanceSource {
-    struct Failure: Error, CustomStringConvertible {
+    struct Failure: Error, CustomStringConvertible, RefreshFailureKind {
         var description: String
+        /// What stays the same while the details change (as `AWSClientError` says it); the description when nil.
+        var kind: String? = nil
+
+        var failureKind: String { kind ?? description }
     }
 
     private let state = Mutex<State>(State())
@@ -138,6 +143,32 @@ struct RefresherTests {
         source.set(east, .success([]))
         await refresher.refresh()
         #expect(Set(store.current.instances.map(\.id)) == ["i-2", "i-3"])
+    }
+
+    @Test("a standing failure is logged once while its details change, and again when its kind changes")
+    func standingFailureLoggedOnce() async {
+        let source = ScriptedSource()
+        source.set(east, .success([web("i-1", "us-east-1")]))
+        let logs = CapturedLogs()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"])), store: SnapshotStore(), logger: logs.logger)
+        await refresher.refresh()
+        for attempt in 1...4 {
+            // The text changes at every refresh (attempt counts, timings), the kind does not.
+            source.set(east, .failure(.init(description: "throttled after \(attempt) attempts", kind: "throttling")))
+            await refresher.refresh()
+        }
+        source.set(east, .failure(.init(description: "AccessDenied", kind: "auth")))
+        await refresher.refresh()
+        let failures = logs.all.filter { $0.contains("refresh failed") }
+        #expect(failures.count == 2)
+        #expect(failures.first?.contains("throttled after 1 attempts") == true)
+        #expect(failures.last?.contains("AccessDenied") == true)
+        // The status keeps the latest text.
+        source.set(east, .failure(.init(description: "AccessDenied again", kind: "auth")))
+        let report = await refresher.refresh()
+        #expect(report.failed.first?.reason == "AccessDenied again")
+        #expect(logs.all.filter { $0.contains("refresh failed") }.count == 2)
     }
 
     @Test("when nothing has ever loaded, nothing is published (no empty zone)")

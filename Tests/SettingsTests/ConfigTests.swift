@@ -98,6 +98,45 @@ struct ConfigTests {
         BadCase(text: "[dns]\ncookies = \"yes\"\n", key: "dns.cookies", mentions: "expected true or false"),
     ]
 
+    /// fuzz/corpus/config/crash-b64ac95d74dddd6032abf7704723b6c7656b3719: a newline right after a table header's `[`
+    /// made the TOML parser abort the process (an assertion in toml++); it is a configuration error now, and so is
+    /// the same text arriving through a `FEDNS_*` variable.
+    @Test("a table header with no key where one must start is an error, not a crash")
+    func headerWithoutKey() throws {
+        do {
+            _ = try parse("[\nsn]dttl = \"9223372036854775807Z")
+            Issue.record("accepted invalid configuration")
+        } catch {
+            #expect(error.file == "test.toml")
+            #expect(error.description.contains("not valid TOML at line 1, column 2"), "\(error.description)")
+        }
+        // Taken as a string (not TOML), then refused as a TTL: an error naming the variable, not an abort.
+        do {
+            _ = try FednsConfig.parse("", origin: "t", directory: "", environment: ["FEDNS_DNS_TTL": "x\n[=]"])
+            Issue.record("accepted a string as a TTL")
+        } catch {
+            #expect(error.file.contains("FEDNS_DNS_TTL") && error.key == "dns.ttl", "\(error.description)")
+        }
+    }
+
+    /// Inputs the config fuzz target found that made the TOML parser abort the process (assertions in toml++),
+    /// each a configuration error with its place now: fuzz/corpus/config/crash-0d92adf9… (a `}` where an array's
+    /// value must come) and crash-9f8ce9e0… (a date's `T` followed by something other than a time).
+    @Test(
+        "TOML the parser aborted on is an error, not a crash",
+        arguments: [
+            ("[dns]\nlisten = [}dns\"127.]\nlisten ", "line 2, column 11"),
+            ("[dns]\nlisten = [\"127.0.0\", 1979-05-27T(07:32800)]\n", "line 2, column 33"),
+        ])
+    func parserAborts(_ example: (text: String, place: String)) throws {
+        do {
+            _ = try parse(example.text)
+            Issue.record("accepted invalid configuration")
+        } catch {
+            #expect(error.description.contains("not valid TOML at \(example.place)"), "\(error.description)")
+        }
+    }
+
     @Test("names from tags: [dns] name_tag and groups")
     func naming() throws {
         #expect(try parse("").dns.zone.naming == NamingOptions())

@@ -38,6 +38,17 @@ def seed(server: FederationServer, domain: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def seeded_localhost(workdir: Path, root_name: str, federation_extra: str) -> tuple[FederationServer, Path]:
+    """A seeded server for `localhost` with a certificate from a root of its own, not started; and the root's file."""
+    pki = PKI(workdir / "pki")
+    root = pki.root(root_name)
+    leaf = pki.issue("localhost", root, ["localhost"])
+    server = FederationServer(workdir / "fedns", certificates=[(pki.write("c.pem", leaf), pki.write_key("k.pem", leaf))],
+                              ca_file=pki.write("ca.pem", root), domains=["localhost"], federation_extra=federation_extra)
+    seed(server, "localhost")
+    return server, pki.directory / "ca.pem"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Site:
     workdir = tmp_path_factory.mktemp("federation")

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from fedfixtures import seed, site  # noqa: F401 - the fixture
-from fedhttps import BOB, PKI, FederationServer, tls_socket
+from fedfixtures import seeded_localhost, site  # noqa: F401 - the fixture
+from fedhttps import BOB, tls_socket
 
 
 def read_until_closed(sock: socket.socket, limit: float = 10) -> bytes:
@@ -136,15 +136,9 @@ def test_tls_garbage_and_plain_http_just_close(site):
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory):
     """A server with a 1 s read/idle timeout."""
-    workdir = tmp_path_factory.mktemp("impatient")
-    pki = PKI(workdir / "pki")
-    root = pki.root("Impatient Root")
-    leaf = pki.issue("localhost", root, ["localhost"])
-    server = FederationServer(workdir / "fedns", certificates=[(pki.write("c.pem", leaf), pki.write_key("k.pem", leaf))],
-                              ca_file=pki.write("ca.pem", root), domains=["localhost"], federation_extra="idle_timeout = 1\n")
-    seed(server, "localhost")
+    server, ca = seeded_localhost(tmp_path_factory.mktemp("impatient"), "Impatient Root", "idle_timeout = 1\n")
     server.start()
-    yield server, pki.directory / "ca.pem"
+    yield server, ca
     server.stop()
 
 

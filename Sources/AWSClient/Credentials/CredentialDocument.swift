@@ -6,7 +6,7 @@ import Foundation
 /// endpoints carry `Token` (and IMDS a `Code` that must be `Success`).
 ///
 /// Error messages describe what is wrong with the document without quoting it: it holds a secret.
-struct CredentialDocument: Decodable {
+package struct CredentialDocument: Decodable {
     var version: Int?
     var accessKeyID: String?
     var secretAccessKey: String?
@@ -28,7 +28,7 @@ struct CredentialDocument: Decodable {
     }
 
     /// Decodes and checks a document; `source` and `fix` go into the error when it is unusable.
-    static func credentials(
+    package static func credentials(
         from bytes: [UInt8], source: String, requireVersion1: Bool, fix: String
     ) throws(CredentialError) -> AWSCredentials {
         func failure(_ problem: String) -> CredentialError { .failed(source: source, problem: problem, fix: fix) }

@@ -4,13 +4,13 @@ import FednsSupport
 ///
 /// Unknown elements are ignored (EC2 adds elements over time) and empty text counts as absent (real EC2 sends
 /// `<dnsName/>`, moto leaves elements out).
-enum DescribeInstancesReader {
-    struct MissingInstanceID: Error {
-        var reservationID: String?
+package enum DescribeInstancesReader {
+    package struct MissingInstanceID: Error {
+        package var reservationID: String?
     }
 
     /// The reservations of one response page and its `nextToken`.
-    static func page(_ document: XMLDocument) throws(MissingInstanceID) -> DescribeInstancesPage {
+    package static func page(_ document: XMLDocument) throws(MissingInstanceID) -> DescribeInstancesPage {
         var reservations: [EC2Reservation] = []
         for item in document.root.items("reservationSet") {
             let reservationID = item.childText("reservationId")

@@ -65,8 +65,12 @@ public struct EC2Client: EC2Describing {
     /// out here, as real EC2 does unless asked for all (moto lists them regardless).
     public func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region] {
         let form = QueryForm(action: "DescribeRegions", version: Self.apiVersion)
-        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
-        return document.root.items("regionInfo").compactMap { item in
+        return Self.regions(in: try await query.call(.ec2, form: form, region: region, credentials: credentials))
+    }
+
+    /// The `regionInfo` items of a DescribeRegions answer, those not opted out of.
+    package static func regions(in document: XMLDocument) -> [EC2Region] {
+        document.root.items("regionInfo").compactMap { item in
             guard let name = item.childText("regionName") else { return nil }
             let status = item.childText("optInStatus")
             guard status != "not-opted-in" else { return nil }
@@ -115,7 +119,7 @@ public struct InstanceStateChange: Sendable, Hashable {
     }
 
     /// `<instancesSet><item><instanceId/><currentState><name/></currentState><previousState>…` items.
-    static func list(_ document: XMLDocument) -> [InstanceStateChange] {
+    package static func list(_ document: XMLDocument) -> [InstanceStateChange] {
         document.root.items("instancesSet").compactMap { item in
             guard let id = item.childText("instanceId") else { return nil }
             return InstanceStateChange(

@@ -33,7 +33,7 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Reads the error from a non-2xx response. Handles `<Response><Errors><Error>` (EC2),
     /// `<ErrorResponse><Error>` (STS, IAM), `<ErrorResponse><Errors><Error>` (moto's auth layer), and bodies that
     /// are not XML at all, whose first line becomes the message.
-    static func parse(status: Int, headers: HTTPHeaders, body: [UInt8]) -> AWSServiceError {
+    package static func parse(status: Int, headers: HTTPHeaders, body: [UInt8]) -> AWSServiceError {
         let headerRequestID =
             headers.first(name: "x-amzn-RequestId") ?? headers.first(name: "x-amz-request-id")
         let serverDate = headers.first(name: "Date")

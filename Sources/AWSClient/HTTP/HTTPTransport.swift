@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// The one HTTP client every AWS call goes through (EC2, STS, IMDS, container credentials).
 ///
@@ -110,22 +111,85 @@ final class HTTPTransport: Sendable {
 /// Thrown by `withTimeLimit` when the operation ran out of time.
 struct TimeLimitExceeded: Error {}
 
-/// Runs `operation` and cancels it if it has not finished within `limit`.
+/// Runs `operation` and cancels it if it has not finished within `limit`, returning at the limit either way.
 ///
-/// AsyncHTTPClient's own deadline stops at the response head; the body can still stall. Racing the whole exchange
-/// against a timer gives each request one limit, and cancelling the task cancels the underlying request.
+/// AsyncHTTPClient's own deadline stops at the response head; the body can still stall or drip. Racing the whole
+/// exchange against a timer gives each request one limit. The caller does not wait for the cancelled operation to
+/// wind down: a structured task group would, and a body that keeps dripping (a few bytes now and then, so no read
+/// timeout fires) held the refresh until the server stopped sending. Cancelling the operation's task cancels the
+/// underlying request.
 func withTimeLimit<Value: Sendable>(
     _ limit: Duration, _ operation: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
-    try await withThrowingTaskGroup(of: Value.self) { group in
-        group.addTask(operation: operation)
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeLimitExceeded()
+    let race = FirstOutcome<Value>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            let work = Task {
+                do {
+                    race.finish(.success(try await operation()))
+                } catch {
+                    race.finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                race.finish(.failure(TimeLimitExceeded()))
+            }
+            race.start(continuation) {
+                work.cancel()
+                timer.cancel()
+            }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw TimeLimitExceeded() }
-        return first
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The outcome that comes first, of an operation and its timer (or the caller's cancellation): it resumes the
+/// continuation once, and the losers are cancelled.
+private final class FirstOutcome<Value: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Value, any Error>?
+        var cancelLosers: (@Sendable () -> Void)?
+        /// An outcome that arrived before the continuation was set.
+        var early: Result<Value, any Error>?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>, cancelLosers: @escaping @Sendable () -> Void) {
+        let early: Result<Value, any Error>? = state.withLock { state in
+            if let early = state.early {
+                state.early = nil
+                return early
+            }
+            state.continuation = continuation
+            state.cancelLosers = cancelLosers
+            return nil
+        }
+        if let early {
+            cancelLosers()
+            continuation.resume(with: early)
+        }
+    }
+
+    func finish(_ outcome: Result<Value, any Error>) {
+        let (continuation, cancelLosers): (CheckedContinuation<Value, any Error>?, (@Sendable () -> Void)?) = state.withLock { state in
+            guard !state.done else { return (nil, nil) }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = outcome
+                return (nil, nil)
+            }
+            defer {
+                state.continuation = nil
+                state.cancelLosers = nil
+            }
+            return (continuation, state.cancelLosers)
+        }
+        cancelLosers?()
+        continuation?.resume(with: outcome)
     }
 }
 

@@ -3,10 +3,10 @@
 ///
 /// Outside quotes a backslash escapes the next character. Single quotes keep everything literally. In double
 /// quotes a backslash escapes only `\`, `"`, `$`, `` ` `` and a newline.
-enum ShellWords {
-    struct UnterminatedQuote: Error, Hashable {}
+package enum ShellWords {
+    package struct UnterminatedQuote: Error, Hashable {}
 
-    static func split(_ line: String) throws(UnterminatedQuote) -> [String] {
+    package static func split(_ line: String) throws(UnterminatedQuote) -> [String] {
         enum State { case between, word, singleQuoted, doubleQuoted }
         var words: [String] = []
         var current = ""

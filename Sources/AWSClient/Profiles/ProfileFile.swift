@@ -5,10 +5,10 @@ import Foundation
 /// Parsed like botocore's configparser: `#` and `;` start comment lines, keys are case-insensitive, `:` also
 /// separates a key from its value, and indented lines continue the previous value (the nested `s3 =` blocks).
 /// A line that is none of these is an error naming the line number only, since the line itself may hold a secret.
-struct ProfileFile: Sendable, Hashable {
-    var path: String
+package struct ProfileFile: Sendable, Hashable {
+    package var path: String
     /// Section header as written inside the brackets (`default`, `profile dev`) → lower-cased key → value.
-    var sections: [String: [String: String]]
+    package var sections: [String: [String: String]]
 
     /// Nil when the file does not exist, which is normal (many machines have only one of the two files).
     static func load(path: String) throws(CredentialError) -> ProfileFile? {
@@ -24,7 +24,7 @@ struct ProfileFile: Sendable, Hashable {
         return try parse(String(decoding: data, as: UTF8.self), path: path)
     }
 
-    static func parse(_ text: String, path: String) throws(CredentialError) -> ProfileFile {
+    package static func parse(_ text: String, path: String) throws(CredentialError) -> ProfileFile {
         var sections: [String: [String: String]] = [:]
         var section: String?
         var lastKey: String?

@@ -43,14 +43,18 @@ struct QueryClient: Sendable {
             // Two failures are fixed on our side and then retried once, outside the retry budget.
             if case .service(let serviceError) = reason {
                 if serviceError.category == .clockSkew, !correctedClock, let date = serviceError.serverDate,
-                    context.clock.correct(serverDate: date)
+                    let previous = context.clock.correct(serverDate: date)
                 {
                     correctedClock = true
-                    context.logger.warning(
-                        "AWS reports this machine's clock is off; signing with the corrected time",
-                        metadata: [
-                            "offset_seconds": "\(Int(context.clock.currentOffset))", "operation": "\(operation)",
-                        ])
+                    // Logged once per change of the clock, not once per request that learnt it (a minute is far
+                    // within the five minutes a signature is valid for).
+                    if abs(context.clock.currentOffset - previous) > 60 {
+                        context.logger.warning(
+                            "AWS reports this machine's clock is off; signing with the corrected time",
+                            metadata: [
+                                "offset_seconds": "\(Int(context.clock.currentOffset))", "operation": "\(operation)",
+                            ])
+                    }
                     continue
                 }
                 if serviceError.category == .expiredCredentials, !refreshedCredentials, let provider {

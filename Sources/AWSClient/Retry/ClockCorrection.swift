@@ -21,12 +21,15 @@ final class ClockCorrection: Sendable {
 
     var currentOffset: TimeInterval { offset.withLock { $0 } }
 
-    /// Adopts the server's clock from an HTTP `Date` header; false when the header cannot be read.
-    @discardableResult
-    func correct(serverDate header: String) -> Bool {
-        guard let serverDate = HTTPDate.parse(header) else { return false }
+    /// Adopts the server's clock from an HTTP `Date` header. Returns the offset it replaced, or nil when the header
+    /// cannot be read: requests in flight together (one per scope) all learn the same skew, and only the one that
+    /// actually moved the clock needs to say so.
+    func correct(serverDate header: String) -> TimeInterval? {
+        guard let serverDate = HTTPDate.parse(header) else { return nil }
         let difference = serverDate.timeIntervalSince(systemNow())
-        offset.withLock { $0 = difference }
-        return true
+        return offset.withLock { offset in
+            defer { offset = difference }
+            return offset
+        }
     }
 }

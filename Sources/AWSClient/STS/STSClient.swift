@@ -80,12 +80,12 @@ public struct STSClient: Sendable {
         }
     }
 
-    struct MissingElement: Error {
-        var path: String
+    package struct MissingElement: Error {
+        package var path: String
     }
 
     /// `AssumeRoleResult` (or `AssumeRoleWithWebIdentityResult`, the same shape) to credentials.
-    static func parseAssumeRole(_ document: XMLDocument, result resultName: StaticString = "AssumeRoleResult") throws(MissingElement)
+    package static func parseAssumeRole(_ document: XMLDocument, result resultName: StaticString = "AssumeRoleResult") throws(MissingElement)
         -> AssumedRole
     {
         guard let result = document.root.child(resultName) else {

@@ -91,3 +91,9 @@ final class TCPFrameHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
+
+/// The framing handler as the server puts it first on every TCP connection, for drivers in other modules of this
+/// package: the `dns-tcp` fuzz target (`fuzz/`) feeds it arbitrary streams on an EmbeddedChannel.
+package func makeTCPFrameHandler(idleTimeout: TimeAmount, partialTimeout: TimeAmount) -> any ChannelHandler {
+    TCPFrameHandler(idleTimeout: idleTimeout, partialTimeout: partialTimeout)
+}

@@ -1,3 +1,4 @@
+import FednsSupport
 import TOMLKit
 
 /// `stellar.toml` (SEP-1): generated from the configuration, merged with the operator's own keys, validated.
@@ -102,13 +103,18 @@ public enum StellarToml {
 
     /// The file's top-level string keys (`FEDERATION_SERVER`, `SIGNING_KEY`, …); empty when it is not TOML.
     public static func rootStrings(_ text: String) -> [String: String] {
-        guard let table = try? TOMLTable(string: text) else { return [:] }
+        guard TOMLGuard.problem(in: text) == nil, let table = try? TOMLTable(string: text) else { return [:] }
         var values: [String: String] = [:]
         for key in table.keys { if let value = table[key]?.string { values[key] = value } }
         return values
     }
 
     private static func parse(_ text: String, source: String) throws(StellarTomlError) -> TOMLTable {
+        // Text the TOML parser would abort on is refused first (a stellar.toml fetched by `fedns federation check`
+        // comes from anyone's site).
+        if let problem = TOMLGuard.problem(in: text) {
+            throw StellarTomlError(source: source, problems: [.init(key: "", rule: "toml", message: problem.description)])
+        }
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {

@@ -1,3 +1,4 @@
+import Federation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -190,4 +191,15 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let length = head.headers.first(name: "Content-Length") else { return false }
         return length != "0"
     }
+}
+
+/// The fast path as the server installs it behind NIO's HTTP/1 codec (the codec's response encoder before it, for
+/// the bytes it writes past the encoder), with a reply cache of its own, for drivers in other modules of this
+/// package: the `http` fuzz target (`fuzz/`) feeds it arbitrary byte streams on an EmbeddedChannel.
+package func makeFastPathHandler(
+    site: FederationSite, federation: FederationQueryAnswerer, directory: any ImmediateAddressDirectory
+) -> any ChannelHandler {
+    FastPathHandler(
+        site: SiteRequestAnswerer(site: SiteState(site), federation: federation, directory: directory),
+        cache: LookupReplyCache(), metrics: FederationMetrics())
 }

@@ -27,6 +27,14 @@ public protocol InstanceSource: Sendable {
     func regions(profile: String?) async throws -> [String]
 }
 
+/// An error that can say what kind of failure it is apart from the details that change from one try to the next
+/// (attempt counts, timings, request IDs, the text of a nested error): a scope that keeps failing the same way is
+/// logged once, when the failure starts, and again only when its kind changes. Errors that do not conform are
+/// compared by their whole description.
+public protocol RefreshFailureKind: Error {
+    var failureKind: String { get }
+}
+
 /// Which regions to read.
 public enum RegionSelection: Sendable, Hashable {
     /// Every region enabled for the account (DescribeRegions), re-scanned hourly.

@@ -81,7 +81,8 @@ public actor InventoryRefresher: Service {
     struct ScopeState {
         var instances: [Instance]
         var status: SourceStatus
-        /// Errors already logged, so a standing failure is logged when it starts and when it changes.
+        /// The kind of failure already logged (`RefreshFailureKind`), so a standing failure is logged when it
+        /// starts and when it changes, not at every refresh.
         var loggedError: String?
     }
 
@@ -217,15 +218,15 @@ public actor InventoryRefresher: Service {
                 }
                 state.loggedError = nil
                 succeeded.append(scope)
-            case .failure(let reason):
+            case .failure(let reason, let kind):
                 state.status.lastError = reason
                 failed.append((scope, reason))
-                if state.loggedError != reason {
+                if state.loggedError != kind {
                     let age = state.status.lastSuccess.map { "last good data from \(ISO8601.format($0))" } ?? "never loaded"
                     logger.error(
                         "refresh failed; serving the last good data",
                         metadata: ["scope": "\(scope)", "reason": "\(reason)", "stale": "\(age)"])
-                    state.loggedError = reason
+                    state.loggedError = kind
                 }
             }
             scopes[scope] = state
@@ -309,7 +310,9 @@ public actor InventoryRefresher: Service {
 
     enum FetchResult: Sendable {
         case success([Instance])
-        case failure(String)
+        /// What the operator is told, and the kind of failure it is (the same reason text when the error does not
+        /// say).
+        case failure(String, kind: String)
     }
 
     private func fetch(_ wanted: [DiscoveryScope]) async -> [DiscoveryScope: FetchResult] {
@@ -338,7 +341,8 @@ public actor InventoryRefresher: Service {
         do {
             return (scope, .success(try await source.instances(in: scope)))
         } catch {
-            return (scope, .failure("\(error)"))
+            let reason = "\(error)"
+            return (scope, .failure(reason, kind: (error as? any RefreshFailureKind)?.failureKind ?? reason))
         }
     }
 

@@ -167,6 +167,19 @@ struct RetryTests {
         }
     }
 
+    /// Every scope's request learns the same skew at once; only the correction that moved the clock is logged
+    /// (QueryClient logs when the offset moved by more than a minute).
+    @Test("a correction returns the offset it replaced: the second of two at once finds the clock already moved")
+    func correctionReturnsThePreviousOffset() {
+        let clock = ClockCorrection(systemNow: { Date(timeIntervalSince1970: 1_800_000_000) })
+        let server = HTTPDate.format(Date(timeIntervalSince1970: 1_800_001_200))
+        #expect(clock.correct(serverDate: server) == 0)
+        #expect(clock.correct(serverDate: server) == 1_200)
+        #expect(clock.currentOffset == 1_200)
+        #expect(clock.correct(serverDate: "not a date") == nil)
+        #expect(clock.currentOffset == 1_200)
+    }
+
     @Test("clock skew twice is an error after the single corrected retry")
     func clockSkewOnlyOnce() async throws {
         let skewed = StubHTTPServer.Reply.respond(
