@@ -93,6 +93,8 @@ struct ConfigTests {
         BadCase(text: "[dns]\ngroups = [\"role\"]\n", key: "dns.groups", mentions: "table of strings"),
         BadCase(text: "[dns]\nname_tag = \"\"\n", key: "dns.name_tag", mentions: "tag key"),
         BadCase(text: "[discovery]\nhost_key_rate = 0\n", key: "discovery.host_key_rate", mentions: "requests per second"),
+        BadCase(text: "[discovery]\nrequest_rate = 0\n", key: "discovery.request_rate", mentions: "requests per second"),
+        BadCase(text: "[discovery]\nrequest_burst = 0.5\n", key: "discovery.request_burst", mentions: "number of requests"),
     ]
 
     @Test("names from tags: [dns] name_tag and groups")
@@ -157,6 +159,8 @@ struct ConfigTests {
             refresh_interval = 30
             snapshot = "cache/snapshot.json"
             max_concurrency = 4
+            request_rate = 5
+            request_burst = 10
             ec2_endpoint = "http://127.0.0.1:5000"
             """)
         guard case .aws(let aws) = config.discovery.source else {
@@ -168,6 +172,7 @@ struct ConfigTests {
         #expect(aws.refresh.interval == .seconds(30))
         #expect(aws.refresh.snapshotPath == "/etc/fedns/cache/snapshot.json")
         #expect(aws.refresh.maxConcurrency == 4)
+        #expect(aws.requestRate == 5 && aws.requestBurst == 10)
         #expect(aws.ec2Endpoint == "http://127.0.0.1:5000")
         let all = try parse("[discovery]\nregions = \"all\"\nsnapshot = \"\"\n")
         guard case .aws(let everywhere) = all.discovery.source else {
@@ -177,6 +182,8 @@ struct ConfigTests {
         #expect(everywhere.refresh.regions == .all)
         #expect(everywhere.refresh.profiles == [nil])
         #expect(everywhere.refresh.snapshotPath == nil)
+        // EC2's documented bucket for non-mutating calls: 100 tokens, 20 per second.
+        #expect(everywhere.requestRate == 20 && everywhere.requestBurst == 100)
         #expect(throws: ConfigError.self) { try parse("[discovery]\nregions = [\"Europe\"]\n") }
         #expect(throws: ConfigError.self) { try parse("[discovery]\nrefresh_interval = 0\n") }
     }
