@@ -202,7 +202,11 @@ def main() -> None:
     finally:
         proxy.close()
         moto.terminate()
-        moto.wait(30)
+        try:
+            moto.wait(30)
+        except subprocess.TimeoutExpired:  # a moto holding thousands of instances can take longer to stop
+            moto.kill()
+            moto.wait()
 
     print(f"\nCPU: {cpu_model()} ({os.cpu_count()} cores); fedns on CPU 1, moto and the proxy on CPU 0")
     print(f"{len(accounts)} accounts x {len(regions)} regions = {scopes} scopes, {instances} instances; "
