@@ -14,16 +14,24 @@ public struct DiscoveryOptions: Sendable, Hashable {
     public var requestTimeout: Duration
     /// Reading SSH host keys from instance consoles (`[discovery] host_keys`, `host_key_rate`).
     public var hostKeys: HostKeyCollector.Options
+    /// The client-side bucket for EC2's read calls per profile and region: `requestBurst` tokens, refilled at
+    /// `requestRate` per second; EC2's documented bucket for them (100, 20/s) by default.
+    public var requestRate: Double
+    public var requestBurst: Double
 
     public init(
         refresh: RefreshOptions, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30),
-        hostKeys: HostKeyCollector.Options = HostKeyCollector.Options()
+        hostKeys: HostKeyCollector.Options = HostKeyCollector.Options(),
+        requestRate: Double = TokenBucket.Limits.ec2NonMutating.refillPerSecond,
+        requestBurst: Double = TokenBucket.Limits.ec2NonMutating.capacity
     ) {
         self.refresh = refresh
         self.ec2Endpoint = ec2Endpoint
         self.stsEndpoint = stsEndpoint
         self.requestTimeout = requestTimeout
         self.hostKeys = hostKeys
+        self.requestRate = requestRate
+        self.requestBurst = requestBurst
     }
 }
 
@@ -43,9 +51,18 @@ public struct AWSDiscovery: Sendable {
         var overrides: [AWSService: String] = [:]
         overrides[.ec2] = config.ec2Endpoint
         overrides[.sts] = config.stsEndpoint
+        // Throttled calls keep being retried (ever more slowly, as the limiter cuts the rate) for up to one refresh
+        // interval: a refresh that AWS slows down finishes late rather than failing its scopes.
+        var retry = RetryPolicy.standard
+        retry.throttlingRetryWindow = config.refresh.interval
         let session = try AWSSession(
             configuration: AWSClientConfiguration(
-                endpointOverrides: overrides, requestTimeout: config.requestTimeout, eventLoopGroup: eventLoopGroup),
+                endpointOverrides: overrides, requestTimeout: config.requestTimeout,
+                // With an endpoint override every region is one host: let every scope read in flight have a connection.
+                connectionsPerHost: max(8, config.refresh.maxConcurrency), retry: retry,
+                requestLimits: RequestLimits(
+                    nonMutating: TokenBucket.Limits(capacity: config.requestBurst, refillPerSecond: config.requestRate)),
+                throttleObserver: AWSInstanceSource.countThrottle, eventLoopGroup: eventLoopGroup),
             logger: logger)
         var settings = config.refresh
         if case .list(let regions) = settings.regions, regions.isEmpty {

@@ -9,7 +9,11 @@ import Synchronization
 /// refreshed rather than fetched per call.
 ///
 /// Metrics: `fedns_aws_requests_total{operation,outcome}` with outcome `ok` or the error category
-/// (`throttling`, `auth`, `transient`, ...).
+/// (`throttling`, `auth`, `transient`, ...), once per call after its retries; `fedns_aws_throttled_total{operation,
+/// profile,region}`, every throttling answer AWS gave (each one slowed that profile and region down).
+///
+/// Each profile is taken to be one account: its calls draw on the client-side request buckets of that profile per
+/// region, as EC2 counts per account and region.
 public final class AWSInstanceSource: InstanceSource {
     /// Every state but `terminated`: the zone serves the configured states, and the companion commands must be
     /// able to say "web-1 is stopped" rather than "no such instance". Filtering server-side also draws on EC2's
@@ -37,8 +41,23 @@ public final class AWSInstanceSource: InstanceSource {
         }
     }
 
+    private func ec2Client(for profile: String?) -> EC2Client {
+        session.ec2(credentials: credentials(for: profile), account: Self.profileLabel(profile))
+    }
+
+    /// How metrics and the rate limiter name a profile; the default chain is `default`, as in the scope labels.
+    static func profileLabel(_ profile: String?) -> String { profile ?? "default" }
+
+    /// The session's throttle observer: counts every throttling answer by action, profile and region.
+    @Sendable static func countThrottle(_ event: ThrottleEvent) {
+        Counter(
+            label: "fedns_aws_throttled_total",
+            dimensions: [("operation", event.key.action), ("profile", event.key.identity), ("region", event.key.region)]
+        ).increment()
+    }
+
     public func instances(in scope: DiscoveryScope) async throws -> [Instance] {
-        let ec2 = session.ec2(credentials: credentials(for: scope.profile))
+        let ec2 = ec2Client(for: scope.profile)
         let reservations = try await counted("DescribeInstances") {
             try await ec2.describeInstances(region: scope.region, filters: [.instanceStates(Self.liveStates)])
         }
@@ -48,7 +67,7 @@ public final class AWSInstanceSource: InstanceSource {
     /// What an instance printed to its console while booting (where cloud-init writes the SSH host keys), read
     /// with the credentials of the profile it was discovered through.
     public func consoleOutput(of instance: Instance) async throws -> String? {
-        let ec2 = session.ec2(credentials: credentials(for: instance.profile))
+        let ec2 = ec2Client(for: instance.profile)
         return try await counted("GetConsoleOutput") {
             try await ec2.consoleOutput(region: instance.region, instanceID: instance.id)
         }
@@ -64,7 +83,7 @@ public final class AWSInstanceSource: InstanceSource {
                 metadata: ["reason": "\(error)"])
             home = Self.fallbackHomeRegion
         }
-        let ec2 = session.ec2(credentials: credentials(for: profile))
+        let ec2 = ec2Client(for: profile)
         return try await counted("DescribeRegions") { try await ec2.describeRegions(region: home) }.map(\.name)
     }
 

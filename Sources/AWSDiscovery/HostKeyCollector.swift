@@ -74,7 +74,11 @@ public actor HostKeyCollector: Service {
     }
 
     public func run() async throws {
-        guard options.enabled else { return }
+        guard options.enabled else {
+            // A service that returns early takes its whole ServiceGroup down: wait for shutdown doing nothing.
+            try? await gracefulShutdown()
+            return
+        }
         await withTaskExecutorPreference(executor) {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let asked = await round(at: .now)

@@ -76,13 +76,18 @@ extension DiscoveryConfig {
         let hostKeys = HostKeyCollector.Options(
             enabled: try reader.bool("host_keys", default: true),
             requestsPerSecond: try reader.number("host_key_rate", in: 0.01...100, default: 5, of: "requests per second"))
+        // EC2's bucket for non-mutating calls, per account and region: 100 tokens, refilled at 20 per second
+        // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Lower values leave room for
+        // other clients of the same accounts.
+        let requestBurst = try reader.number("request_burst", in: 1...10_000, default: 100, of: "requests")
+        let requestRate = try reader.number("request_rate", in: 0.01...10_000, default: 20, of: "requests per second")
         return DiscoveryOptions(
             refresh: RefreshOptions(
                 regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,
                 interval: .milliseconds(Int64(interval * 1000)),
                 maxConcurrency: try reader.integer("max_concurrency", in: 1...64, default: 8), snapshotPath: snapshotPath),
             ec2Endpoint: ec2Endpoint, stsEndpoint: stsEndpoint, requestTimeout: .milliseconds(Int64(timeout * 1000)),
-            hostKeys: hostKeys)
+            hostKeys: hostKeys, requestRate: requestRate, requestBurst: requestBurst)
     }
 
     /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`…: letters, a dash, letters, a digit.

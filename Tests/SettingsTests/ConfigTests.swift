@@ -96,6 +96,8 @@ struct ConfigTests {
         BadCase(text: "[discovery]\nhost_key_rate = 0\n", key: "discovery.host_key_rate", mentions: "requests per second"),
         BadCase(text: "[dns]\nnsid = \"\"\n", key: "dns.nsid", mentions: "1 to 128 bytes"),
         BadCase(text: "[dns]\ncookies = \"yes\"\n", key: "dns.cookies", mentions: "expected true or false"),
+        BadCase(text: "[discovery]\nrequest_rate = 0\n", key: "discovery.request_rate", mentions: "requests per second"),
+        BadCase(text: "[discovery]\nrequest_burst = 0.5\n", key: "discovery.request_burst", mentions: "number of requests"),
     ]
 
     /// fuzz/corpus/config/crash-b64ac95d74dddd6032abf7704723b6c7656b3719: a newline right after a table header's `[`
@@ -235,6 +237,8 @@ struct ConfigTests {
             refresh_interval = 30
             snapshot = "cache/snapshot.json"
             max_concurrency = 4
+            request_rate = 5
+            request_burst = 10
             ec2_endpoint = "http://127.0.0.1:5000"
             """)
         guard case .aws(let aws) = config.discovery.source else {
@@ -246,6 +250,7 @@ struct ConfigTests {
         #expect(aws.refresh.interval == .seconds(30))
         #expect(aws.refresh.snapshotPath == "/etc/fedns/cache/snapshot.json")
         #expect(aws.refresh.maxConcurrency == 4)
+        #expect(aws.requestRate == 5 && aws.requestBurst == 10)
         #expect(aws.ec2Endpoint == "http://127.0.0.1:5000")
         let all = try parse("[discovery]\nregions = \"all\"\nsnapshot = \"\"\n")
         guard case .aws(let everywhere) = all.discovery.source else {
@@ -255,6 +260,8 @@ struct ConfigTests {
         #expect(everywhere.refresh.regions == .all)
         #expect(everywhere.refresh.profiles == [nil])
         #expect(everywhere.refresh.snapshotPath == nil)
+        // EC2's documented bucket for non-mutating calls: 100 tokens, 20 per second.
+        #expect(everywhere.requestRate == 20 && everywhere.requestBurst == 100)
         #expect(throws: ConfigError.self) { try parse("[discovery]\nregions = [\"Europe\"]\n") }
         #expect(throws: ConfigError.self) { try parse("[discovery]\nrefresh_interval = 0\n") }
     }

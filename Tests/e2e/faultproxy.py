@@ -25,7 +25,16 @@ role that can no longer be assumed. `requests` counts requests.
 
 In every mode, `consoles` (instance id -> text) answers EC2 GetConsoleOutput for those instances with that text, as
 cloud-init's console would have it (moto's own answer is a fixed kernel log), and each request's action and signing
-access key are kept in `calls`, so a test can tell which identity made which call.
+access key are kept in `calls`, so a test can tell which identity made which call; `timeline` keeps each request's
+arrival time, action, signing region and access key, so a test can measure request rates per account and region.
+
+Throttling beside the modes:
+- `throttle_next = N`: the next N calls of an action in `throttle_actions` (DescribeInstances by default) are
+  answered with RequestLimitExceeded, then calls pass again; `throttled` counts the throttling answers sent.
+- `ec2_bucket = (capacity, refill per second)`: EC2's own request token bucket per access key, region and action
+  (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html): a call that finds its bucket empty is
+  throttled, as EC2 would.
+- `latency` (seconds): every answer waits this long first, as a real endpoint across a network would.
 """
 
 from __future__ import annotations
@@ -73,10 +82,18 @@ class FaultProxy:
         self.drip_interval = 0.25  # seconds between pieces of 64 bytes
         self.deny_assume_role = False
         self.expire_keys: set[str] = set()
-        self.recorded: dict[tuple[str, bytes], tuple[int, bytes]] = {}
+        self.recorded: dict[tuple[str, str, bytes], tuple[int, bytes]] = {}
         self.consoles: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []  # (Action, access key id or "" when unsigned)
         self.issued: list[str] = []  # access key ids upstream handed out (AssumeRole*'s answers)
+        self.timeline: list[tuple[float, str, str, str]] = []  # (time.monotonic(), Action, region, access key)
+        self.throttle_next = 0
+        self.throttle_actions = {"DescribeInstances"}
+        self.throttled = 0
+        self.ec2_bucket: tuple[float, float] | None = None
+        self.buckets: dict[tuple[str, str, str], tuple[float, float]] = {}  # key -> (tokens, last refill time)
+        self.latency = 0.0
+        self.lock = threading.Lock()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -92,15 +109,23 @@ class FaultProxy:
                 action = form.get("Action", [""])[0]
                 authorization = self.headers.get("Authorization", "")
                 signer = re.search(r"Credential=([^/]+)/", authorization)
-                key_id = signer.group(1) if signer else ""
-                proxy.calls.append((action, key_id))
+                # The same body means the same call only within one region, which SigV4's credential scope names.
+                scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/", authorization)
+                access_key, region = signer.group(1) if signer else "", scope.group(1) if scope else ""
+                service = scope.group(2) if scope else ""
+                proxy.calls.append((action, access_key))
+                proxy.timeline.append((time.monotonic(), action, region, access_key))
+                if proxy.latency:
+                    time.sleep(proxy.latency)
+                if proxy.should_throttle(action, region, access_key, service):
+                    return self.reply(503, THROTTLED)
                 instance_id = form.get("InstanceId", [""])[0]
                 if action == "GetConsoleOutput" and instance_id in proxy.consoles:
                     return self.reply(200, console_response(instance_id, proxy.consoles[instance_id]))
                 mode = proxy.mode
                 if proxy.deny_assume_role and action == "AssumeRole":
                     return self.reply(403, ACCESS_DENIED)
-                if key_id in proxy.expire_keys:
+                if access_key in proxy.expire_keys:
                     return self.reply(400, EXPIRED)
                 if mode == "throttle":
                     return self.reply(503, THROTTLED)
@@ -123,9 +148,8 @@ class FaultProxy:
                     return None
                 if mode == "skew" and not self.signed_near(proxy.now()):
                     return self.reply(400, ec2_error("RequestExpired", "Request has expired."))
-                # The same body means the same call only within one region, which SigV4's credential scope names.
-                scope = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", authorization)
-                key = (scope.group(1) if scope else "", body)
+                # Accounts differ by access key: the same call of two accounts has two answers.
+                key = (region, access_key, body)
                 if mode == "replay" and key in proxy.recorded:
                     return self.reply(*proxy.recorded[key])
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, method="POST")
@@ -196,6 +220,23 @@ class FaultProxy:
     def now(self) -> float:
         """The proxy's clock: real time, or `skew_seconds` ahead in skew mode."""
         return time.time() + (self.skew_seconds if self.mode == "skew" else 0)
+
+    def should_throttle(self, action: str, region: str, access_key: str, service: str) -> bool:
+        """Whether this call gets RequestLimitExceeded: one of the next `throttle_next`, or EC2's bucket is empty."""
+        with self.lock:
+            throttle = False
+            if self.throttle_next > 0 and action in self.throttle_actions:
+                self.throttle_next -= 1
+                throttle = True
+            elif self.ec2_bucket and service == "ec2":
+                capacity, refill = self.ec2_bucket
+                now = time.monotonic()
+                tokens, last = self.buckets.get((access_key, region, action), (capacity, now))
+                tokens = min(capacity, tokens + (now - last) * refill)
+                throttle = tokens < 1
+                self.buckets[(access_key, region, action)] = (tokens if throttle else tokens - 1, now)
+            self.throttled += throttle
+            return throttle
 
     def actions(self, action: str) -> list[str]:
         """The access keys that signed each call of `action` so far, in order."""

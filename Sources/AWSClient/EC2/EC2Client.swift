@@ -15,10 +15,13 @@ public struct EC2Client: EC2Describing {
 
     let query: QueryClient
     let credentials: any CredentialProvider
+    /// Whose request buckets the calls draw on (see `AWSSession.ec2(credentials:account:)`).
+    let account: String
 
-    init(context: AWSContext, credentials: any CredentialProvider) {
+    init(context: AWSContext, credentials: any CredentialProvider, account: String = "default") {
         query = QueryClient(context: context)
         self.credentials = credentials
+        self.account = account
     }
 
     /// Every reservation in `region` with instances matching `filters`, all pages.
@@ -50,7 +53,7 @@ public struct EC2Client: EC2Describing {
         form.append("MaxResults", String(Self.pageSize))
         if let nextToken { form.append("NextToken", nextToken) }
         EC2Filter.append(filters, to: &form)
-        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials, account: account)
         do throws(DescribeInstancesReader.MissingInstanceID) {
             return try DescribeInstancesReader.page(document)
         } catch {
@@ -65,7 +68,7 @@ public struct EC2Client: EC2Describing {
     /// out here, as real EC2 does unless asked for all (moto lists them regardless).
     public func describeRegions(region: String) async throws(AWSClientError) -> [EC2Region] {
         let form = QueryForm(action: "DescribeRegions", version: Self.apiVersion)
-        return Self.regions(in: try await query.call(.ec2, form: form, region: region, credentials: credentials))
+        return Self.regions(in: try await query.call(.ec2, form: form, region: region, credentials: credentials, account: account))
     }
 
     /// The `regionInfo` items of a DescribeRegions answer, those not opted out of.
@@ -83,7 +86,7 @@ public struct EC2Client: EC2Describing {
     public func startInstances(region: String, ids: [String]) async throws(AWSClientError) -> [InstanceStateChange] {
         var form = QueryForm(action: "StartInstances", version: Self.apiVersion)
         for (index, id) in ids.enumerated() { form.append("InstanceId.\(index + 1)", id) }
-        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials, account: account)
         return InstanceStateChange.list(document)
     }
 }
@@ -95,7 +98,7 @@ extension EC2Client {
     public func consoleOutput(region: String, instanceID: String) async throws(AWSClientError) -> String? {
         var form = QueryForm(action: "GetConsoleOutput", version: Self.apiVersion)
         form.append("InstanceId", instanceID)
-        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials)
+        let document = try await query.call(.ec2, form: form, region: region, credentials: credentials, account: account)
         guard let encoded = document.root.childText("output"), !encoded.isEmpty else { return nil }
         guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
             throw AWSClientError(

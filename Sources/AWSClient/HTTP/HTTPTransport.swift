@@ -30,20 +30,25 @@ final class HTTPTransport: Sendable {
     private let maximumResponseBytes: Int
     private let userAgent: String
 
+    /// - Parameter connectionsPerHost: connections kept open to one host; more requests to it queue. AWS has one
+    ///   host per region, but an endpoint override (a VPC endpoint, a test's stand-in) puts every region on one.
     init(
         connectTimeout: Duration, proxy: ProxySettings?, maximumResponseBytes: Int, userAgent: String,
-        eventLoopGroup: (any EventLoopGroup)? = nil
+        eventLoopGroup: (any EventLoopGroup)? = nil, connectionsPerHost: Int = 8
     ) {
         let eventLoopGroup = eventLoopGroup ?? HTTPClient.defaultEventLoopGroup
         let timeout = HTTPClient.Configuration.Timeout(connect: .nanoseconds(connectTimeout.nanoseconds))
+        let pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connectionsPerHost))
         // AWS never redirects query API calls; following one would send signed requests somewhere unexpected.
         directClient = HTTPClient(
             eventLoopGroup: eventLoopGroup,
-            configuration: .init(redirectConfiguration: .disallow, timeout: timeout))
+            configuration: .init(redirectConfiguration: .disallow, timeout: timeout, connectionPool: pool))
         if let proxy {
             proxiedClient = HTTPClient(
                 eventLoopGroup: eventLoopGroup,
-                configuration: .init(redirectConfiguration: .disallow, timeout: timeout, proxy: proxy.clientProxy))
+                configuration: .init(
+                    redirectConfiguration: .disallow, timeout: timeout, connectionPool: pool, proxy: proxy.clientProxy))
         } else {
             proxiedClient = nil
         }

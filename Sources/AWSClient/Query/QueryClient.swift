@@ -6,20 +6,28 @@ import NIOHTTP1
 struct QueryClient: Sendable {
     var context: AWSContext
 
-    /// - Parameter provider: the credentials to sign with; nil sends the call unsigned (the STS calls that take a
-    ///   token instead, such as `AssumeRoleWithWebIdentity`).
+    /// - Parameters:
+    ///   - provider: the credentials to sign with; nil sends the call unsigned (the STS calls that take a token
+    ///     instead, such as `AssumeRoleWithWebIdentity`).
+    ///   - account: whose request buckets the call draws on (EC2 throttles per account, region and action); nil:
+    ///     no client-side limit (STS, whose limits are not EC2's).
     func call(
-        _ service: AWSService, form: QueryForm, region: String?, credentials provider: (any CredentialProvider)?
+        _ service: AWSService, form: QueryForm, region: String?, credentials provider: (any CredentialProvider)?,
+        account: String? = nil
     ) async throws(AWSClientError) -> XMLDocument {
-        let operation = "\(service.rawValue):\(form.parameters.first?.value ?? "?")"
+        let action = form.parameters.first?.value ?? "?"
+        let operation = "\(service.rawValue):\(action)"
         let endpoint = try context.endpoints.endpoint(for: service, region: region)
         let url = endpoint.url.url(path: endpoint.url.path)
         let policy = context.configuration.retry
+        let bucket = account.map { RateLimitKey(identity: $0, region: region ?? "global", action: action) }
+        let started = policy.now()
 
         var attempts = 0
         var retryableFailures = 0
         var refreshedCredentials = false
         var correctedClock = false
+        var lastReason: AWSClientError.Reason?
         func failure(_ reason: AWSClientError.Reason) -> AWSClientError {
             AWSClientError(reason, operation: operation, region: region, endpoint: url, attempts: attempts)
         }
@@ -33,12 +41,20 @@ struct QueryClient: Sendable {
                     throw failure(.credentials(error))
                 }
             }
+            if let bucket {
+                do {
+                    try await context.limiter.acquire(bucket)
+                } catch {
+                    throw failure(lastReason ?? .transport(.connectionFailed("cancelled before the request was sent")))
+                }
+            }
             attempts += 1
             let reason: AWSClientError.Reason
             switch await exchange(form: form, endpoint: endpoint, service: service, credentials: credentials) {
             case .success(let document): return document
             case .failure(let failed): reason = failed.reason
             }
+            lastReason = reason
 
             // Two failures are fixed on our side and then retried once, outside the retry budget.
             if case .service(let serviceError) = reason {
@@ -65,8 +81,13 @@ struct QueryClient: Sendable {
             }
 
             let category = failure(reason).category
+            if category == .throttling, let bucket {
+                let event = context.limiter.throttled(bucket)
+                context.configuration.throttleObserver?(event)
+            }
             if category.isRetryable { retryableFailures += 1 }
-            guard category.isRetryable, retryableFailures < policy.maxAttempts, !Task.isCancelled else {
+            guard policy.allowsRetry(after: retryableFailures, category: category, startedAt: started), !Task.isCancelled
+            else {
                 throw failure(reason)
             }
             let delay = policy.backoff(afterAttempt: retryableFailures)

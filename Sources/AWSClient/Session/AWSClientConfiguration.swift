@@ -8,7 +8,13 @@ public struct AWSClientConfiguration: Sendable {
     /// The limit for one EC2 or STS request, connect to last byte. A 1,000-instance page is a few megabytes.
     public var requestTimeout: Duration
     public var connectTimeout: Duration
+    /// HTTP connections kept open per host (AWS has one host per service and region); more requests queue.
+    public var connectionsPerHost: Int
     public var retry: RetryPolicy
+    /// The client-side request buckets per account, region and action (EC2's documented sizes by default).
+    public var requestLimits: RequestLimits
+    /// Told about every throttling answer from AWS (after the limiter slowed that key down): for metrics.
+    public var throttleObserver: (@Sendable (ThrottleEvent) -> Void)?
     /// Per request to the instance metadata service. Nil: `AWS_METADATA_SERVICE_TIMEOUT`, else 1 s (botocore's
     /// default), short because on a laptop nothing answers there.
     public var instanceMetadataTimeout: Duration?
@@ -29,7 +35,8 @@ public struct AWSClientConfiguration: Sendable {
 
     public init(
         endpointOverrides: [AWSService: String] = [:], requestTimeout: Duration = .seconds(30),
-        connectTimeout: Duration = .seconds(5), retry: RetryPolicy = .standard,
+        connectTimeout: Duration = .seconds(5), connectionsPerHost: Int = 8, retry: RetryPolicy = .standard,
+        requestLimits: RequestLimits = RequestLimits(), throttleObserver: (@Sendable (ThrottleEvent) -> Void)? = nil,
         instanceMetadataTimeout: Duration? = nil, containerCredentialsTimeout: Duration = .seconds(2),
         credentialProcessTimeout: Duration = .seconds(60), credentialRefreshMargin: Duration = .seconds(300),
         maximumResponseBytes: Int = 64 << 20, userAgent: String = "fedns-awsclient/1.0",
@@ -38,7 +45,10 @@ public struct AWSClientConfiguration: Sendable {
         self.endpointOverrides = endpointOverrides
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
+        self.connectionsPerHost = connectionsPerHost
         self.retry = retry
+        self.requestLimits = requestLimits
+        self.throttleObserver = throttleObserver
         self.instanceMetadataTimeout = instanceMetadataTimeout
         self.containerCredentialsTimeout = containerCredentialsTimeout
         self.credentialProcessTimeout = credentialProcessTimeout

@@ -23,10 +23,10 @@ public final class AWSSession: Sendable {
         let transport = HTTPTransport(
             connectTimeout: configuration.connectTimeout, proxy: try ProxySettings.from(environment),
             maximumResponseBytes: configuration.maximumResponseBytes, userAgent: configuration.userAgent,
-            eventLoopGroup: configuration.eventLoopGroup)
+            eventLoopGroup: configuration.eventLoopGroup, connectionsPerHost: configuration.connectionsPerHost)
         context = AWSContext(
             configuration: configuration, environment: environment, transport: transport, clock: ClockCorrection(),
-            logger: logger)
+            logger: logger, limiter: RequestRateLimiter(limits: configuration.requestLimits, logger: logger))
     }
 
     /// The credentials for a profile, or for the default chain when `profile` is nil.
@@ -94,8 +94,10 @@ public final class AWSSession: Sendable {
         try await RegionResolver(context: context).region(profile: profile)
     }
 
-    public func ec2(credentials: any CredentialProvider) -> EC2Client {
-        EC2Client(context: context, credentials: credentials)
+    /// - Parameter account: whose EC2 request buckets the calls draw on (a profile name, or an account id): clients
+    ///   with the same `account` share the client-side rate limit per region and action, as EC2 counts per account.
+    public func ec2(credentials: any CredentialProvider, account: String = "default") -> EC2Client {
+        EC2Client(context: context, credentials: credentials, account: account)
     }
 
     public func sts(credentials: any CredentialProvider) -> STSClient {

@@ -76,6 +76,10 @@ final class ConfigReloader: Sendable {
             if a.ec2Endpoint != b.ec2Endpoint || a.stsEndpoint != b.stsEndpoint || a.requestTimeout != b.requestTimeout {
                 keys.append("discovery endpoints and request_timeout")
             }
+            // The AWS session, with its rate limiter, is made once.
+            if a.requestRate != b.requestRate || a.requestBurst != b.requestBurst {
+                keys.append("discovery.request_rate, discovery.request_burst")
+            }
             if a.refresh.snapshotPath != b.refresh.snapshotPath { keys.append("discovery.snapshot") }
             // The host key reader is set up once, beside the refresher.
             if a.hostKeys != b.hostKeys { keys.append("discovery.host_keys, discovery.host_key_rate") }

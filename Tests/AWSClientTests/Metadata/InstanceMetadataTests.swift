@@ -291,7 +291,8 @@ enum AWSSessionContextForTests {
             configuration: AWSClientConfiguration(), environment: environment,
             transport: HTTPTransport(
                 connectTimeout: .seconds(1), proxy: nil, maximumResponseBytes: 1 << 20, userAgent: "test"),
-            clock: ClockCorrection(), logger: Logger(label: "test"))
+            clock: ClockCorrection(), logger: Logger(label: "test"),
+            limiter: RequestRateLimiter(limits: RequestLimits(), logger: Logger(label: "test")))
         do {
             let result = try await body(context)
             try await context.transport.shutdown()

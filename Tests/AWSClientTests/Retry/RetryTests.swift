@@ -44,6 +44,7 @@ struct RetryTests {
     private func withEC2(
         _ replies: [StubHTTPServer.Reply], retry: RetryPolicy, requestTimeout: Duration = .seconds(5),
         credentials: any CredentialProvider = RetryTests.credentials,
+        throttleObserver: (@Sendable (ThrottleEvent) -> Void)? = nil,
         _ body: (EC2Client, StubHTTPServer, AWSSession) async throws -> Void
     ) async throws {
         let count = Mutex(0)
@@ -52,7 +53,8 @@ struct RetryTests {
             return replies[min(index, replies.count - 1)]
         }) { server in
             let configuration = AWSClientConfiguration(
-                endpointOverrides: [.ec2: server.baseURL], requestTimeout: requestTimeout, retry: retry)
+                endpointOverrides: [.ec2: server.baseURL], requestTimeout: requestTimeout, retry: retry,
+                throttleObserver: throttleObserver)
             try await withTestHome { home in
                 try await withSession(home.environment(), configuration: configuration) { session in
                     try await body(session.ec2(credentials: credentials), server, session)
@@ -86,6 +88,50 @@ struct RetryTests {
             #expect(error?.description.contains("after 3 attempts") == true)
             #expect(server.requests.count == 3)
             #expect(sleeps.delays == [.seconds(1), .seconds(2)])
+        }
+    }
+
+    @Test("every throttling answer is reported and slows that account and region down; the call still succeeds")
+    func throttlingSlowsTheKeyDown() async throws {
+        let events = Mutex<[ThrottleEvent]>([])
+        try await withEC2(
+            [EC2Responses.throttled, EC2Responses.throttled, .ok(EC2Responses.instances(["i-1"]))],
+            retry: SleepRecorder().policy(), throttleObserver: { event in events.withLock { $0.append(event) } }
+        ) { ec2, server, session in
+            let ids = try await ec2.describeInstances(region: "eu-west-1").instanceIDs
+            #expect(ids == ["i-1"])
+            #expect(server.requests.count == 3)
+            let key = RateLimitKey(identity: "default", region: "eu-west-1", action: "DescribeInstances")
+            #expect(events.withLock { $0.map(\.key) } == [key, key])
+            // Both throttles came within the quiet period: one cut, from EC2's 20/s to 10/s.
+            #expect(session.context.limiter.rate(of: key).map { $0 < 20 && $0 >= 10 } == true)
+            let other = RateLimitKey(identity: "default", region: "us-east-1", action: "DescribeInstances")
+            #expect(session.context.limiter.rate(of: other) == nil)
+        }
+    }
+
+    @Test("with a throttling window, throttling is retried past maxAttempts until the window has passed")
+    func throttlingWindow() async throws {
+        let clock = Mutex(ContinuousClock.now)
+        let sleeps = Mutex<[Duration]>([])
+        let policy = RetryPolicy(
+            maxAttempts: 3, baseDelay: .seconds(1), maxBackoff: .seconds(20), throttlingRetryWindow: .seconds(10),
+            random: { 1 },
+            sleep: { delay in
+                sleeps.withLock { $0.append(delay) }
+                clock.withLock { $0 += delay }
+            }, now: { clock.withLock { $0 } })
+        try await withEC2([EC2Responses.throttled], retry: policy) { ec2, server, _ in
+            let error = await #expect(throws: AWSClientError.self) { try await ec2.describeInstances(region: "eu-west-1") }
+            #expect(error?.category == .throttling)
+            // Failures at 0, 1, 3 and 7 s are retried (the last two within the window); the one at 15 s is not.
+            #expect(server.requests.count == 5)
+            #expect(sleeps.withLock { $0 } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])
+        }
+        // The window is for throttling only: server errors keep the standard three attempts.
+        try await withEC2([.respond(status: 500, body: "<html>oops</html>")], retry: policy) { ec2, server, _ in
+            await #expect(throws: AWSClientError.self) { try await ec2.describeInstances(region: "eu-west-1") }
+            #expect(server.requests.count == 3)
         }
     }
 
