@@ -94,9 +94,10 @@ struct InstanceMetadataTests {
                 let error = await #expect(throws: CredentialError.self) { try await chainCredentials(environment) }
                 let elapsed = ContinuousClock.now - started
                 // It waited for the timeout and then gave up (the 1 s itself is checked in the message below; the
-                // upper bound only says "did not hang", with room for a loaded CI machine).
+                // upper bound only says "did not hang", with room for a 2-core CI machine running the whole suite,
+                // where this took 11 s once while other suites held both cores).
                 #expect(elapsed >= .milliseconds(900))
-                #expect(elapsed < .seconds(10))
+                #expect(elapsed < .seconds(30))
                 guard case .notFound(let tried) = error else {
                     Issue.record("expected notFound, got \(String(describing: error))")
                     return
