@@ -49,7 +49,9 @@ import struct
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from xml.sax.saxutils import escape
 
 
 def ec2_error(code: str, message: str) -> bytes:
