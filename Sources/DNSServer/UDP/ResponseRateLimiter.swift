@@ -1,3 +1,4 @@
+import EC2Zone
 import Synchronization
 
 #if canImport(Glibc)
@@ -89,27 +90,13 @@ public final class ResponseRateLimiter: Sendable {
     }
 
     /// The client's network as one number: the IPv4 /24 or the IPv6 /56, tagged with the family (an IPv4-mapped
-    /// IPv6 address counts as its IPv4 address). Nil for other families.
+    /// IPv6 address counts as its IPv4 address, as `ClientAddress` reads it). Nil for other families.
     public static func networkKey(_ address: UnsafePointer<sockaddr>) -> UInt64? {
-        // The address's own bytes, as `ClientAddress` reads them: IPv4 at offset 4 of a sockaddr_in, IPv6 at
-        // offset 8 of a sockaddr_in6, both in network order.
-        let raw = UnsafeRawPointer(address)
-        switch Int32(address.pointee.sa_family) {
-        case AF_INET:
-            return ipv4Key((4..<8).reduce(0) { $0 << 8 | UInt32(raw.load(fromByteOffset: $1, as: UInt8.self)) })
-        case AF_INET6:
-            let bytes = UnsafeRawBufferPointer(start: raw + 8, count: 16)
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                return ipv4Key(bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })
-            }
-            return bytes[0..<7].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } << 8 | 6
-        default:
-            return nil
+        ClientAddress(address).map { client in
+            client.isIPv6
+                ? UInt64(truncatingIfNeeded: client.bits >> 72) << 8 | 6
+                : UInt64(truncatingIfNeeded: client.bits >> 8) << 8 | 4
         }
-    }
-
-    private static func ipv4Key(_ address: UInt32) -> UInt64 {
-        UInt64(address >> 8) << 8 | 4
     }
 
     /// Rewrites the reply of `length` bytes in `reply` into its truncated form: the header with TC=1, the question

@@ -45,21 +45,24 @@ public struct ClientAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init?(_ address: SocketAddress) {
-        // The socket address's own bytes: the IPv4 address at offset 4, the IPv6 one at offset 8.
-        let family = address.protocol
-        guard family == .inet || family == .inet6 else { return nil }
-        let bits: UInt128 = address.withSockAddr { pointer, _ in
-            let raw = UnsafeRawPointer(pointer)
-            var bits: UInt128 = 0
-            let (offset, count) = family == .inet ? (4, 4) : (8, 16)
-            for index in 0..<count { bits = bits << 8 | UInt128(raw.load(fromByteOffset: offset + index, as: UInt8.self)) }
-            return bits
-        }
+        guard let client = address.withSockAddr({ pointer, _ in ClientAddress(pointer) }) else { return nil }
+        self = client
+    }
+
+    /// From the socket address's own bytes (no allocation): the IPv4 address at offset 4 of a sockaddr_in, the
+    /// IPv6 one at offset 8 of a sockaddr_in6. Nil for other families.
+    public init?(_ address: UnsafePointer<sockaddr>) {
+        let family = Int32(address.pointee.sa_family)
+        guard family == AF_INET || family == AF_INET6 else { return nil }
+        let raw = UnsafeRawPointer(address)
+        var bits: UInt128 = 0
+        let (offset, count) = family == AF_INET ? (4, 4) : (8, 16)
+        for index in 0..<count { bits = bits << 8 | UInt128(raw.load(fromByteOffset: offset + index, as: UInt8.self)) }
         // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 address.
-        if family == .inet6, bits >> 32 == 0xFFFF {
+        if family == AF_INET6, bits >> 32 == 0xFFFF {
             self.init(isIPv6: false, bits: bits & 0xFFFF_FFFF)
         } else {
-            self.init(isIPv6: family == .inet6, bits: bits)
+            self.init(isIPv6: family == AF_INET6, bits: bits)
         }
     }
 
@@ -94,3 +97,9 @@ public struct TransferReply: Sendable {
         self.question = question
     }
 }
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
