@@ -20,7 +20,7 @@ struct ServerSocketTests {
 
     func withServer(
         maxConnections: Int = 512, idle: TimeAmount = .seconds(10),
-        _ body: (SocketAddress) async throws -> Void
+        _ body: (SocketAddress, DNSServer) async throws -> Void
     ) async throws {
         let server = DNSServer(
             settings: DNSServerOptions(
@@ -30,7 +30,7 @@ struct ServerSocketTests {
         try await server.start()
         do {
             let address = try #require(server.boundAddresses.first)
-            try await body(address)
+            try await body(address, server)
         } catch {
             await server.stop()
             throw error
@@ -40,7 +40,7 @@ struct ServerSocketTests {
 
     @Test("UDP and TCP answer on the same port picked for port 0")
     func udpAndTCP() async throws {
-        try await withServer { address in
+        try await withServer { address, _ in
             #expect(address.port != 0)
             let client = DNSClient(server: address)
             let query = Message.query(id: 1, name: DNSName("web-1.ec2"), type: .a)
@@ -53,7 +53,7 @@ struct ServerSocketTests {
 
     @Test("a truncated UDP answer is retried over TCP by the client")
     func truncationFallback() async throws {
-        try await withServer { address in
+        try await withServer { address, _ in
             let reply = try await DNSClient(server: address).send(
                 Message.query(id: 2, name: DNSName("crowd.ec2"), type: .a, edns: nil))
             #expect(!reply.truncated)
@@ -63,13 +63,21 @@ struct ServerSocketTests {
 
     @Test("connections beyond the cap are closed at once; the rest keep working")
     func connectionCap() async throws {
-        try await withServer(maxConnections: 2) { address in
+        // The held connections stay idle for the whole test, which a loaded machine can stretch past the default
+        // 10 s idle timeout (CI once saw the server close one that way): give them an idle limit the test cannot reach.
+        try await withServer(maxConnections: 2, idle: .seconds(300)) { address, server in
             let group = MultiThreadedEventLoopGroup.singleton
             var held: [any Channel] = []
             for _ in 0..<2 {
                 held.append(try await ClientBootstrap(group: group).connect(to: address).get())
             }
-            try await Task.sleep(for: .milliseconds(100))
+            // Each accepted connection is admitted on its own event loop, so a busy loop could admit the third
+            // before the second: wait until the server has admitted both held ones.
+            let admitted = ContinuousClock.now + .seconds(10)
+            while server.connections.count < 2, ContinuousClock.now < admitted {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try #require(server.connections.count == 2)
             let third = try await ClientBootstrap(group: group).connect(to: address).get()
             // The server closes it: the close future completes without us closing it.
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -100,7 +108,7 @@ struct ServerSocketTests {
 
     @Test("a second server on the same address fails with a message an operator can act on")
     func addressInUse() async throws {
-        try await withServer { address in
+        try await withServer { address, _ in
             let second = DNSServer(
                 settings: DNSServerOptions(listen: [address]), handler: ZoneQueryHandler(zone: Self.zone),
                 logger: Logger(label: "test"))

@@ -34,7 +34,7 @@ public final class DNSServer: Service, Sendable {
     private let channels = Mutex<[any Channel]>([])
     private let udpListeners = Mutex<[UDPListenerHandle]>([])
     private let bound = Mutex<[SocketAddress]>([])
-    private let connections = ConnectionLimiter()
+    let connections = ConnectionLimiter()
     /// UDP response rate limiting, shared by every UDP socket; off unless `settings.rateLimit` says otherwise.
     private let rateLimiter: ResponseRateLimiter
 

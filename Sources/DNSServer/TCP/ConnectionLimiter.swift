@@ -5,6 +5,9 @@ import Synchronization
 final class ConnectionLimiter: Sendable {
     private let open = Atomic<Int>(0)
 
+    /// The connections admitted and not yet closed.
+    var count: Int { open.load(ordering: .relaxed) }
+
     func admit(_ channel: any Channel, limit: Int) -> Bool {
         let (_, now) = open.add(1, ordering: .relaxed)
         guard now <= limit else {
