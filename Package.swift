@@ -345,7 +345,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "InventoryTests", dependencies: ["Inventory", "FednsSupport", "TestSupport"], swiftSettings: strictSettings),
+            name: "InventoryTests",
+            dependencies: [
+                "Inventory", "FednsSupport", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ], swiftSettings: strictSettings),
         .testTarget(name: "FednsSupportTests", dependencies: ["FednsSupport", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "InventoryLookupTests",

@@ -1,6 +1,7 @@
 import FednsSupport
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Testing
@@ -282,6 +283,45 @@ struct RefresherTests {
         try await waitUntil { source.calls == 2 }
     }
 
+    @Test("shutdown abandons a refresh stuck in AWS retries: the service stops at once and nothing is recorded")
+    func shutdownAbandonsARefresh() async throws {
+        let path = temporaryPath()
+        try SnapshotFile(path: path).save(
+            Snapshot(serial: 41, instances: [web("i-1", "us-east-1")], sources: [SourceStatus(region: "us-east-1", lastSuccess: Date())]))
+        let source = StuckSource()
+        let store = SnapshotStore()
+        let logs = CapturedLogs()
+        let refresher = InventoryRefresher(
+            source: source,
+            settings: RefreshOptions(regions: .list(["us-east-1", "eu-west-1"]), interval: .seconds(3600), snapshotPath: path),
+            store: store, logger: logs.logger)
+        #expect(await refresher.loadPersisted())
+        let group = ServiceGroup(services: [refresher], logger: logger)
+        let stopped = Atomic<Bool>(false)
+        let running = Task {
+            try await group.run()
+            stopped.store(true, ordering: .relaxed)
+        }
+        try await waitUntil { source.reads == 2 }  // both scopes are in their (endless) retries
+        await group.triggerGracefulShutdown()
+        // The source would hold the refresh for an hour; the bound only tells "stopped" from "waited for it".
+        try await waitUntil { stopped.load(ordering: .relaxed) }
+        running.cancel()  // if it did not stop, cancelling ends the wait (and the test has failed above)
+        try await running.value
+        #expect(source.cancelled == 2)
+        // The cancelled reads are not failures of AWS: no scope is marked failed, nothing new is published, and the
+        // snapshot written on the way out is still the one that was served.
+        #expect(!logs.all.contains { $0.contains("refresh failed") })
+        #expect(store.current.serial == 41)
+        #expect(store.current.sources.allSatisfy { $0.lastError == nil })
+        guard case .loaded(let saved) = SnapshotFile(path: path).load() else {
+            Issue.record("snapshot unreadable after shutdown")
+            return
+        }
+        #expect(saved.serial == 41)
+        #expect(saved.instances.map(\.id) == ["i-1"])
+    }
+
     @Test("on a background thread, the whole refresh runs at idle priority: the reads, and the publish that compiles the zone")
     func refreshRunsOnTheBackgroundThread() async throws {
         let background = await BackgroundThread()
@@ -303,6 +343,26 @@ struct RefresherTests {
         #expect(!BackgroundThread.currentThreadIsIdlePriority)  // the test's own thread kept its priority
         try await background.shutdown()
     }
+}
+
+/// A source whose every read waits as AWS retries would for a throttled scope, until its task is cancelled.
+final class StuckSource: InstanceSource {
+    private let counts = Mutex<(reads: Int, cancelled: Int)>((0, 0))
+    var reads: Int { counts.withLock { $0.reads } }
+    var cancelled: Int { counts.withLock { $0.cancelled } }
+
+    func instances(in scope: DiscoveryScope) async throws -> [Instance] {
+        counts.withLock { $0.reads += 1 }
+        do {
+            try await Task.sleep(for: .seconds(3600))
+        } catch {
+            counts.withLock { $0.cancelled += 1 }
+            throw error
+        }
+        return []
+    }
+
+    func regions(profile: String?) async throws -> [String] { [] }
 }
 
 /// Answers every scope with one instance and notes whether each step of the read ran at idle priority.

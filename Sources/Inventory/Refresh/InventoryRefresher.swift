@@ -156,7 +156,9 @@ public actor InventoryRefresher: Service {
         // The preference is inherited by the fetch tasks, and this actor (a default actor) runs its code on it too.
         await withTaskExecutorPreference(executor) {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                await refresh()
+                // A refresh in flight when shutdown begins is abandoned: with AWS unreachable or throttling it can
+                // spend up to a whole interval in retries, and the stop should not wait for that.
+                _ = await cancelWhenGracefulShutdown { await self.refresh() }
                 await sleepUntilNextRefresh()
             }
             // A last write on the way out, so the next start serves exactly what this process served.
@@ -195,6 +197,13 @@ public actor InventoryRefresher: Service {
         let started = ContinuousClock.now
         let wanted = await scopesToRead()
         let results = await fetch(wanted)
+        if Task.isCancelled {
+            // Stopped part-way (shutdown): what was read is incomplete, and the failures are the cancellation's,
+            // not AWS's. Nothing is recorded, logged or published; the last good snapshot stays as it is.
+            logger.info("refresh abandoned: shutting down")
+            let current = store.isLoaded ? store.current : .empty
+            return RefreshReport(snapshot: current, succeeded: [], duration: ContinuousClock.now - started)
+        }
         let now = Date()
         var succeeded: [DiscoveryScope] = []
         var failed: [(scope: DiscoveryScope, reason: String)] = []
@@ -296,6 +305,7 @@ public actor InventoryRefresher: Service {
                     regionsByProfile[key] = (regions, ContinuousClock.now)
                     result += regions.map { DiscoveryScope(profile: profile, region: $0) }
                 } catch {
+                    if Task.isCancelled { return [] }  // shutting down: refresh() abandons this one
                     // Keep reading the regions known before; without any, the profile's known scopes remain.
                     let known = regionsByProfile[key]?.regions ?? scopes.keys.filter { $0.profile == profile }.map(\.region)
                     logger.error(
