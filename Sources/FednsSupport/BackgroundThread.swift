@@ -21,6 +21,10 @@ public final class BackgroundThread: TaskExecutor {
     private let loop: any EventLoop
     /// What the kernel granted, for the start-up log.
     public let priority: Priority
+    #if canImport(Glibc)
+    /// The thread, for changing its policy from another one (its own jobs may be starved of CPU by then).
+    private let thread: pthread_t?
+    #endif
 
     public enum Priority: String, Sendable {
         /// `SCHED_IDLE`: runs only when the CPU is otherwise idle.
@@ -35,7 +39,29 @@ public final class BackgroundThread: TaskExecutor {
     public init() async {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
+        #if canImport(Glibc)
+        let granted = try? await loop.submit { (Self.lowerCurrentThreadPriority(), pthread_self()) }.get()
+        priority = granted?.0 ?? .normal
+        thread = granted?.1
+        #else
         priority = (try? await loop.submit { Self.lowerCurrentThreadPriority() }.get()) ?? .normal
+        #endif
+    }
+
+    /// Gives the thread the ordinary policy again, called from any other thread when the server begins to stop.
+    /// Under `SCHED_IDLE` the work left on it (abandoning a refresh, writing the last snapshot, closing AWS
+    /// connections) waits for CPU time that every other process leaves, which on a machine kept busy took the stop
+    /// past 30 s; by then no query needs protecting. Leaving `SCHED_IDLE` is allowed to root, with CAP_SYS_NICE,
+    /// or when RLIMIT_NICE permits nice 0 (systemd `LimitNICE=+0`); otherwise the thread keeps its priority (false).
+    @discardableResult
+    public func restoreNormalPriority() -> Bool {
+        #if canImport(Glibc)
+        guard priority == .idle, let thread else { return priority == .normal }
+        var parameters = sched_param()
+        return pthread_setschedparam(thread, Int32(SCHED_OTHER), &parameters) == 0
+        #else
+        return true
+        #endif
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

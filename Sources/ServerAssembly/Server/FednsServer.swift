@@ -112,6 +112,8 @@ public struct FednsServer {
             // SSH host keys from the instances' consoles, beside the refreshes and at the same low priority.
             assembly.services.append(
                 HostKeyCollector(options: aws.hostKeys, source: discovery.source, store: store, logger: logger, executor: background))
+            // Services stop in reverse order: this one, just before the two above, lifts their thread's priority.
+            assembly.services.append(BackgroundPriorityAtShutdown(background: background, logger: logger))
         }
 
         if let zonePublisher {
