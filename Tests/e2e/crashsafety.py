@@ -332,13 +332,20 @@ def snapshot_trials(workdir: Path, trials: int, count: int = 3000) -> dict:
         for trial in range(trials):
             config = serve_config(workdir, fake.endpoint, snapshot, dns_port)
             log = open(workdir / "serve.log", "wb")
+            started = time.time()
             process = subprocess.Popen([FEDNS_BIN, "serve", "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
                                        env={**os.environ, **AWS_ENVIRONMENT})
-            kill_after(process, random.uniform(0.3, 3.5))
+            # The kill must land among the writes, not before the first one (a loaded machine can take seconds to
+            # start): once this process has written a snapshot, the next ones follow every refresh (1 s), each of a
+            # changed fleet, and the kill comes at a random moment within the next two and a half.
+            deadline = time.monotonic() + 30
+            while not (snapshot.exists() and snapshot.stat().st_mtime >= started):
+                assert process.poll() is None and time.monotonic() < deadline, \
+                    f"trial {trial}: no snapshot written: {(workdir / 'serve.log').read_text()[-2000:]}"
+                time.sleep(0.02)
+            kill_after(process, random.uniform(0.0, 2.5))
             log.close()
             outcomes["killed"] += 1
-            if not snapshot.exists():
-                continue  # killed before the first refresh wrote anything
             generation = snapshot_generation(snapshot, count)
             outcomes["generations_seen"] += 1
             # Restart with EC2 unreachable: the snapshot alone is served.

@@ -35,7 +35,7 @@ def test_add_and_remove_bursts_killed_at_random_moments_lose_nothing(tmp_path):
 
 def test_snapshot_writes_killed_at_random_moments_leave_a_whole_snapshot(tmp_path):
     result = crashsafety.snapshot_trials(tmp_path, trials=3)
-    assert result["killed"] == 3, result
+    assert result["killed"] == 3 and result["generations_seen"] == 3, result
 
 
 class Tmpfs:
