@@ -196,6 +196,11 @@ public enum ResolverFiles {
                     SystemCallArchitectures=native
                     SystemCallFilter=@system-service
                     SystemCallFilter=~@privileged @resources
+                    # Inventory refreshes run on one thread at SCHED_IDLE, so they only take CPU time that queries leave: the one
+                    # scheduling call that needs is allowed back (it cannot raise a priority: that takes CAP_SYS_NICE, which the
+                    # service does not have), and LimitNICE=+0 lets the thread return to nice 0, no higher, when fedns stops.
+                    SystemCallFilter=sched_setscheduler
+                    LimitNICE=+0
                     UMask=0027
                     # AWS credentials: an instance role needs nothing; otherwise e.g. Environment=AWS_PROFILE=dns-readonly
 
