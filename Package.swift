@@ -281,7 +281,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "Inventory", "TestSupport"],
+            name: "EC2ZoneTests", dependencies: ["EC2Zone", "DNSWire", "FednsSupport", "Inventory", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "DNSServerTests",

@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Inventory
 import Testing
 
@@ -141,6 +142,42 @@ struct ProtocolPolicyTests {
         #expect(!tcp.truncated)
         #expect(tcp.answers.count == 100)
     }
+
+    @Test("a reply whose echoed questions alone pass the UDP limit is cut to the header with TC=1 (fuzz/corpus/dns/crash-84256ee7…)")
+    func questionsAloneOverTheLimit() throws {
+        // Nine 63-octet questions under an unassigned opcode: the NOTIMP echoes them all, 12 + 9 x 71 octets.
+        var query = Message(id: 0x4242, opcode: Opcode(rawValue: 8), questions: try (0..<9).map { index in
+            Question(name: try DNSName("\(index)\(String(repeating: "q", count: 61)).ec2"), type: .a)
+        })
+        for edns in [nil, EDNS(udpPayloadSize: 512)] {
+            query.edns = edns
+            let bytes = try query.encodedBytes()
+            #expect(bytes.count > 512)
+            let raw = try #require(exchange.rawReply(bytes))
+            #expect(raw.count <= 512)
+            let reply = try Message(parsing: raw)
+            #expect(reply.id == 0x4242 && reply.rcode == .notImp && reply.truncated && reply.questions.isEmpty)
+            #expect((reply.edns != nil) == (edns != nil))
+            // Over TCP nothing is cut.
+            let tcp = try #require(try exchange.send(bytes, transport: .tcp))
+            #expect(tcp.questions.count == 9 && !tcp.truncated)
+        }
+        // The input the DNS fuzz target found: 378 octets whose compressed names echo as 517.
+        let found = try #require(HexBytes.decode(Self.fuzzFound.filter { !$0.isWhitespace }))
+        let raw = try #require(exchange.rawReply(found))
+        #expect(raw.count <= 512)
+        #expect(try Message(parsing: raw).truncated)
+    }
+
+    static let fuzzFound = """
+        1230400000090000000000001c0001012c30400000090030400000090000000000001c0001012c304000000900000000000101310106304e
+        033001030303030303030303030303300130c00c013001300130c00101300130c00c013001300130c00cfc30013009313501300130013001
+        30c00cfc30013009303001300130010130c0300130c00c272727272727272727272727272727272727272727272727030303030303030301
+        0d00010101300130c00c01300130000000000101310106304e033001030303030303030303030303300130c00c013001300130c001013001
+        30c00c013001300130c00cfc3001300931350130013001300130c00cfc30013009303001300130010130c0300130c00c2727272727272727
+        272727272727272727272727272727270303030303030303010d00010101300130c00c013001300130c00c013001300130c00101300130c0
+        0c01300130c00cfc30013001300130c00c013001300130c00c0101300000000029000000000000000107
+        """
 
     @Test("answers that fit are not truncated, at the 512 and 1232 limits")
     func fitsWithinLimit() throws {

@@ -163,6 +163,14 @@ public enum ResponseBuilder {
                 sent.additionals = []
                 buffer.clear()
                 try sent.write(into: &buffer)
+                if buffer.readableBytes > limit {
+                    // The echoed questions alone are too long (many of them, as in a NOTIMP to an odd opcode, or
+                    // names the query compressed harder than we do; found by fuzzing): the header, still TC=1,
+                    // fits any limit.
+                    sent.questions = []
+                    buffer.clear()
+                    try sent.write(into: &buffer)
+                }
             }
         } catch {
             // Nothing the zone holds can fail to encode, but if it ever did the client gets SERVFAIL, not silence.
