@@ -18,12 +18,14 @@ public struct DiscoveryOptions: Sendable, Hashable {
     /// `requestRate` per second; EC2's documented bucket for them (100, 20/s) by default.
     public var requestRate: Double
     public var requestBurst: Double
+    /// EC2's documented bucket for non-mutating calls (`TokenBucket.Limits.ec2NonMutating`): 20 per second, 100 tokens.
+    public static let defaultRequestRate = TokenBucket.Limits.ec2NonMutating.refillPerSecond
+    public static let defaultRequestBurst = TokenBucket.Limits.ec2NonMutating.capacity
 
     public init(
         refresh: RefreshOptions, ec2Endpoint: String? = nil, stsEndpoint: String? = nil, requestTimeout: Duration = .seconds(30),
         hostKeys: HostKeyCollector.Options = HostKeyCollector.Options(),
-        requestRate: Double = TokenBucket.Limits.ec2NonMutating.refillPerSecond,
-        requestBurst: Double = TokenBucket.Limits.ec2NonMutating.capacity
+        requestRate: Double = DiscoveryOptions.defaultRequestRate, requestBurst: Double = DiscoveryOptions.defaultRequestBurst
     ) {
         self.refresh = refresh
         self.ec2Endpoint = ec2Endpoint

@@ -79,8 +79,10 @@ extension DiscoveryConfig {
         // EC2's bucket for non-mutating calls, per account and region: 100 tokens, refilled at 20 per second
         // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Lower values leave room for
         // other clients of the same accounts.
-        let requestBurst = try reader.number("request_burst", in: 1...10_000, default: 100, of: "requests")
-        let requestRate = try reader.number("request_rate", in: 0.01...10_000, default: 20, of: "requests per second")
+        let requestBurst = try reader.number(
+            "request_burst", in: 1...10_000, default: DiscoveryOptions.defaultRequestBurst, of: "requests")
+        let requestRate = try reader.number(
+            "request_rate", in: 0.01...10_000, default: DiscoveryOptions.defaultRequestRate, of: "requests per second")
         return DiscoveryOptions(
             refresh: RefreshOptions(
                 regions: regions, profiles: profiles.isEmpty ? [nil] : profiles,

@@ -73,11 +73,9 @@ final class RequestRateLimiter: Sendable {
     /// Waits until `key`'s bucket has a token for this request. Throws only when the task is cancelled.
     func acquire(_ key: RateLimitKey) async throws {
         let time = now()
-        let (wait, recovered) = buckets.withLock { buckets in
-            var bucket = buckets[key] ?? TokenBucket(limits: limits.limits(forAction: key.action), adaptation: limits.adaptation, now: time)
+        let (wait, recovered) = withBucket(key, at: time) { bucket in
             let wasSlowed = bucket.isSlowed
             let wait = bucket.take(at: time)
-            buckets[key] = bucket
             return (wait, wasSlowed && !bucket.isSlowed)
         }
         if recovered {
@@ -92,11 +90,9 @@ final class RequestRateLimiter: Sendable {
     @discardableResult
     func throttled(_ key: RateLimitKey) -> ThrottleEvent {
         let time = now()
-        let (rate, wasSlowed) = buckets.withLock { buckets in
-            var bucket = buckets[key] ?? TokenBucket(limits: limits.limits(forAction: key.action), adaptation: limits.adaptation, now: time)
+        let (rate, wasSlowed) = withBucket(key, at: time) { bucket in
             let wasSlowed = bucket.isSlowed
             bucket.throttled(at: time)
-            buckets[key] = bucket
             return (bucket.rate, wasSlowed)
         }
         if !wasSlowed {
@@ -106,6 +102,18 @@ final class RequestRateLimiter: Sendable {
                 metadata: ["scope": "\(key)", "rate_per_second": "\((rate * 100).rounded() / 100)"])
         }
         return ThrottleEvent(key: key, rate: rate)
+    }
+
+    /// Runs `body` on `key`'s bucket under the lock; a key used for the first time gets a full bucket of its kind.
+    private func withBucket<Result: Sendable>(
+        _ key: RateLimitKey, at time: Double, _ body: (inout TokenBucket) -> Result
+    ) -> Result {
+        buckets.withLock { buckets in
+            var bucket = buckets[key] ?? TokenBucket(limits: limits.limits(forAction: key.action), adaptation: limits.adaptation, now: time)
+            let result = body(&bucket)
+            buckets[key] = bucket
+            return result
+        }
     }
 
     /// The rate `key` is held to now, per second; nil when it has not been used.

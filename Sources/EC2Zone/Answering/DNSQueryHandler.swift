@@ -1,6 +1,12 @@
 import DNSWire
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The transport a query arrived on; it decides the response size limit.
 public enum DNSTransport: String, Sendable, Hashable, CaseIterable {
     case udp
@@ -97,9 +103,3 @@ public struct TransferReply: Sendable {
         self.question = question
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
