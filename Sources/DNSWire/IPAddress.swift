@@ -16,6 +16,17 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible, Comparab
     /// Dotted-quad text; rejects leading zeros (ambiguous octal), empty parts and values above 255. Scans the
     /// UTF-8 bytes once without allocating: every instance address of every refresh passes through here.
     public init?(_ text: some StringProtocol) {
+        self.init(parsing: text)
+    }
+
+    /// The same for a `String`, the common case: a concrete overload, so that callers in other modules (the zone
+    /// compiler parses every address of every instance) run the scan specialised for it rather than through the
+    /// generic protocol witnesses, which cost more than the scan itself.
+    public init?(_ text: String) {
+        self.init(parsing: text)
+    }
+
+    init?<Text: StringProtocol>(parsing text: Text) {
         var value: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0
@@ -72,6 +83,15 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible, Comparab
     /// RFC 4291 §2.2 text forms, including `::` compression and a trailing dotted IPv4 part. Scans the UTF-8
     /// bytes once without allocating, like `IPv4Address`: every address of every instance passes through here.
     public init?(_ text: some StringProtocol) {
+        self.init(parsing: text)
+    }
+
+    /// The same for a `String`, specialised for it (see `IPv4Address.init(_:)`).
+    public init?(_ text: String) {
+        self.init(parsing: text)
+    }
+
+    init?<Text: StringProtocol>(parsing text: Text) {
         let bytes = text.utf8
         guard !bytes.isEmpty, bytes.count <= 45 else { return nil }
         var head: UInt128 = 0  // the groups before `::` (or all of them)

@@ -44,21 +44,28 @@ public struct NameIndex: Sendable {
 
     /// Instances in `states`, in member order: launch time, then instance id (missing launch times first). This
     /// order numbers the members of a set (`N.NAME`) and lists candidates, so it must not depend on API order.
+    ///
+    /// Instances are only read here, field by field, and copied once into the result (or not at all when the input
+    /// is already that list): a copy of an `Instance` retains each of its strings and arrays, and at 100,000
+    /// instances those scattered retains cost more than the sort.
     static func servable(_ instances: [Instance], states: Set<String>, problems: inout [NamingProblem]) -> [Instance] {
-        var keyed: [(launched: Double, id: String, index: Int)] = []
+        var keyed: [(launched: Double, index: Int32)] = []
         keyed.reserveCapacity(instances.count)
-        for (index, instance) in instances.enumerated() where states.contains(instance.state) {
-            guard InstanceNaming.idLabel(of: instance).utf8.count <= DNSName.maxLabelLength else {
+        for index in instances.indices where states.contains(instances[index].state) {
+            guard InstanceNaming.idLabel(of: instances[index]).utf8.count <= DNSName.maxLabelLength else {
+                let id = instances[index].id
                 problems.append(
                     NamingProblem(
-                        kind: .unusableAddress, name: instance.id, instanceIDs: [instance.id],
-                        detail: "instance id cannot be used as a DNS label"))
+                        kind: .unusableAddress, name: id, instanceIDs: [id], detail: "instance id cannot be used as a DNS label"))
                 continue
             }
-            keyed.append((instance.launchTime?.timeIntervalSince1970 ?? -.infinity, instance.id, index))
+            keyed.append((instances[index].launchTime?.timeIntervalSince1970 ?? -.infinity, Int32(index)))
         }
-        keyed.sort { ($0.launched, $0.id) < ($1.launched, $1.id) }
-        return keyed.map { instances[$0.index] }
+        keyed.sort { lhs, rhs in
+            lhs.launched != rhs.launched ? lhs.launched < rhs.launched : instances[Int(lhs.index)].id < instances[Int(rhs.index)].id
+        }
+        if keyed.count == instances.count && keyed.indices.allSatisfy({ keyed[$0].index == Int32($0) }) { return instances }
+        return keyed.map { instances[Int($0.index)] }
     }
 
     /// Whether `lhs` comes before `rhs` in member order.

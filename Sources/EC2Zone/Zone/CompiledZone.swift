@@ -54,8 +54,12 @@ public final class CompiledZone: Sendable {
         var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial, instances: records.count)
         var instanceWire: [WireRecords.InstanceRecordSet] = []
         instanceWire.reserveCapacity(records.count)
-        for position in records.indices {
-            instanceWire.append(wire.add(records[position], of: index.instances[position], labels: index.labels[position]))
+        // Through a buffer pointer, whose elements are borrowed: an `Instance` copied out of the array would retain
+        // every string and array it holds (see `ZoneBuilder.add`).
+        index.instances.withUnsafeBufferPointer { instances in
+            for position in records.indices {
+                instanceWire.append(wire.add(records[position], of: instances[position], labels: index.labels[position]))
+            }
         }
         self.instanceWire = instanceWire
         self.settings = settings
