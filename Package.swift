@@ -304,7 +304,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ServerAssemblyTests",
-            dependencies: ["ServerAssembly", "Settings", "AddressBook", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ServerAssembly", "Settings", "AddressBook", "EC2Zone", "Inventory", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CompanionTests", dependencies: ["Companion", "Inventory", "EC2Zone", "DNSWire"], swiftSettings: strictSettings),
