@@ -2,7 +2,7 @@
 # Zone size against fedns and NSD: 1,000, 10,000, 100,000 and 1,000,000 instances of a synthetic fleet, NSD loading
 # the equivalent zone files. Per size: fedns's zone compile time, start to first answer, RSS/PSS and UDP queries/s
 # for both, with the targets of issue 14 beside them. Writes bench/dns/scale.md (the table) and bench/dns/scale.svg
-# (the plot). How each figure is taken (from outside the process: fedns logs no durations): bench_scale.py.
+# (the plot). How each figure is taken: bench_scale.py.
 # Usage: bash bench/dns/scale.sh [--sizes 1000,10000,100000,1000000] [--duration SECONDS] [--starts N] [--reloads N]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
