@@ -250,17 +250,22 @@ extension NameIndex {
         /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
         /// claim a name keeps it. Returns the instances' labels.
         mutating func add(_ instances: [Instance]) -> [InstanceLabels] {
-            let labels = instances.map { InstanceLabels($0, options: options.naming) }
+            let naming = options.naming
+            let labels = instances.map { InstanceLabels($0, options: naming) }
             // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
-            let perInstance = 4 + 3 * options.naming.groups.count
+            let perInstance = 4 + 3 * naming.groups.count
             table.reserve(instances.count * perInstance + 64, averageLength: 24)
             forms.reserveCapacity(instances.count * perInstance + 64)
             lists.reserveCapacity(instances.count * perInstance + 64)
-            for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
-                for index in labels.indices {
-                    labels[index].forEachName(form) { first, second, third in
-                        guard writeKey(first, second, third) else { return }
-                        claim(form, instance: Int32(index), instances: instances)
+            // Labels are borrowed through a buffer pointer: a copy out of the array would retain its strings, five
+            // times per instance.
+            labels.withUnsafeBufferPointer { labels in
+                for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
+                    for index in labels.indices {
+                        labels[index].forEachName(form) { first, second, third in
+                            guard writeKey(first, second, third) else { return }
+                            claim(form, instance: Int32(index), instances: instances)
+                        }
                     }
                 }
             }

@@ -48,20 +48,10 @@ public final class CompiledZone: Sendable {
 
     private init(snapshot: Snapshot, settings: ZoneOptions, isReady: Bool) {
         self.isReady = isReady
-        var builder = ZoneBuilder(settings: settings)
+        var builder = ZoneBuilder(settings: settings, serial: snapshot.serial)
         let index = builder.add(snapshot.instances)
         let records = builder.records
-        var wire = WireRecords.Builder(settings: settings, serial: snapshot.serial, instances: records.count)
-        var instanceWire: [WireRecords.InstanceRecordSet] = []
-        instanceWire.reserveCapacity(records.count)
-        // Through a buffer pointer, whose elements are borrowed: an `Instance` copied out of the array would retain
-        // every string and array it holds (see `ZoneBuilder.add`).
-        index.instances.withUnsafeBufferPointer { instances in
-            for position in records.indices {
-                instanceWire.append(wire.add(records[position], of: instances[position], labels: index.labels[position]))
-            }
-        }
-        self.instanceWire = instanceWire
+        self.instanceWire = builder.instanceWire
         self.settings = settings
         self.serial = snapshot.serial
         self.problems = builder.problems
@@ -79,7 +69,7 @@ public final class CompiledZone: Sendable {
         // Instances are numbered in member order, so the lower index comes first where several share an address.
         self.reverseV4 = ReverseIndex(entries: builder.reverseV4, zoneBits: 24, totalBits: 32, precedes: <)
         self.reverseV6 = ReverseIndex(entries: builder.reverseV6, zoneBits: 64, totalBits: 128, precedes: <)
-        self.wire = wire.build()
+        self.wire = builder.wire.build()
     }
 
     /// The node of a forward-zone name given in lower-cased wire form.

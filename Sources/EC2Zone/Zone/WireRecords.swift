@@ -58,10 +58,14 @@ struct WireRecords: Sendable {
         private let settings: ZoneOptions
         private let serial: UInt32
 
-        init(settings: ZoneOptions, serial: UInt32, instances: Int = 0) {
+        init(settings: ZoneOptions, serial: UInt32) {
             self.settings = settings
             self.serial = serial
-            // About 16 (A) + 150 (TXT) + 40 (PTR) bytes an instance, so the array rarely grows.
+        }
+
+        /// Makes room for `instances` instances' records, so the array rarely grows.
+        mutating func reserve(instances: Int) {
+            // About 16 (A) + 150 (TXT) + 40 (PTR) bytes an instance.
             bytes.reserveCapacity(instances * 220 + 512)
         }
 
