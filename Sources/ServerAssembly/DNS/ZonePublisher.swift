@@ -33,7 +33,7 @@ final class ZonePublisher: Sendable {
             _ = transfers.zoneCompiled(initial)
             transfers.restoreJournal()
         }
-        if initial.isReady { reportProblemsIfChanged(initial.problems) }
+        reportProblemsIfChanged(initial.problems)  // a zone not ready yet has none
         // The store keeps the publisher alive: nothing else needs to hold it.
         store.observe { snapshot in self.publish(snapshot) }
     }
