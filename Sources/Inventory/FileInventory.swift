@@ -37,16 +37,25 @@ public final class FileInventory: Service, Sendable {
     public func load() throws(InventoryFileError) {
         let started = ContinuousClock.now
         let startedCPU = ThreadCPUTime.now()
-        let snapshot = try read()
-        let read = ContinuousClock.now - started
-        let readCPU = ThreadCPUTime.now() - startedCPU
-        let published = store.publish(snapshot)
+        let (published, read, readCPU) = try readAndPublish(started: started, startedCPU: startedCPU)
+        // Only now is the decoded copy gone (the store keeps the instances it had when the file is unchanged).
+        MemoryReturn.releaseFreedHeap()
         logger.info(
             "inventory loaded",
             metadata: [
-                "source": "file", "path": "\(path)", "instances": "\(snapshot.instances.count)", "serial": "\(published.serial)",
+                "source": "file", "path": "\(path)", "instances": "\(published.instances.count)", "serial": "\(published.serial)",
                 "read_ms": "\(read.milliseconds)", "read_cpu_ms": "\(readCPU.milliseconds)",
             ])
+    }
+
+    /// The file's snapshot lives only in this call, so that its memory can be returned when it ends.
+    private func readAndPublish(
+        started: ContinuousClock.Instant, startedCPU: Duration
+    ) throws(InventoryFileError) -> (published: Snapshot, read: Duration, readCPU: Duration) {
+        let snapshot = try read()
+        let read = ContinuousClock.now - started
+        let readCPU = ThreadCPUTime.now() - startedCPU
+        return (store.publish(snapshot), read, readCPU)
     }
 
     /// Re-reads the file (on SIGHUP or when it changed), keeping the current inventory if the file is bad.

@@ -56,10 +56,12 @@ public final class SnapshotStore: Sendable {
         let (published, observers) = state.withLock { state in
             var next = snapshot
             Self.carryHostKeys(into: &next, from: state.snapshot, remembered: state.rememberedKeys)
+            let unchanged = state.loaded && state.snapshot.hasSameInstances(as: next)
+            // Most refreshes find the fleet as it was: keeping the instances already held (and shared with the
+            // zone compiled from them) lets the refresh's own copy go, instead of holding two at once.
+            if unchanged { next.instances = state.snapshot.instances }
             if !keepingSerial {
-                next.serial =
-                    state.loaded && state.snapshot.hasSameInstances(as: next)
-                    ? state.snapshot.serial : Snapshot.nextSerial(after: state.snapshot.serial)
+                next.serial = unchanged ? state.snapshot.serial : Snapshot.nextSerial(after: state.snapshot.serial)
             }
             state.snapshot = next
             state.loaded = true

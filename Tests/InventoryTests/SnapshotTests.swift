@@ -99,6 +99,20 @@ struct SnapshotStoreTests {
         #expect(store.current.instances.count == 1)
     }
 
+    @Test("an unchanged refresh keeps the instances already held, so its own copy can be freed")
+    func unchangedKeepsStorage() {
+        let store = SnapshotStore()
+        let first = store.publish(Snapshot(instances: instances))
+        let held = first.instances.withUnsafeBufferPointer { $0.baseAddress }
+        let again = instances.map { $0 }  // equal, in storage of its own
+        #expect(again.withUnsafeBufferPointer { $0.baseAddress } != held)
+        let same = store.publish(Snapshot(instances: again))
+        #expect(same.instances.withUnsafeBufferPointer { $0.baseAddress } == held)
+        #expect(store.current.instances.withUnsafeBufferPointer { $0.baseAddress } == held)
+        let changed = store.publish(Snapshot(instances: [instances[1], instances[0], instances[0]]))
+        #expect(changed.instances.count == 3)
+    }
+
     @Test("a persisted snapshot keeps its serial")
     func keepSerial() {
         let store = SnapshotStore()

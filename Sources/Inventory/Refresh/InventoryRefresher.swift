@@ -159,6 +159,7 @@ public actor InventoryRefresher: Service {
                 // A refresh in flight when shutdown begins is abandoned: with AWS unreachable or throttling it can
                 // spend up to a whole interval in retries, and the stop should not wait for that.
                 _ = await cancelWhenGracefulShutdown { await self.refresh() }
+                MemoryReturn.releaseFreedHeap()  // the refresh's decoded responses and garbage are gone by now
                 await sleepUntilNextRefresh()
             }
             // A last write on the way out, so the next start serves exactly what this process served.
