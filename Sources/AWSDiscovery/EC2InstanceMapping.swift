@@ -27,7 +27,7 @@ public enum EC2InstanceMapping {
         }
         let name = ec2.tags["Name"].flatMap { $0.isEmpty ? nil : $0 }
         return Instance(
-            id: ec2.instanceId, name: name, tags: ec2.tags, state: ec2.stateName ?? "unknown", type: ec2.instanceType,
+            id: ec2.instanceId, name: name, tags: Tags(ec2.tags), state: ec2.stateName ?? "unknown", type: ec2.instanceType,
             availabilityZone: ec2.availabilityZone, region: region, account: account, privateIPv4: privateIPv4.values,
             publicIPv4: ec2.ipAddress, ipv6: ipv6.values, privateDNSName: ec2.privateDnsName,
             publicDNSName: ec2.dnsName, launchTime: ec2.launchTime, vpc: ec2.vpcId)

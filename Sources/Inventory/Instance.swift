@@ -8,7 +8,7 @@ public struct Instance: Encodable, Hashable, Sendable {
     public var id: String
     /// The `Name` tag exactly as tagged (not yet normalised to a DNS label).
     public var name: String?
-    public var tags: [String: String]
+    public var tags: Tags
     public var state: String
     public var type: String?
     public var availabilityZone: String?
@@ -30,7 +30,7 @@ public struct Instance: Encodable, Hashable, Sendable {
     public var hostKeys: [HostKey]
 
     public init(
-        id: String, name: String? = nil, tags: [String: String] = [:], state: String = "running",
+        id: String, name: String? = nil, tags: Tags = [:], state: String = "running",
         type: String? = nil, availabilityZone: String? = nil, region: String, account: String? = nil,
         profile: String? = nil, privateIPv4: [String] = [], publicIPv4: String? = nil, ipv6: [String] = [],
         privateDNSName: String? = nil, publicDNSName: String? = nil, launchTime: Date? = nil, vpc: String? = nil,

@@ -49,7 +49,7 @@ extension Instance {
     public init(json reader: inout JSONReader) throws(JSONReadError) {
         var id: String?
         var name: String?
-        var tags: [String: String] = [:]
+        var tags = Tags()
         var state: String?
         var type: String?
         var availabilityZone: String?
@@ -71,7 +71,7 @@ extension Instance {
             } else if key == "name" {
                 name = try reader.readOptionalString()
             } else if key == "tags" {
-                tags = reader.readNull() ? [:] : try reader.readStringDictionary(interned: true)
+                tags = reader.readNull() ? Tags() : Tags(try reader.readStringPairs(interned: true))
             } else if key == "state" {
                 state = try reader.readOptionalString(interned: true)
             } else if key == "type" {

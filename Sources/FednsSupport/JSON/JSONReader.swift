@@ -121,16 +121,17 @@ public struct JSONReader {
         return strings
     }
 
-    /// An object of string values; keys and values `interned` as `readString` does.
+    /// An object of string values as its pairs, in document order (repeated keys included); keys and values
+    /// `interned` as `readString` does.
     @inlinable
-    public mutating func readStringDictionary(interned: Bool = false) throws(JSONReadError) -> [String: String] {
-        var dictionary: [String: String] = [:]
-        dictionary.reserveCapacity(8)  // tags: most instances have a handful
+    public mutating func readStringPairs(interned: Bool = false) throws(JSONReadError) -> [(key: String, value: String)] {
+        var pairs: [(key: String, value: String)] = []
+        pairs.reserveCapacity(8)  // tags: most instances have a handful
         try readObject { reader, key throws(JSONReadError) in
             let name = interned ? reader.interned.string(key) : key.string
-            dictionary[name] = try reader.readString(interned: interned)
+            pairs.append((name, try reader.readString(interned: interned)))
         }
-        return dictionary
+        return pairs
     }
 
     // MARK: Scalars
