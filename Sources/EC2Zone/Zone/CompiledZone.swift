@@ -24,7 +24,6 @@ public final class CompiledZone: Sendable {
     /// an empty zone would claim every instance does not exist.
     public let isReady: Bool
 
-    let records: [InstanceRecords]
     /// Every name of the forward zone (the apex, instance names, empty non-terminals, the name server), lower-cased
     /// wire form to its index in `nodes`.
     let names: NameTable
@@ -50,13 +49,11 @@ public final class CompiledZone: Sendable {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings, serial: snapshot.serial)
         let index = builder.add(snapshot.instances)
-        let records = builder.records
         self.instanceWire = builder.instanceWire
         self.settings = settings
         self.serial = snapshot.serial
         self.problems = builder.problems
-        self.instanceCount = records.count
-        self.records = records
+        self.instanceCount = builder.instanceWire.count
         var nodes: [NameNode] = []
         nodes.reserveCapacity(index.nodeCount)
         for node in 0..<Int32(index.nodeCount) {
@@ -105,6 +102,33 @@ public final class CompiledZone: Sendable {
         for key in instance.hostKeys {
             if let algorithm = key.sshfpAlgorithm { body(algorithm, key.sha256) }
         }
+    }
+
+    /// The A record data of an instance, read back from its prebuilt record: the zone keeps its records only in
+    /// wire form (a second copy as values cost about 100 bytes an instance).
+    func a(of instance: Int32) -> RData? {
+        let set = instanceWire[Int(instance)]
+        guard set.a >= 0 else { return nil }
+        return .a(IPv4Address(value: wire.uint32(at: Int(set.a) + WireRecords.rdataOffset)))
+    }
+
+    /// The AAAA record data of an instance, read back from its prebuilt records (each `aaaaRecordLength` bytes).
+    func aaaa(of instance: Int32) -> [RData] {
+        let set = instanceWire[Int(instance)]
+        return (0..<Int(set.aaaaCount)).map { record in
+            let data = Int(set.aaaa) + record * WireRecords.aaaaRecordLength + WireRecords.rdataOffset
+            return .aaaa(IPv6Address(value: UInt128(wire.uint64(at: data)) << 64 | UInt128(wire.uint64(at: data + 8))))
+        }
+    }
+
+    /// The PTR target of an instance (its canonical name), read back from its prebuilt PTR record.
+    func ptr(of instance: Int32) -> RData {
+        let set = instanceWire[Int(instance)]
+        let start = Int(set.ptr) + WireRecords.rdataOffset
+        guard let target = try? DNSName(wireForm: Array(wire.bytes[start..<Int(set.ptr + set.ptrLength)])) else {
+            preconditionFailure("the builder wrote a PTR target that does not read back")  // written from a DNSName
+        }
+        return .ptr(target)
     }
 
     /// The TXT record data of an instance, read back from its prebuilt record (the zone keeps no `Instance`).

@@ -53,6 +53,10 @@ struct WireRecords: Sendable {
     /// The configured extra reverse zones, lower-cased wire form, most specific first.
     let extraReverseZoneKeys: [[UInt8]]
 
+    /// The big-endian integer at `offset` (an address in a prebuilt A or AAAA record).
+    func uint32(at offset: Int) -> UInt32 { bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | UInt32($1) } }
+    func uint64(at offset: Int) -> UInt64 { bytes[offset..<(offset + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
+
     struct Builder {
         private var bytes: [UInt8] = []
         private let settings: ZoneOptions

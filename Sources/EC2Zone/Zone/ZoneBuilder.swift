@@ -7,9 +7,7 @@ import Inventory
 /// a pass over them costs mostly cache misses on their scattered strings, so passes are what to save.
 struct ZoneBuilder {
     let settings: ZoneOptions
-    /// One per named instance, in the index's order (record index = instance index).
-    var records: [InstanceRecords] = []
-    /// Where each instance's prebuilt records are in `wire`, index for index.
+    /// Where each named instance's prebuilt records are in `wire`, in the index's order (one per instance).
     var instanceWire: [WireRecords.InstanceRecordSet] = []
     var wire: WireRecords.Builder
     var reverseV4: [(UInt32, Int32)] = []
@@ -31,7 +29,6 @@ struct ZoneBuilder {
         for node in 0..<Int32(index.nodeCount) where index.form(ofNode: node) == .name {
             for member in index.members(ofNode: node) { servedByName[Int(member)] = true }
         }
-        records.reserveCapacity(index.instances.count)
         instanceWire.reserveCapacity(index.instances.count)
         wire.reserve(instances: index.instances.count)
         reverseV4.reserveCapacity(index.instances.count * 2)
@@ -53,7 +50,6 @@ struct ZoneBuilder {
                     a: ipv4Address(for: instances[position]), aaaa: ipv6Addresses(for: instances[position]),
                     canonicalName: canonicalName)
                 instanceWire.append(wire.add(record, of: instances[position], labels: index.labels[position]))
-                records.append(record)
                 addReverse(Int32(position), instance: instances[position])
             }
         }

@@ -129,8 +129,8 @@ extension CompiledZone {
             // Only the asked type is gathered: most queries want A.
             func rrset(_ type: RRType) -> [RData] {
                 switch type {
-                case .a: return instances.compactMap { records[Int($0)].a.map(RData.a) }
-                case .aaaa: return instances.flatMap { records[Int($0)].aaaa.map(RData.aaaa) }
+                case .a: return instances.compactMap { a(of: $0) }
+                case .aaaa: return instances.flatMap { aaaa(of: $0) }
                 case .txt: return instances.map { txt(of: $0) }
                 case .sshfp: return instances.flatMap { sshfp(of: $0) }
                 default: return []
@@ -140,7 +140,7 @@ extension CompiledZone {
             return ZoneAnswer(
                 status: .exists, apex: settings.origin, answers: rotate(data, by: rotation, owner: name), additionals: [])
         case .reverse(let targets, let apexOffset):
-            let ptrs = targets.map { RData.ptr(records[Int($0)].canonicalName) }
+            let ptrs = targets.map { ptr(of: $0) }
             return ZoneAnswer(
                 status: .exists, apex: suffix(apexOffset),
                 answers: pick(type, from: [(.ptr, rotate(ptrs, by: rotation, owner: name))]), additionals: [])
