@@ -43,7 +43,12 @@ extension Instance {
     public static func readArray(_ reader: inout JSONReader) throws(JSONReadError) -> [Instance] {
         var instances: [Instance] = []
         try reader.readArray { reader, _ throws(JSONReadError) in instances.append(try Instance(json: &reader)) }
-        return instances
+        // Grown by doubling, the array can hold up to twice what it needs for as long as the snapshot lives (at
+        // 100,000 instances, 31,000 spare slots of about 240 bytes); one copy of the exact size frees the rest.
+        guard instances.capacity - instances.count > instances.count / 16 else { return instances }
+        return [Instance](unsafeUninitializedCapacity: instances.count) { buffer, initialized in
+            initialized = buffer.initialize(fromContentsOf: instances)
+        }
     }
 
     public init(json reader: inout JSONReader) throws(JSONReadError) {
