@@ -10,12 +10,19 @@ public final class FileInventory: Service, Sendable {
     private let store: SnapshotStore
     private let logger: Logger
     private let pollInterval: Duration
+    /// Where reloads run (decoding the file, compiling the zone), as AWS refreshes do: `BackgroundThread`.
+    private let executor: (any TaskExecutor)?
 
-    public init(path: String, store: SnapshotStore, logger: Logger, pollInterval: Duration = .seconds(1)) {
+    /// `executor`: where `run()` and `reloadOnExecutor()` read the file; nil for any thread.
+    public init(
+        path: String, store: SnapshotStore, logger: Logger, pollInterval: Duration = .seconds(1),
+        executor: (any TaskExecutor)? = nil
+    ) {
         self.path = path
         self.store = store
         self.logger = logger
         self.pollInterval = pollInterval
+        self.executor = executor
     }
 
     /// Reads the file once; throws when it is missing or invalid (at start-up that is a configuration error).
@@ -67,7 +74,16 @@ public final class FileInventory: Service, Sendable {
         }
     }
 
+    /// `reload()` on the executor (for SIGHUP).
+    public func reloadOnExecutor() async {
+        await withTaskExecutorPreference(executor) { self.reload() }
+    }
+
     public func run() async throws {
+        await withTaskExecutorPreference(executor) { await poll() }
+    }
+
+    private func poll() async {
         var lastSeen = fingerprint()
         while !Task.isCancelled {
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import FednsSupport
@@ -113,6 +114,31 @@ struct SnapshotStoreTests {
         #expect(changed.instances.count == 3)
     }
 
+    @Test("a changed refresh keeps the values of the instances that did not change, and takes the changed ones")
+    func changedSharesUnchanged() throws {
+        func fleet(_ extra: String) throws -> [Instance] {
+            // Decoded, as a refresh's are: every string in storage of its own (names longer than 15 bytes are not
+            // stored inline).
+            let json = #"{"instances":[{"id":"i-0000000000000001","name":"appserver-frontend-1"},"#
+                + #"{"id":"i-0000000000000002","name":"appserver-frontend-2"},"#
+                + #"{"id":"i-0000000000000003","name":"appserver-frontend-\#(extra)"}]}"#
+            return try Snapshot.decode(Data(json.utf8)).instances
+        }
+        func storage(_ string: String?) -> UnsafePointer<UInt8>? {
+            string?.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil
+        }
+        let store = SnapshotStore()
+        let first = store.publish(Snapshot(instances: try fleet("3")))
+        let next = try fleet("three")
+        #expect(storage(next[0].name) != storage(first.instances[0].name))
+        let published = store.publish(Snapshot(instances: next.reversed()))
+        #expect(published.serial != first.serial)
+        #expect(published.instances.map(\.name) == ["appserver-frontend-three", "appserver-frontend-2", "appserver-frontend-1"])
+        #expect(storage(published.instances[2].name) == storage(first.instances[0].name))
+        #expect(storage(published.instances[1].name) == storage(first.instances[1].name))
+        #expect(storage(published.instances[0].name) == storage(next[2].name))
+    }
+
     @Test("a persisted snapshot keeps its serial")
     func keepSerial() {
         let store = SnapshotStore()
@@ -137,6 +163,38 @@ final class SeenSerials: @unchecked Sendable {
 
 @Suite("Inventory file")
 struct FileInventoryTests {
+    @Test("with a background thread, reloads (SIGHUP and the poller's) decode and publish there, at idle priority")
+    func reloadsOnTheBackgroundThread() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedns-inv-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(#"{"instances":[{"id":"i-1","name":"a","region":"r"}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let background = await BackgroundThread()
+        #expect(background.priority == .idle)
+        let store = SnapshotStore()
+        let publishedAtIdle = Mutex<[Bool]>([])
+        store.observe { _ in publishedAtIdle.withLock { $0.append(BackgroundThread.currentThreadIsIdlePriority) } }
+        let inventory = FileInventory(
+            path: path, store: store, logger: Logger(label: "test"), pollInterval: .milliseconds(20), executor: background)
+        await inventory.reloadOnExecutor()
+        let polling = Task { try await inventory.run() }
+        try await Task.sleep(for: .milliseconds(100))  // the poller's first look at the file
+        try Data(#"{"instances":[{"id":"i-2","name":"bb","region":"r"}]}"#.utf8).write(to: URL(fileURLWithPath: path))
+        try await waitUntil { store.current.instances.map(\.id) == ["i-2"] }
+        polling.cancel()
+        _ = try? await polling.value
+        #expect(publishedAtIdle.withLock { $0 } == [true, true])
+        #expect(!BackgroundThread.currentThreadIsIdlePriority)
+        try await background.shutdown()
+    }
+
+    @Test("a decoded inventory's array is about its own size, not the doubling growth's")
+    func exactArray() throws {
+        let json = "{\"instances\":[" + (1...1_100).map { #"{"id":"i-\#($0)"}"# }.joined(separator: ",") + "]}"
+        let instances = try Snapshot.decode(Data(json.utf8)).instances
+        #expect(instances.count == 1_100)
+        #expect(instances.capacity <= 1_100 + 1_100 / 16)  // grown by doubling, 2,048 slots (or more)
+    }
+
     @Test("a file that turns bad keeps the previous inventory")
     func badReload() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedns-inv-\(UUID().uuidString).json").path
