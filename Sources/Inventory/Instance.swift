@@ -93,3 +93,24 @@ public struct Instance: Encodable, Hashable, Sendable {
         if !hostKeys.isEmpty { try container.encode(hostKeys, forKey: .hostKeys) }
     }
 }
+
+extension [Instance] {
+    /// Gives every instance that did not change the value `previous` holds (matched by id), so that a refresh where
+    /// a few of 100,000 instances changed keeps one copy of the others' strings, not two, and frees its own copies
+    /// whole. Freed memory mixed into pages still in use cannot be handed back to the kernel: alternating
+    /// generations cost about 25 MB at 100,000 instances.
+    public mutating func reuseUnchanged(from previous: [Instance]) {
+        guard !previous.isEmpty, !isEmpty else { return }
+        var byID: [String: Int] = [:]
+        byID.reserveCapacity(previous.count)
+        // Through buffer pointers, whose elements are borrowed, not copied (a copy retains every string).
+        previous.withUnsafeBufferPointer { old in
+            for index in old.indices { byID[old[index].id] = index }
+            withUnsafeMutableBufferPointer { new in
+                for index in new.indices {
+                    if let match = byID[new[index].id], old[match] == new[index] { new[index] = old[match] }
+                }
+            }
+        }
+    }
+}

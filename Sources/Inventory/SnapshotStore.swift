@@ -62,7 +62,7 @@ public final class SnapshotStore: Sendable {
             if unchanged {
                 next.instances = state.snapshot.instances
             } else if state.loaded {
-                Self.shareUnchangedInstances(into: &next, from: state.snapshot)
+                next.instances.reuseUnchanged(from: state.snapshot.instances)
             }
             if !keepingSerial {
                 next.serial = unchanged ? state.snapshot.serial : Snapshot.nextSerial(after: state.snapshot.serial)
@@ -83,24 +83,6 @@ public final class SnapshotStore: Sendable {
         guard !known.isEmpty else { return }
         for index in next.instances.indices where next.instances[index].hostKeys.isEmpty {
             if let keys = known[next.instances[index].id] { next.instances[index].hostKeys = keys }
-        }
-    }
-
-    /// Gives every instance that did not change the value the previous snapshot holds, so that a refresh where a
-    /// few of 100,000 instances changed keeps one copy of the others' strings, not two, and frees the refresh's
-    /// copies whole (freed memory mixed into pages still in use cannot be handed back to the kernel: alternating
-    /// generations cost about 25 MB at 100,000 instances).
-    private static func shareUnchangedInstances(into next: inout Snapshot, from previous: Snapshot) {
-        guard !previous.instances.isEmpty, !next.instances.isEmpty else { return }
-        var byID: [String: Int] = [:]
-        byID.reserveCapacity(previous.instances.count)
-        previous.instances.withUnsafeBufferPointer { old in
-            for index in old.indices { byID[old[index].id] = index }
-            next.instances.withUnsafeMutableBufferPointer { new in
-                for index in new.indices {
-                    if let match = byID[new[index].id], old[match] == new[index] { new[index] = old[match] }
-                }
-            }
         }
     }
 

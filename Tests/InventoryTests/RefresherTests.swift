@@ -96,6 +96,33 @@ struct RefresherTests {
         #expect(persisted.instances.count == 2)
     }
 
+    @Test("a scope keeps the values of its instances that did not change, so the store and it share one copy")
+    func scopesShareUnchanged() async throws {
+        func fleet(_ third: String) throws -> [Instance] {
+            // Decoded each time, as AWS responses are: strings in storage of their own (longer than 15 bytes).
+            let json = #"{"instances":[{"id":"i-0000000000000001","name":"appserver-frontend-1","region":"us-east-1"},"#
+                + #"{"id":"i-0000000000000002","name":"appserver-frontend-\#(third)","region":"us-east-1"}]}"#
+            return try Snapshot.decode(Data(json.utf8)).instances
+        }
+        func storage(_ string: String?) -> UnsafePointer<UInt8>? {
+            string?.utf8.withContiguousStorageIfAvailable { $0.baseAddress } ?? nil
+        }
+        let source = ScriptedSource()
+        let store = SnapshotStore()
+        let refresher = InventoryRefresher(
+            source: source, settings: RefreshOptions(regions: .list(["us-east-1"])), store: store, logger: logger)
+        source.set(east, .success(try fleet("2")))
+        await refresher.refresh()
+        let first = store.current.instances
+        source.set(east, .success(try fleet("two")))
+        await refresher.refresh()
+        let held = try #require(await refresher.scopes[east]).instances
+        #expect(held.map(\.name) == ["appserver-frontend-1", "appserver-frontend-two"])
+        #expect(storage(held[0].name) == storage(first[0].name))
+        #expect(storage(store.current.instances[0].name) == storage(first[0].name))
+        #expect(storage(held[1].name) == storage(store.current.instances[1].name))
+    }
+
     @Test("an unchanged inventory is not rewritten on every refresh; a change is")
     func rewriteOnlyOnChange() async throws {
         let source = ScriptedSource()

@@ -66,7 +66,7 @@ public actor InventoryRefresher: Service {
     private let executor: (any TaskExecutor)?
 
     /// The last good instances and status of every scope ever read.
-    private var scopes: [DiscoveryScope: ScopeState] = [:]
+    private(set) var scopes: [DiscoveryScope: ScopeState] = [:]
     private var regionsByProfile: [String: (regions: [String], fetched: ContinuousClock.Instant)] = [:]
     /// What the snapshot file holds: the serial and failing scopes written last, and when.
     private var saved: (serial: UInt32, failing: Set<DiscoveryScope>, at: ContinuousClock.Instant)?
@@ -213,12 +213,16 @@ public actor InventoryRefresher: Service {
             state.status.lastAttempt = now
             switch result {
             case .success(let instances):
+                let previous = state.instances
                 state.instances = instances.map { instance in
                     var instance = instance
                     instance.profile = scope.profile
                     if instance.region.isEmpty || instance.region == "unknown" { instance.region = scope.region }
                     return instance
                 }
+                // The store would keep its own values of the unchanged instances and this scope the new ones: the
+                // same instances twice. Kept here, the store finds them identical and the response's copies go.
+                state.instances.reuseUnchanged(from: previous)
                 state.status.lastSuccess = now
                 state.status.lastError = nil
                 state.status.instanceCount = instances.count
