@@ -323,19 +323,24 @@ extension NameIndex {
 
         /// Gives the name in `scratch` to an instance, unless a form of higher precedence owns it.
         private mutating func claim(_ form: NameForm, instance: Int32, instances: [Instance]) {
-            let node = scratch.withUnsafeBytes { self.node($0) }
+            // The key is taken out of `self` while mutating methods read it: read in place, the buffer would be
+            // retained for each call (exclusivity), and no longer unique when the next key is written.
+            var key: [UInt8] = []
+            swap(&key, &scratch)
+            defer { swap(&key, &scratch) }
+            let node = key.withUnsafeBytes { self.node($0) }
             let owner = forms[Int(node)]
             if owner == 0 {
                 forms[Int(node)] = form.rawValue
                 lists[Int(node)].append(instance)
                 // A numbered name's parent is its set's own name, which exists; other forms may need theirs.
                 if form != .nthOfName && form != .nthOfGroup {
-                    scratch.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
+                    key.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
                 }
             } else if owner == form.rawValue {
                 lists[Int(node)].append(instance)
             } else {
-                let name = NameIndex.text(ofKey: scratch[...].dropLast(apexKey.count))
+                let name = NameIndex.text(ofKey: key[...].dropLast(apexKey.count))
                 let ownerForm = NameForm(rawValue: owner) ?? .reserved
                 shadowed[name, default: (ownerForm, form, [])].ids.append(instances[Int(instance)].id)
             }

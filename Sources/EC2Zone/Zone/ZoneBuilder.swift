@@ -32,25 +32,27 @@ struct ZoneBuilder {
         instanceWire.reserveCapacity(index.instances.count)
         wire.reserve(instances: index.instances.count)
         reverseV4.reserveCapacity(index.instances.count * 2)
-        // Through a buffer pointer, whose elements are borrowed: an `Instance` bound to a local (as `enumerated()`
-        // does) is a copy, which retains every string and array it holds, and at 100,000 instances those scattered
-        // retains cost more than the work done with them.
+        // Through buffer pointers, whose elements are borrowed: an `Instance` (or its labels) bound to a local (as
+        // `enumerated()` does) is a copy, which retains every string and array it holds, and at 100,000 instances
+        // those scattered retains cost more than the work done with them.
         index.instances.withUnsafeBufferPointer { instances in
-            for position in instances.indices {
-                let nameLabel = index.labels[position].name
-                if let tag = naming.nameTagValue(of: instances[position]), let nameLabel, InstanceNaming.tagNeedsRewriting(tag) {
-                    problems.append(
-                        NamingProblem(
-                            kind: .nameRewritten, name: nameLabel, instanceIDs: [instances[position].id],
-                            detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
+            index.labels.withUnsafeBufferPointer { labels in
+                for position in instances.indices {
+                    let nameLabel = labels[position].name
+                    if let tag = naming.nameTagValue(of: instances[position]), let nameLabel, InstanceNaming.tagNeedsRewriting(tag) {
+                        problems.append(
+                            NamingProblem(
+                                kind: .nameRewritten, name: nameLabel, instanceIDs: [instances[position].id],
+                                detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
+                    }
+                    let canonical = servedByName[position] ? nameLabel : nil
+                    let canonicalName = name(canonical ?? labels[position].id) ?? settings.origin
+                    let record = InstanceRecords(
+                        a: ipv4Address(for: instances[position]), aaaa: ipv6Addresses(for: instances[position]),
+                        canonicalName: canonicalName)
+                    instanceWire.append(wire.add(record, of: instances[position], labels: labels[position]))
+                    addReverse(Int32(position), instance: instances[position])
                 }
-                let canonical = servedByName[position] ? nameLabel : nil
-                let canonicalName = name(canonical ?? index.labels[position].id) ?? settings.origin
-                let record = InstanceRecords(
-                    a: ipv4Address(for: instances[position]), aaaa: ipv6Addresses(for: instances[position]),
-                    canonicalName: canonicalName)
-                instanceWire.append(wire.add(record, of: instances[position], labels: index.labels[position]))
-                addReverse(Int32(position), instance: instances[position])
             }
         }
         problems += index.problems
