@@ -96,7 +96,6 @@ public struct FednsServer {
             try inventory.load()
             assembly.services.append(inventory)
             assembly.reloaders.append { await inventory.reloadOnExecutor() }
-            assembly.services.append(BackgroundPriorityAtShutdown(background: background, logger: logger))
         case .aws(let aws):
             let discovery = try await AWSDiscovery.make(aws, logger: logger, eventLoopGroup: background.group)
             assembly.shutdownHooks.append { await discovery.shutdown() }
@@ -117,9 +116,10 @@ public struct FednsServer {
             // SSH host keys from the instances' consoles, beside the refreshes and at the same low priority.
             assembly.services.append(
                 HostKeyCollector(options: aws.hostKeys, source: discovery.source, store: store, logger: logger, executor: background))
-            // Services stop in reverse order: this one, just before the two above, lifts their thread's priority.
-            assembly.services.append(BackgroundPriorityAtShutdown(background: background, logger: logger))
         }
+        // Services stop in reverse order: this one, just before the inventory's services above, lifts their thread's
+        // priority.
+        assembly.services.append(BackgroundPriorityAtShutdown(background: background, logger: logger))
 
         if let zonePublisher {
             // DNS gets event loops of its own, so HTTPS or discovery work never sits in front of a query.
