@@ -42,9 +42,7 @@ public final class FileInventory: Service, Sendable {
 
     /// Loads the file into the store.
     public func load() throws(InventoryFileError) {
-        let started = ContinuousClock.now
-        let startedCPU = ThreadCPUTime.now()
-        let (published, read, readCPU) = try readAndPublish(started: started, startedCPU: startedCPU)
+        let (published, read, readCPU) = try readAndPublish()
         // Only now is the decoded copy gone (the store keeps the instances it had when the file is unchanged).
         MemoryReturn.releaseFreedHeap()
         logger.info(
@@ -55,10 +53,11 @@ public final class FileInventory: Service, Sendable {
             ])
     }
 
-    /// The file's snapshot lives only in this call, so that its memory can be returned when it ends.
-    private func readAndPublish(
-        started: ContinuousClock.Instant, startedCPU: Duration
-    ) throws(InventoryFileError) -> (published: Snapshot, read: Duration, readCPU: Duration) {
+    /// The file's snapshot lives only in this call, so that its memory can be returned when it ends. Also how long
+    /// reading took, in time and in this thread's CPU.
+    private func readAndPublish() throws(InventoryFileError) -> (published: Snapshot, read: Duration, readCPU: Duration) {
+        let started = ContinuousClock.now
+        let startedCPU = ThreadCPUTime.now()
         let snapshot = try read()
         let read = ContinuousClock.now - started
         let readCPU = ThreadCPUTime.now() - startedCPU
