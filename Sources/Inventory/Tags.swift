@@ -15,7 +15,8 @@ public struct Tags: Hashable, Sendable {
 
     public init() { pairs = [] }
 
-    /// Tags from pairs in any order; when a key repeats, the last of its values is kept, as a dictionary would.
+    /// Tags from pairs in any order (a dictionary's too); when a key repeats, the last of its values is kept, as a
+    /// dictionary would.
     public init<S: Sequence>(_ source: S) where S.Element == (key: String, value: String) {
         var pairs: [Tag] = []
         pairs.reserveCapacity(source.underestimatedCount)
@@ -43,10 +44,6 @@ public struct Tags: Hashable, Sendable {
         }
         pairs.removeLast(pairs.count - kept)
         self.pairs = pairs
-    }
-
-    public init(_ dictionary: [String: String]) {
-        pairs = dictionary.map { Tag(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
     }
 
     public var count: Int { pairs.count }
