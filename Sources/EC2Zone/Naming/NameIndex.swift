@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Foundation
 import Inventory
 
@@ -11,7 +12,7 @@ import Inventory
 /// allocates little beyond the table itself.
 public struct NameIndex: Sendable {
     /// The instances that have names (those in the configured states), in member order; indexes refer to these.
-    public let instances: [Instance]
+    public let instances: MemberInstances
     /// The labels of each instance, index for index.
     public let labels: [InstanceLabels]
     /// Problems found while naming, for logs and `fedns instances --problems`.
@@ -33,7 +34,8 @@ public struct NameIndex: Sendable {
     /// configured states: the companion commands also look among stopped instances, to say that a name is stopped.
     public init(instances: [Instance], options: ZoneOptions, states: Set<String>? = nil) {
         var builder = Builder(options: options)
-        let served = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
+        let order = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
+        let served = MemberInstances(all: instances, order: order)
         labels = builder.add(served)
         self.instances = served
         apexKey = builder.apexKey
@@ -42,13 +44,10 @@ public struct NameIndex: Sendable {
         (table, forms, firsts, counts, members) = builder.finish()
     }
 
-    /// Instances in `states`, in member order: launch time, then instance id (missing launch times first). This
-    /// order numbers the members of a set (`N.NAME`) and lists candidates, so it must not depend on API order.
-    ///
-    /// Instances are only read here, field by field, and copied once into the result (or not at all when the input
-    /// is already that list): a copy of an `Instance` retains each of its strings and arrays, and at 100,000
-    /// instances those scattered retains cost more than the sort.
-    static func servable(_ instances: [Instance], states: Set<String>, problems: inout [NamingProblem]) -> [Instance] {
+    /// Where the instances in `states` are in `instances`, in member order: launch time, then instance id (missing
+    /// launch times first). This order numbers the members of a set (`N.NAME`) and lists candidates, so it must not
+    /// depend on API order. Instances are only read here, field by field: none is copied.
+    static func servable(_ instances: [Instance], states: Set<String>, problems: inout [NamingProblem]) -> [Int32] {
         var keyed: [(launched: Double, index: Int32)] = []
         keyed.reserveCapacity(instances.count)
         for index in instances.indices where states.contains(instances[index].state) {
@@ -64,8 +63,7 @@ public struct NameIndex: Sendable {
         keyed.sort { lhs, rhs in
             lhs.launched != rhs.launched ? lhs.launched < rhs.launched : instances[Int(lhs.index)].id < instances[Int(rhs.index)].id
         }
-        if keyed.count == instances.count && keyed.indices.allSatisfy({ keyed[$0].index == Int32($0) }) { return instances }
-        return keyed.map { instances[Int($0.index)] }
+        return keyed.map(\.index)
     }
 
     /// Whether `lhs` comes before `rhs` in member order.
@@ -249,9 +247,11 @@ extension NameIndex {
 
         /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
         /// claim a name keeps it. Returns the instances' labels.
-        mutating func add(_ instances: [Instance]) -> [InstanceLabels] {
+        mutating func add(_ instances: MemberInstances) -> [InstanceLabels] {
             let naming = options.naming
-            let labels = instances.map { InstanceLabels($0, options: naming) }
+            var labels: [InstanceLabels] = []
+            labels.reserveCapacity(instances.count)
+            instances.forEachBorrowed { _, instance in labels.append(InstanceLabels(instance, options: naming)) }
             // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
             let perInstance = 4 + 3 * naming.groups.count
             table.reserve(instances.count * perInstance + 64, averageLength: 24)
@@ -322,7 +322,7 @@ extension NameIndex {
         }
 
         /// Gives the name in `scratch` to an instance, unless a form of higher precedence owns it.
-        private mutating func claim(_ form: NameForm, instance: Int32, instances: [Instance]) {
+        private mutating func claim(_ form: NameForm, instance: Int32, instances: MemberInstances) {
             // The key is taken out of `self` while mutating methods read it: read in place, the buffer would be
             // retained for each call (exclusivity), and no longer unique when the next key is written.
             var key: [UInt8] = []
@@ -422,7 +422,7 @@ extension NameIndex {
         }
 
         /// Several instances under one NAME: it answers with all of them, which is worth knowing.
-        private mutating func reportDuplicates(_ instances: [Instance]) {
+        private mutating func reportDuplicates(_ instances: MemberInstances) {
             var duplicates: [NamingProblem] = []
             for node in 0..<Int32(forms.count) where forms[Int(node)] == NameForm.name.rawValue && lists[Int(node)].count > 1 {
                 let ids = lists[Int(node)].map { instances[Int($0)].id }

@@ -22,7 +22,6 @@ struct ZoneBuilder {
     /// Names the instances and builds their records; returns the names.
     mutating func add(_ instances: [Instance]) -> NameIndex {
         let index = NameIndex(instances: instances, options: settings)
-        let naming = settings.naming
         // The PTR target is the NAME the instance is served under, else its id (a NAME lost to a form of higher
         // precedence does not lead back to it).
         var servedByName = [Bool](repeating: false, count: index.instances.count)
@@ -32,31 +31,31 @@ struct ZoneBuilder {
         instanceWire.reserveCapacity(index.instances.count)
         wire.reserve(instances: index.instances.count)
         reverseV4.reserveCapacity(index.instances.count * 2)
-        // Through buffer pointers, whose elements are borrowed: an `Instance` (or its labels) bound to a local (as
-        // `enumerated()` does) is a copy, which retains every string and array it holds, and at 100,000 instances
-        // those scattered retains cost more than the work done with them.
-        index.instances.withUnsafeBufferPointer { instances in
-            index.labels.withUnsafeBufferPointer { labels in
-                for position in instances.indices {
-                    let nameLabel = labels[position].name
-                    if let tag = naming.nameTagValue(of: instances[position]), let nameLabel, InstanceNaming.tagNeedsRewriting(tag) {
-                        problems.append(
-                            NamingProblem(
-                                kind: .nameRewritten, name: nameLabel, instanceIDs: [instances[position].id],
-                                detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
-                    }
-                    let canonical = servedByName[position] ? nameLabel : nil
-                    let canonicalName = name(canonical ?? labels[position].id) ?? settings.origin
-                    let record = InstanceRecords(
-                        a: ipv4Address(for: instances[position]), aaaa: ipv6Addresses(for: instances[position]),
-                        canonicalName: canonicalName)
-                    instanceWire.append(wire.add(record, of: instances[position], labels: labels[position]))
-                    addReverse(Int32(position), instance: instances[position])
-                }
+        // Instances and labels are borrowed, never bound to a local (as `enumerated()` does): that is a copy, which
+        // retains every string and array it holds, and at 100,000 instances those scattered retains cost more than
+        // the work done with them.
+        index.labels.withUnsafeBufferPointer { labels in
+            index.instances.forEachBorrowed { position, instance in
+                add(instance, position: Int32(position), labels: labels[position], servedByName: servedByName[position])
             }
         }
         problems += index.problems
         return index
+    }
+
+    private mutating func add(_ instance: Instance, position: Int32, labels: InstanceLabels, servedByName: Bool) {
+        let naming = settings.naming
+        if let tag = naming.nameTagValue(of: instance), let nameLabel = labels.name, InstanceNaming.tagNeedsRewriting(tag) {
+            problems.append(
+                NamingProblem(
+                    kind: .nameRewritten, name: nameLabel, instanceIDs: [instance.id],
+                    detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
+        }
+        let canonical = servedByName ? labels.name : nil
+        let canonicalName = name(canonical ?? labels.id) ?? settings.origin
+        let record = InstanceRecords(a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance), canonicalName: canonicalName)
+        instanceWire.append(wire.add(record, of: instance, labels: labels))
+        addReverse(position, instance: instance)
     }
 
     /// `label` under the apex as a name, in the apex's own spelling.
