@@ -361,7 +361,7 @@ extension NameIndex {
             let count = label.utf8.count
             guard count > 0, count <= DNSName.maxLabelLength else { return false }
             scratch.append(UInt8(count))
-            scratch.append(contentsOf: label.utf8)
+            scratch.appendUTF8(label)
             return true
         }
 

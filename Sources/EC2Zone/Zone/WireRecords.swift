@@ -1,4 +1,5 @@
 import DNSWire
+import FednsSupport
 import Inventory
 
 /// Every record the zone answers with, prebuilt in wire form in one byte array, so that answering copies bytes
@@ -102,10 +103,10 @@ struct WireRecords: Sendable {
                 let keyLength = key.utf8.count
                 let length = min(keyLength + 1 + value.utf8.count, 255)
                 bytes.append(UInt8(length))
-                bytes.append(contentsOf: key.utf8.prefix(min(keyLength, length)))
+                bytes.appendUTF8(key, limit: min(keyLength, length))
                 if length > keyLength {
                     bytes.append(UInt8(ascii: "="))
-                    bytes.append(contentsOf: value.utf8.prefix(length - keyLength - 1))
+                    bytes.appendUTF8(value, limit: length - keyLength - 1)
                 }
             }
             recordEnd(txt)
