@@ -223,10 +223,13 @@ extension NameIndex {
         private var table = NameTable()
         private var forms: [UInt8] = []
         private var lists: [IndexList] = []
-        /// The key being written, reused for every name.
+        /// The numbered name being written, reused for each.
         private var scratch: [UInt8] = []
         /// Names lost to a form of higher precedence: name -> (the form that owns it, the form lost, instance ids).
         private var shadowed: [String: (owner: NameForm, lost: NameForm, ids: [String])] = [:]
+
+        /// The forms an instance has by itself, in precedence order (the numbered ones come from the sets after).
+        private static let ownForms: [NameForm] = [.instanceID, .name, .nameInRegion, .group, .groupInRegion]
 
         init(options: ZoneOptions) {
             self.options = options
@@ -249,25 +252,28 @@ extension NameIndex {
         /// claim a name keeps it. Returns the instances' labels.
         mutating func add(_ instances: MemberInstances) -> [InstanceLabels] {
             let naming = options.naming
-            var labels: [InstanceLabels] = []
-            labels.reserveCapacity(instances.count)
-            instances.forEachBorrowed { _, instance in labels.append(InstanceLabels(instance, options: naming)) }
             // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
             let perInstance = 4 + 3 * naming.groups.count
             table.reserve(instances.count * perInstance + 64, averageLength: 24)
             forms.reserveCapacity(instances.count * perInstance + 64)
             lists.reserveCapacity(instances.count * perInstance + 64)
-            // Labels are borrowed through a buffer pointer: a copy out of the array would retain its strings, five
-            // times per instance.
-            labels.withUnsafeBufferPointer { labels in
-                for form in [NameForm.instanceID, .name, .nameInRegion, .group, .groupInRegion] {
-                    for index in labels.indices {
-                        labels[index].forEachName(form) { first, second, third in
-                            guard writeKey(first, second, third) else { return }
-                            claim(form, instance: Int32(index), instances: instances)
-                        }
+            // One pass over the instances writes every name they have by themselves, per form; the claims then read
+            // those keys in order. Passes over the instances themselves are what cost (their strings are scattered
+            // in memory, and each label read retains one), so there is one, not one per form.
+            var labels: [InstanceLabels] = []
+            labels.reserveCapacity(instances.count)
+            var pending = Self.ownForms.map { _ in PendingKeys(capacity: instances.count) }
+            instances.forEachBorrowed { position, instance in
+                let made = InstanceLabels(instance, options: naming)
+                for (slot, form) in Self.ownForms.enumerated() {
+                    made.forEachName(form) { first, second, third in
+                        pending[slot].append(first, second, third, apexKey: apexKey, instance: Int32(position))
                     }
                 }
+                labels.append(made)
+            }
+            for (slot, form) in Self.ownForms.enumerated() {
+                pending[slot].forEach { key, instance in claim(form, instance: instance, key: key, instances: instances) }
             }
             // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order.
             for node in 0..<Int32(forms.count) {
@@ -275,7 +281,11 @@ extension NameIndex {
                 let list = lists[Int(node)]
                 for position in 0..<list.count {
                     guard writeNumberedKey(position + 1, under: node) else { break }
-                    claim(numbered, instance: list[position], instances: instances)
+                    // The key is taken out of `self` while the mutating claim reads it (exclusivity).
+                    var key: [UInt8] = []
+                    swap(&key, &scratch)
+                    key.withUnsafeBytes { claim(numbered, instance: list[position], key: $0, instances: instances) }
+                    swap(&key, &scratch)
                 }
             }
             reportUnusedTags(labels)
@@ -321,48 +331,22 @@ extension NameIndex {
             key.withUnsafeBytes { node($0) }
         }
 
-        /// Gives the name in `scratch` to an instance, unless a form of higher precedence owns it.
-        private mutating func claim(_ form: NameForm, instance: Int32, instances: MemberInstances) {
-            // The key is taken out of `self` while mutating methods read it: read in place, the buffer would be
-            // retained for each call (exclusivity), and no longer unique when the next key is written.
-            var key: [UInt8] = []
-            swap(&key, &scratch)
-            defer { swap(&key, &scratch) }
-            let node = key.withUnsafeBytes { self.node($0) }
+        /// Gives the name `key` to an instance, unless a form of higher precedence owns it.
+        private mutating func claim(_ form: NameForm, instance: Int32, key: UnsafeRawBufferPointer, instances: MemberInstances) {
+            let node = self.node(key)
             let owner = forms[Int(node)]
             if owner == 0 {
                 forms[Int(node)] = form.rawValue
                 lists[Int(node)].append(instance)
                 // A numbered name's parent is its set's own name, which exists; other forms may need theirs.
-                if form != .nthOfName && form != .nthOfGroup {
-                    key.withUnsafeBytes { addEmptyNonTerminals(above: $0) }
-                }
+                if form != .nthOfName && form != .nthOfGroup { addEmptyNonTerminals(above: key) }
             } else if owner == form.rawValue {
                 lists[Int(node)].append(instance)
             } else {
-                let name = NameIndex.text(ofKey: key[...].dropLast(apexKey.count))
+                let name = NameIndex.text(ofKey: ArraySlice(key).dropLast(apexKey.count))
                 let ownerForm = NameForm(rawValue: owner) ?? .reserved
                 shadowed[name, default: (ownerForm, form, [])].ids.append(instances[Int(instance)].id)
             }
-        }
-
-        /// Writes `first.second.third` (the labels present) and the apex into `scratch`; false when too long.
-        private mutating func writeKey(_ first: String, _ second: String?, _ third: String?) -> Bool {
-            scratch.removeAll(keepingCapacity: true)
-            guard appendLabel(first), second.map({ appendLabel($0) }) ?? true, third.map({ appendLabel($0) }) ?? true,
-                scratch.count + apexKey.count <= DNSName.maxWireLength
-            else { return false }
-            scratch.append(contentsOf: apexKey)
-            return true
-        }
-
-        /// Labels come lower-cased from `InstanceLabels` (and the configuration), so they are copied as they are.
-        private mutating func appendLabel(_ label: String) -> Bool {
-            let count = label.utf8.count
-            guard count > 0, count <= DNSName.maxLabelLength else { return false }
-            scratch.append(UInt8(count))
-            scratch.appendUTF8(label)
-            return true
         }
 
         /// Writes `number` as a label in front of the name of `node` into `scratch`; false when too long.
@@ -433,6 +417,56 @@ extension NameIndex {
                         detail: "\(ids.count) instances share this name; it answers with all of their addresses (1.NAME, 2.NAME, … each name one)"))
             }
             problems += duplicates.sorted { $0.name < $1.name }
+        }
+    }
+}
+
+/// The keys of one form's names, written one after another with the instance each names: what `NameIndex.Builder`
+/// claims from, in order, after its one pass over the instances.
+private struct PendingKeys {
+    private var bytes: [UInt8] = []
+    /// Where each key ends in `bytes` (it starts where the one before ends), and the instance it names.
+    private var ends: [Int32] = []
+    private var instances: [Int32] = []
+
+    init(capacity: Int) {
+        bytes.reserveCapacity(capacity * 28)
+        ends.reserveCapacity(capacity)
+        instances.reserveCapacity(capacity)
+    }
+
+    /// Adds `first.second.third` (the labels present) under the apex, unless a label is empty or too long, or the
+    /// whole name is: such a name does not exist.
+    mutating func append(_ first: String, _ second: String?, _ third: String?, apexKey: [UInt8], instance: Int32) {
+        let start = bytes.count
+        guard appendLabel(first), second.map({ appendLabel($0) }) ?? true, third.map({ appendLabel($0) }) ?? true,
+            bytes.count - start + apexKey.count <= DNSName.maxWireLength
+        else {
+            bytes.removeLast(bytes.count - start)
+            return
+        }
+        bytes.append(contentsOf: apexKey)
+        ends.append(Int32(bytes.count))
+        instances.append(instance)
+    }
+
+    /// Labels come lower-cased from `InstanceLabels` (and the configuration), so they are copied as they are.
+    private mutating func appendLabel(_ label: String) -> Bool {
+        let count = label.utf8.count
+        guard count > 0, count <= DNSName.maxLabelLength else { return false }
+        bytes.append(UInt8(count))
+        bytes.appendUTF8(label)
+        return true
+    }
+
+    /// Every key with its instance, in the order added.
+    func forEach(_ body: (UnsafeRawBufferPointer, Int32) -> Void) {
+        bytes.withUnsafeBytes { bytes in
+            var start = 0
+            for (end, instance) in zip(ends, instances) {
+                body(UnsafeRawBufferPointer(rebasing: bytes[start..<Int(end)]), instance)
+                start = Int(end)
+            }
         }
     }
 }

@@ -58,7 +58,9 @@ public struct InstanceLabels: Sendable {
     /// For each group of `NamingOptions.groups` the instance is in: the group's label and its value as a label.
     public var groups: [(label: String, value: String)]
 
-    public init(_ instance: Instance, options: NamingOptions) {
+    /// The instance is borrowed: an initialiser takes its arguments owned, and a copy of an `Instance` retains each
+    /// of its strings and arrays (the zone makes these for every instance of every compile).
+    public init(_ instance: borrowing Instance, options: NamingOptions) {
         id = InstanceNaming.idLabel(of: instance)
         name = options.nameLabel(of: instance)
         region = InstanceNaming.regionLabel(of: instance)

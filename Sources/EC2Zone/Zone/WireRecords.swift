@@ -156,7 +156,9 @@ struct WireRecords: Sendable {
             bytes.append(UInt8(value & 0xFF))
         }
 
-        consuming func build() -> WireRecords {
+        /// The finished records. The bytes are moved out (the builder is left empty): a builder held in another
+        /// value cannot be consumed, and appending to a shared copy would copy all of them.
+        mutating func build() -> WireRecords {
             let soaData =
                 settings.nameserver.wire + settings.hostmaster.wire
                 + [serial, settings.refresh, settings.retry, settings.expire, settings.negativeTTL].flatMap(Self.bigEndian)
@@ -171,9 +173,12 @@ struct WireRecords: Sendable {
             }
             let aaaaEnd = bytes.count
             bytes += settings.nameserver.wire
+            let nameserverName = aaaaEnd..<bytes.count
+            var finished: [UInt8] = []
+            swap(&finished, &bytes)
             return WireRecords(
-                bytes: bytes, soa: soa, negativeSOA: negativeSOA, ns: ns, nameserverA: aStart..<aaaaStart,
-                nameserverAAAA: aaaaStart..<aaaaEnd, nameserverName: aaaaEnd..<bytes.count,
+                bytes: finished, soa: soa, negativeSOA: negativeSOA, ns: ns, nameserverA: aStart..<aaaaStart,
+                nameserverAAAA: aaaaStart..<aaaaEnd, nameserverName: nameserverName,
                 nameserverInZone: settings.nameserver.isSubdomain(of: settings.origin),
                 apexKey: settings.origin.lowercased().wire,
                 extraReverseZoneKeys: settings.extraReverseZones.sorted { $0.labelCount > $1.labelCount }.map {
