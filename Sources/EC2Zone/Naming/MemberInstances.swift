@@ -19,11 +19,10 @@ public struct MemberInstances: RandomAccessCollection, Sendable {
     }
 
     /// Calls `body` with every member in order, borrowed (no copy, no retain): for passes over all of them.
+    ///
+    /// Straight from the immutable array, not through an unsafe pointer: an element read through a pointer is
+    /// copied for the call (nothing promises the memory stays put), and that copy is what this avoids.
     func forEachBorrowed(_ body: (Int, Instance) throws -> Void) rethrows {
-        try all.withUnsafeBufferPointer { all in
-            try order.withUnsafeBufferPointer { order in
-                for position in order.indices { try body(position, all[Int(order[position])]) }
-            }
-        }
+        for position in order.indices { try body(position, all[Int(order[position])]) }
     }
 }

@@ -33,10 +33,19 @@ public struct NameIndex: Sendable {
     /// Names `instances` under `options` (its apex, name server, states and naming tags). `states` overrides the
     /// configured states: the companion commands also look among stopped instances, to say that a name is stopped.
     public init(instances: [Instance], options: ZoneOptions, states: Set<String>? = nil) {
+        self.init(instances: instances, options: options, states: states) { _, _, _ in }
+    }
+
+    /// As above; `visiting` is also given every member (its position, the instance, its labels) during the one pass
+    /// that naming makes over them, so that the zone builds its records without a second pass over the instances.
+    init(
+        instances: [Instance], options: ZoneOptions, states: Set<String>? = nil,
+        visiting: (Int32, Instance, InstanceLabels) -> Void
+    ) {
         var builder = Builder(options: options)
         let order = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
         let served = MemberInstances(all: instances, order: order)
-        labels = builder.add(served)
+        labels = builder.add(served, visiting: visiting)
         self.instances = served
         apexKey = builder.apexKey
         nameserverNode = builder.nameserverNode
@@ -250,7 +259,7 @@ extension NameIndex {
 
         /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
         /// claim a name keeps it. Returns the instances' labels.
-        mutating func add(_ instances: MemberInstances) -> [InstanceLabels] {
+        mutating func add(_ instances: MemberInstances, visiting: (Int32, Instance, InstanceLabels) -> Void) -> [InstanceLabels] {
             let naming = options.naming
             // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
             let perInstance = 4 + 3 * naming.groups.count
@@ -270,6 +279,7 @@ extension NameIndex {
                         pending[slot].append(first, second, third, apexKey: apexKey, instance: Int32(position))
                     }
                 }
+                visiting(Int32(position), instance, made)
                 labels.append(made)
             }
             for (slot, form) in Self.ownForms.enumerated() {

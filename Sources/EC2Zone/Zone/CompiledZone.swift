@@ -162,8 +162,6 @@ public final class CompiledZone: Sendable {
 struct InstanceRecords: Sendable {
     var a: IPv4Address?
     var aaaa: [IPv6Address]
-    /// `NAME.ec2.`, or `INSTANCE-ID.ec2.` when untagged: the target of its PTR records.
-    var canonicalName: DNSName
 }
 
 /// A name of the forward zone.

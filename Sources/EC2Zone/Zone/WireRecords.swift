@@ -74,8 +74,8 @@ struct WireRecords: Sendable {
             bytes.reserveCapacity(instances * 220 + 512)
         }
 
-        /// Appends an instance's records; returns where they are. Bytes are appended one field at a time, with
-        /// no array made per record: this runs for every instance of every compile.
+        /// Appends an instance's records but its PTR (`addPTR`); returns where they are. Bytes are appended one field
+        /// at a time, with no array made per record: this runs for every instance of every compile.
         mutating func add(_ record: InstanceRecords, of instance: Instance, labels: InstanceLabels) -> InstanceRecordSet {
             var set = InstanceRecordSet()
             if let a = record.a {
@@ -111,11 +111,6 @@ struct WireRecords: Sendable {
             }
             recordEnd(txt)
             set.txtLength = Int32(bytes.count) - set.txt
-            set.ptr = Int32(bytes.count)
-            let ptr = recordStart(type: .ptr, ttl: settings.ttl)
-            bytes.append(contentsOf: record.canonicalName.wire)
-            recordEnd(ptr)
-            set.ptrLength = Int32(bytes.count) - set.ptr
             set.sshfp = Int32(bytes.count)
             CompiledZone.forEachSSHFP(of: instance) { algorithm, fingerprint in
                 let data = recordStart(type: .sshfp, ttl: settings.ttl)
@@ -126,6 +121,16 @@ struct WireRecords: Sendable {
                 set.sshfpCount += 1
             }
             return set
+        }
+
+        /// Appends an instance's PTR record, to `target` (`NAME.ec2.`, or `INSTANCE-ID.ec2.` when it has no NAME).
+        /// Apart from the rest: which form owns each name is known only once every instance is named.
+        mutating func addPTR(_ target: DNSName, to set: inout InstanceRecordSet) {
+            set.ptr = Int32(bytes.count)
+            let ptr = recordStart(type: .ptr, ttl: settings.ttl)
+            bytes.append(contentsOf: target.wire)
+            recordEnd(ptr)
+            set.ptrLength = Int32(bytes.count) - set.ptr
         }
 
         /// Writes `C0 0C`, type, class IN, TTL and a placeholder RDLENGTH; returns where the data starts.

@@ -20,30 +20,36 @@ struct ZoneBuilder {
     }
 
     /// Names the instances and builds their records; returns the names.
+    ///
+    /// The records are built while naming passes over the instances (a pass over 100,000 instances costs mostly
+    /// cache misses on their scattered strings, so passes are what to save); only the PTR records wait for the names,
+    /// since their target depends on which form owns each name.
     mutating func add(_ instances: [Instance]) -> NameIndex {
-        let index = NameIndex(instances: instances, options: settings)
+        instanceWire.reserveCapacity(instances.count)
+        wire.reserve(instances: instances.count)
+        reverseV4.reserveCapacity(instances.count * 2)
+        let index = NameIndex(instances: instances, options: settings) { position, instance, labels in
+            add(instance, position: position, labels: labels)
+        }
         // The PTR target is the NAME the instance is served under, else its id (a NAME lost to a form of higher
         // precedence does not lead back to it).
         var servedByName = [Bool](repeating: false, count: index.instances.count)
         for node in 0..<Int32(index.nodeCount) where index.form(ofNode: node) == .name {
             for member in index.members(ofNode: node) { servedByName[Int(member)] = true }
         }
-        instanceWire.reserveCapacity(index.instances.count)
-        wire.reserve(instances: index.instances.count)
-        reverseV4.reserveCapacity(index.instances.count * 2)
-        // Instances and labels are borrowed, never bound to a local (as `enumerated()` does): that is a copy, which
-        // retains every string and array it holds, and at 100,000 instances those scattered retains cost more than
-        // the work done with them.
         index.labels.withUnsafeBufferPointer { labels in
-            index.instances.forEachBorrowed { position, instance in
-                add(instance, position: Int32(position), labels: labels[position], servedByName: servedByName[position])
+            for position in labels.indices {
+                let canonical = servedByName[position] ? labels[position].name : nil
+                let target = name(canonical ?? labels[position].id) ?? settings.origin
+                wire.addPTR(target, to: &instanceWire[position])
             }
         }
         problems += index.problems
         return index
     }
 
-    private mutating func add(_ instance: Instance, position: Int32, labels: InstanceLabels, servedByName: Bool) {
+    /// An instance's records but its PTR, its reverse entries, and what is wrong with it.
+    private mutating func add(_ instance: Instance, position: Int32, labels: InstanceLabels) {
         let naming = settings.naming
         if let tag = naming.nameTagValue(of: instance), let nameLabel = labels.name, InstanceNaming.tagNeedsRewriting(tag) {
             problems.append(
@@ -51,9 +57,7 @@ struct ZoneBuilder {
                     kind: .nameRewritten, name: nameLabel, instanceIDs: [instance.id],
                     detail: "\(naming.nameTag) tag \"\(tag)\" is not a DNS label; served as \(nameLabel)"))
         }
-        let canonical = servedByName ? labels.name : nil
-        let canonicalName = name(canonical ?? labels.id) ?? settings.origin
-        let record = InstanceRecords(a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance), canonicalName: canonicalName)
+        let record = InstanceRecords(a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance))
         instanceWire.append(wire.add(record, of: instance, labels: labels))
         addReverse(position, instance: instance)
     }
