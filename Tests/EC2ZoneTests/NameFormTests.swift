@@ -180,6 +180,22 @@ struct NameFormTests {
         #expect(try addresses("1.0.9.10.in-addr.arpa", .ptr) == ["web.ec2."])
     }
 
+    @Test("PTR targets are under the apex in its own spelling; an id another form owns still leads back by its id")
+    func ptrTargetsUnderTheApexAsSpelt() throws {
+        let instances = [
+            Instance(id: "i-1", name: "Web-1", region: "r", privateIPv4: ["10.8.0.1"]),
+            Instance(id: "i-2", region: "r", privateIPv4: ["10.8.0.2"]),
+            // A file inventory may use any id: this one is the name server's name, which the zone keeps.
+            Instance(id: "ns", region: "r", privateIPv4: ["10.8.0.3"]),
+        ]
+        let zone = CompiledZone(snapshot: Snapshot(instances: instances), settings: ZoneOptions(origin: "Fleet.EC2."))
+        let exchange = Exchange(zone: zone)
+        #expect(try exchange.ask("1.0.8.10.in-addr.arpa", .ptr)?.answerTexts == ["web-1.Fleet.EC2."])
+        #expect(try exchange.ask("2.0.8.10.in-addr.arpa", .ptr)?.answerTexts == ["i-2.Fleet.EC2."])
+        #expect(try exchange.ask("3.0.8.10.in-addr.arpa", .ptr)?.answerTexts == ["ns.Fleet.EC2."])
+        #expect(zone.problems.contains { $0.kind == .shadowedName && $0.instanceIDs == ["ns"] })
+    }
+
     @Test("NameIndex.match reads typed names as the zone does: with or without the zone, any case")
     func match() {
         let index = NameIndex(instances: GroupFleet.instances, options: GroupFleet.options)

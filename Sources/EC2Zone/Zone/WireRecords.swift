@@ -123,12 +123,16 @@ struct WireRecords: Sendable {
             return set
         }
 
-        /// Appends an instance's PTR record, to `target` (`NAME.ec2.`, or `INSTANCE-ID.ec2.` when it has no NAME).
-        /// Apart from the rest: which form owns each name is known only once every instance is named.
-        mutating func addPTR(_ target: DNSName, to set: inout InstanceRecordSet) {
+        /// Appends an instance's PTR record, to `relative` (wire-form labels) under the apex (`NAME.ec2.`, or
+        /// `INSTANCE-ID.ec2.` when it has no NAME). Apart from the rest: which form owns each name is known only
+        /// once every instance is named.
+        mutating func addPTR(relative: ArraySlice<UInt8>, to set: inout InstanceRecordSet) {
             set.ptr = Int32(bytes.count)
             let ptr = recordStart(type: .ptr, ttl: settings.ttl)
-            bytes.append(contentsOf: target.wire)
+            let apex = settings.origin.wire
+            // A name is at most 255 octets; the zone's names are, but an id label under a long apex may not be.
+            if relative.count + apex.count <= DNSName.maxWireLength { bytes.append(contentsOf: relative) }
+            bytes.append(contentsOf: apex)
             recordEnd(ptr)
             set.ptrLength = Int32(bytes.count) - set.ptr
         }

@@ -32,16 +32,23 @@ struct ZoneBuilder {
             add(instance, position: position, labels: labels)
         }
         // The PTR target is the NAME the instance is served under, else its id (a NAME lost to a form of higher
-        // precedence does not lead back to it).
-        var servedByName = [Bool](repeating: false, count: index.instances.count)
-        for node in 0..<Int32(index.nodeCount) where index.form(ofNode: node) == .name {
-            for member in index.members(ofNode: node) { servedByName[Int(member)] = true }
+        // precedence does not lead back to it): the name's key as the table holds it, under the apex in its own
+        // spelling, so no label string is read again.
+        var targets = [Int32](repeating: -1, count: index.instances.count)
+        for node in 0..<Int32(index.nodeCount) {
+            switch index.form(ofNode: node) {
+            case .name: for member in index.members(ofNode: node) { targets[Int(member)] = node }
+            case .instanceID: for member in index.members(ofNode: node) where targets[Int(member)] < 0 { targets[Int(member)] = node }
+            default: continue
+            }
         }
-        index.labels.withUnsafeBufferPointer { labels in
-            for position in labels.indices {
-                let canonical = servedByName[position] ? labels[position].name : nil
-                let target = name(canonical ?? labels[position].id) ?? settings.origin
-                wire.addPTR(target, to: &instanceWire[position])
+        let apexLength = settings.origin.wire.count
+        for position in targets.indices {
+            if targets[position] >= 0 {
+                wire.addPTR(relative: index.table.key(at: targets[position]).dropLast(apexLength), to: &instanceWire[position])
+            } else {
+                // An id that another form owns (an inventory file can name an instance `ns`): its label all the same.
+                wire.addPTR(relative: Self.relativeKey(index.labels[position].id), to: &instanceWire[position])
             }
         }
         problems += index.problems
@@ -62,9 +69,11 @@ struct ZoneBuilder {
         addReverse(position, instance: instance)
     }
 
-    /// `label` under the apex as a name, in the apex's own spelling.
-    private func name(_ label: String) -> DNSName? {
-        try? settings.origin.prepending(label: Array(label.utf8))
+    /// `label` as the part of a name in front of the apex (length and bytes); empty (the apex itself) when too long.
+    private static func relativeKey(_ label: String) -> ArraySlice<UInt8> {
+        let bytes = Array(label.utf8)
+        guard !bytes.isEmpty, bytes.count <= DNSName.maxLabelLength else { return [] }
+        return ArraySlice([UInt8(bytes.count)] + bytes)
     }
 
     private mutating func ipv4Address(for instance: Instance) -> IPv4Address? {
