@@ -41,8 +41,9 @@ extension Snapshot {
 extension Instance {
     /// An array of instances.
     public static func readArray(_ reader: inout JSONReader) throws(JSONReadError) -> [Instance] {
-        var instances: [Instance] = []
-        try reader.readArray { reader, _ throws(JSONReadError) in instances.append(try Instance(json: &reader)) }
+        // Large inventories are read on two threads (`JSONReader.readLargeArray`): at 100,000 instances, reading
+        // is about a third of the time from start to the first answer.
+        let instances = try reader.readLargeArray { reader throws(JSONReadError) in try Instance(json: &reader) }
         // Grown by doubling, the array can hold up to twice what it needs for as long as the snapshot lives (at
         // 100,000 instances, 31,000 spare slots of about 240 bytes); one copy of the exact size frees the rest.
         guard instances.capacity - instances.count > instances.count / 16 else { return instances }

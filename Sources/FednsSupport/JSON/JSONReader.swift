@@ -83,19 +83,29 @@ public struct JSONReader {
     public mutating func readArray(_ body: (inout JSONReader, Int) throws(JSONReadError) -> Void) throws(JSONReadError) {
         try enterContainer(open: UInt8(ascii: "["), "an array")
         defer { depth -= 1 }
+        _ = try readElements(from: 0, stoppingAt: nil, body)
+    }
+
+    /// The elements of an array whose `[` has been read, numbered from `index`, through its `]`; or, given
+    /// `boundary`, up to the element that starts exactly there: then true, with the position on that element.
+    @inlinable
+    mutating func readElements(
+        from index: Int, stoppingAt boundary: Int?, _ body: (inout JSONReader, Int) throws(JSONReadError) -> Void
+    ) throws(JSONReadError) -> Bool {
+        var index = index
         skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
+        if index == 0, peek() == UInt8(ascii: "]") {
             position += 1
-            return
+            return false
         }
-        var index = 0
         while true {
             skipWhitespace()
             if peek() == UInt8(ascii: "]") {
                 // A trailing comma, as for objects.
                 position += 1
-                return
+                return false
             }
+            if position == boundary { return true }
             do throws(JSONReadError) {
                 try body(&self, index)
             } catch {
@@ -107,10 +117,77 @@ public struct JSONReader {
             case UInt8(ascii: ","): position += 1
             case UInt8(ascii: "]"):
                 position += 1
-                return
+                return false
             default: throw syntaxError("expected ',' or ']' in an array")
             }
         }
+    }
+
+    /// Reads an array of many like elements (the inventory's instances) on two threads when it is large: the second
+    /// half, from an element boundary found near the middle, on a `SecondThread`. The boundary is a guess (a `{`
+    /// after a `,`, which a string may also hold), so the first half confirms it by arriving exactly there; when it
+    /// does not, or the second half fails, the first simply reads on, and the result and any error are what one
+    /// pass gives. Each half interns its own strings.
+    public mutating func readLargeArray<Element: Sendable>(
+        splittingAbove minimumBytes: Int = 1 << 20, _ read: @escaping @Sendable (inout JSONReader) throws(JSONReadError) -> Element
+    ) throws(JSONReadError) -> [Element] {
+        try enterContainer(open: UInt8(ascii: "["), "an array")
+        defer { depth -= 1 }
+        let boundary = bytes.count - position >= minimumBytes ? elementBoundary(near: position + (bytes.count - position) / 2) : nil
+        return try readElements(splittingAt: boundary, read).elements
+    }
+
+    /// The elements of an array whose `[` has been read, those from `boundary` on read by a second thread; `split`
+    /// says whether its half was used (the boundary was confirmed and its half read without error).
+    mutating func readElements<Element: Sendable>(
+        splittingAt boundary: Int?, _ read: @escaping @Sendable (inout JSONReader) throws(JSONReadError) -> Element
+    ) throws(JSONReadError) -> (elements: [Element], split: Bool) {
+        var first: [Element] = []
+        let collect = { (reader: inout JSONReader, _: Int) throws(JSONReadError) in first.append(try read(&reader)) }
+        guard let boundary else {
+            _ = try readElements(from: 0, stoppingAt: nil, collect)
+            return (first, false)
+        }
+        var second = JSONReader(bytes: bytes)
+        second.position = boundary
+        second.depth = depth
+        let secondHalf = Unchecked(second)
+        let (stopped, rest) = try SecondThread.run({ () throws(JSONReadError) in
+            try readElements(from: 0, stoppingAt: boundary, collect)
+        }, alongside: {
+            var reader = secondHalf.value
+            var elements: [Element] = []
+            let finished = try? reader.readElements(from: 0, stoppingAt: nil) { reader, _ throws(JSONReadError) in
+                elements.append(try read(&reader))
+            }
+            return finished == nil ? nil : (elements, reader.position)
+        })
+        guard stopped else { return (first, false) }
+        guard let (elements, end) = rest else {
+            _ = try readElements(from: first.count, stoppingAt: nil, collect)
+            return (first, false)
+        }
+        position = end
+        var all: [Element] = []
+        all.reserveCapacity(first.count + elements.count)
+        all += first
+        all += elements
+        return (all, true)
+    }
+
+    /// Where an element may start at or after `offset`: the first `{` that follows a `,` and whitespace.
+    func elementBoundary(near offset: Int) -> Int? {
+        var index = offset
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: ",") {
+                var probe = self
+                probe.position = index + 1
+                probe.skipWhitespace()
+                if probe.peek() == UInt8(ascii: "{") { return probe.position }
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// An array of strings.
@@ -491,6 +568,12 @@ public struct JSONReadError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { "\(place): \(message)" }
+}
+
+/// A value handed to a `SecondThread` that the caller keeps valid until the thread is done (a reader's bytes).
+private struct Unchecked<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Equal strings of one document as one copy. Only strings long enough to live on the heap are kept (Swift holds
