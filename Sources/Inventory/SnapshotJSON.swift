@@ -43,13 +43,11 @@ extension Instance {
     public static func readArray(_ reader: inout JSONReader) throws(JSONReadError) -> [Instance] {
         // Large inventories are read on two threads (`JSONReader.readLargeArray`): at 100,000 instances, reading
         // is about a third of the time from start to the first answer.
-        let instances = try reader.readLargeArray { reader throws(JSONReadError) in try Instance(json: &reader) }
+        var instances = try reader.readLargeArray { reader throws(JSONReadError) in try Instance(json: &reader) }
         // Grown by doubling, the array can hold up to twice what it needs for as long as the snapshot lives (at
-        // 100,000 instances, 31,000 spare slots of about 240 bytes); one copy of the exact size frees the rest.
-        guard instances.capacity - instances.count > instances.count / 16 else { return instances }
-        return [Instance](unsafeUninitializedCapacity: instances.count) { buffer, initialized in
-            initialized = buffer.initialize(fromContentsOf: instances)
-        }
+        // 100,000 instances, 31,000 spare slots of about 240 bytes).
+        instances.shrinkToFit()
+        return instances
     }
 
     public init(json reader: inout JSONReader) throws(JSONReadError) {

@@ -168,11 +168,10 @@ public struct JSONReader {
             return (first, false)
         }
         position = end
-        var all: [Element] = []
-        all.reserveCapacity(first.count + elements.count)
-        all += first
-        all += elements
-        return (all, true)
+        // Growing the first half's array moves its elements; only the second half's are copied.
+        first.reserveCapacity(first.count + elements.count)
+        first += elements
+        return (first, true)
     }
 
     /// Where an element may start at or after `offset`: the first `{` that follows a `,` and whitespace.
