@@ -88,3 +88,10 @@ public enum SecondThread {
         }
     }
 }
+
+/// A value handed to a `SecondThread` that is safe to use there although its type does not say so: memory the
+/// caller keeps valid until the thread is done (a reader's bytes), or a part of a buffer only that thread writes.
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+}

@@ -18,11 +18,10 @@ public struct MemberInstances: RandomAccessCollection, Sendable {
         _read { yield all[Int(order[position])] }
     }
 
-    /// Calls `body` with every member in order, borrowed (no copy, no retain): for passes over all of them.
-    ///
-    /// Straight from the immutable array, not through an unsafe pointer: an element read through a pointer is
-    /// copied for the call (nothing promises the memory stays put), and that copy is what this avoids.
-    func forEachBorrowed(_ body: (Int, Instance) throws -> Void) rethrows {
-        for position in order.indices { try body(position, all[Int(order[position])]) }
+    /// Calls `body` with the members in `range` (all by default), in order: for passes over them. Read straight
+    /// from the immutable array: through an unsafe pointer, the compiler copied each member once more per call it
+    /// was passed to (nothing promises that memory stays put).
+    func forEachBorrowed(in range: Range<Int>? = nil, _ body: (Int, Instance) throws -> Void) rethrows {
+        for position in range ?? order.indices { try body(position, all[Int(order[position])]) }
     }
 }

@@ -30,22 +30,27 @@ public struct NameIndex: Sendable {
     /// The node of the in-zone name server, if it lies inside the zone (the apex is always node 0).
     let nameserverNode: Int32?
 
+    /// Below this many instances naming's pass stays on one thread: a thread costs tens of microseconds, a pass
+    /// over 10,000 instances about 15 ms.
+    static let twoThreadMinimum = 10_000
+
     /// Names `instances` under `options` (its apex, name server, states and naming tags). `states` overrides the
     /// configured states: the companion commands also look among stopped instances, to say that a name is stopped.
     public init(instances: [Instance], options: ZoneOptions, states: Set<String>? = nil) {
-        self.init(instances: instances, options: options, states: states) { _, _, _ in }
+        var nothing = NoVisitor()
+        self.init(instances: instances, options: options, states: states, visitor: &nothing)
     }
 
-    /// As above; `visiting` is also given every member (its position, the instance, its labels) during the one pass
-    /// that naming makes over them, so that the zone builds its records without a second pass over the instances.
-    init(
-        instances: [Instance], options: ZoneOptions, states: Set<String>? = nil,
-        visiting: (Int32, Instance, InstanceLabels) -> Void
+    /// As above; `visitor` also sees every member during the one pass that naming makes over them, so that the
+    /// zone builds its records without a second pass over the instances.
+    init<Visitor: MemberVisitor>(
+        instances: [Instance], options: ZoneOptions, states: Set<String>? = nil, visitor: inout Visitor,
+        twoThreadsFrom: Int = twoThreadMinimum
     ) {
         var builder = Builder(options: options)
         let order = Self.servable(instances, states: states ?? options.states, problems: &builder.problems)
         let served = MemberInstances(all: instances, order: order)
-        labels = builder.add(served, visiting: visiting)
+        labels = builder.add(served, visitor: &visitor, twoThreadsFrom: twoThreadsFrom)
         self.instances = served
         apexKey = builder.apexKey
         nameserverNode = builder.nameserverNode
@@ -238,7 +243,7 @@ extension NameIndex {
         private var shadowed: [String: (owner: NameForm, lost: NameForm, ids: [String])] = [:]
 
         /// The forms an instance has by itself, in precedence order (the numbered ones come from the sets after).
-        private static let ownForms: [NameForm] = [.instanceID, .name, .nameInRegion, .group, .groupInRegion]
+        static let ownForms: [NameForm] = [.instanceID, .name, .nameInRegion, .group, .groupInRegion]
 
         init(options: ZoneOptions) {
             self.options = options
@@ -259,7 +264,9 @@ extension NameIndex {
 
         /// Names `instances` (servable, in member order), form by form in precedence order, so that the first form to
         /// claim a name keeps it. Returns the instances' labels.
-        mutating func add(_ instances: MemberInstances, visiting: (Int32, Instance, InstanceLabels) -> Void) -> [InstanceLabels] {
+        mutating func add<Visitor: MemberVisitor>(
+            _ instances: MemberInstances, visitor: inout Visitor, twoThreadsFrom: Int
+        ) -> [InstanceLabels] {
             let naming = options.naming
             // Each instance has an id, usually a NAME, NAME.REGION and 1.NAME, and per group three names more.
             let perInstance = 4 + 3 * naming.groups.count
@@ -268,22 +275,39 @@ extension NameIndex {
             lists.reserveCapacity(instances.count * perInstance + 64)
             // One pass over the instances writes every name they have by themselves, per form; the claims then read
             // those keys in order. Passes over the instances themselves are what cost (their strings are scattered
-            // in memory, and each label read retains one), so there is one, not one per form.
-            var labels: [InstanceLabels] = []
-            labels.reserveCapacity(instances.count)
-            var pending = Self.ownForms.map { _ in PendingKeys(capacity: instances.count) }
-            instances.forEachBorrowed { position, instance in
-                let made = InstanceLabels(instance, options: naming)
-                for (slot, form) in Self.ownForms.enumerated() {
-                    made.forEachName(form) { first, second, third in
-                        pending[slot].append(first, second, third, apexKey: apexKey, instance: Int32(position))
+            // in memory, and each label read retains one), so there is one, not one per form; for a large inventory
+            // its second half runs on a second thread, with a visitor of its own.
+            let apexKey = apexKey
+            var parts: [Pass] = []
+            // Each thread writes its members' labels straight into the result: concatenating two arrays would copy
+            // every label (retaining its strings) and release the halves.
+            let labels = [InstanceLabels](unsafeUninitializedCapacity: instances.count) { buffer, initialized in
+                if instances.count >= twoThreadsFrom {
+                    let middle = instances.count / 2
+                    let later = visitor.emptyCopy()
+                    let laterLabels = UncheckedSendable(buffer)
+                    let (first, (second, laterVisited)) = SecondThread.run {
+                        Pass(instances, 0..<middle, naming: naming, apexKey: apexKey, labels: buffer, visitor: &visitor)
+                    } alongside: {
+                        // Reserved here, on the copy this thread owns: room reserved in the captured value would be
+                        // dropped by the copy that the first write to a shared array makes.
+                        var visitor = later
+                        visitor.reserve(instances: instances.count - middle)
+                        let range = middle..<instances.count
+                        let pass = Pass(instances, range, naming: naming, apexKey: apexKey, labels: laterLabels.value, visitor: &visitor)
+                        return (pass, visitor)
                     }
+                    visitor.append(laterVisited)
+                    parts = [first, second]
+                } else {
+                    parts = [Pass(instances, 0..<instances.count, naming: naming, apexKey: apexKey, labels: buffer, visitor: &visitor)]
                 }
-                visiting(Int32(position), instance, made)
-                labels.append(made)
+                initialized = instances.count
             }
             for (slot, form) in Self.ownForms.enumerated() {
-                pending[slot].forEach { key, instance in claim(form, instance: instance, key: key, instances: instances) }
+                for part in parts {
+                    part.pending[slot].forEach { key, instance in claim(form, instance: instance, key: key, instances: instances) }
+                }
             }
             // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order.
             for node in 0..<Int32(forms.count) {
@@ -479,4 +503,50 @@ private struct PendingKeys {
             }
         }
     }
+}
+
+/// Naming's pass over a range of members: it writes their labels into `labels` (at their positions) and keeps the
+/// keys of the names they have by themselves per form (in `NameIndex.Builder.ownForms` order), for the claims that
+/// follow.
+private struct Pass {
+    var pending: [PendingKeys]
+
+    init<Visitor: MemberVisitor>(
+        _ instances: MemberInstances, _ range: Range<Int>, naming: NamingOptions, apexKey: [UInt8],
+        labels: UnsafeMutableBufferPointer<InstanceLabels>, visitor: inout Visitor
+    ) {
+        var pending = NameIndex.Builder.ownForms.map { _ in PendingKeys(capacity: range.count) }
+        instances.forEachBorrowed(in: range) { position, instance in
+            let made = InstanceLabels(instance, options: naming)
+            for (slot, form) in NameIndex.Builder.ownForms.enumerated() {
+                made.forEachName(form) { first, second, third in
+                    pending[slot].append(first, second, third, apexKey: apexKey, instance: Int32(position))
+                }
+            }
+            visitor.visit(Int32(position), instance, made)
+            (labels.baseAddress! + position).initialize(to: made)
+        }
+        self.pending = pending
+    }
+}
+
+/// What else is done for every member during naming's pass over them (the zone builds their records). For a large
+/// inventory the pass runs on two threads: the second gets an `emptyCopy` for the later members, whose work is
+/// then `append`ed to the first's, so the result is in member order as from one thread.
+protocol MemberVisitor {
+    mutating func visit(_ position: Int32, _ instance: Instance, _ labels: InstanceLabels)
+    /// A visitor with nothing done yet, for later members (visited on another thread).
+    func emptyCopy() -> Self
+    /// Makes room for `count` members' work.
+    mutating func reserve(instances count: Int)
+    /// Takes over what `later`, an empty copy given the later members, has done.
+    mutating func append(_ later: Self)
+}
+
+/// The visitor of a plain index (the companion commands'): nothing to do.
+struct NoVisitor: MemberVisitor {
+    func visit(_ position: Int32, _ instance: Instance, _ labels: InstanceLabels) {}
+    func emptyCopy() -> NoVisitor { self }
+    func reserve(instances count: Int) {}
+    func append(_ later: NoVisitor) {}
 }

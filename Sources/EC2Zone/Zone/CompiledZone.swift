@@ -40,15 +40,22 @@ public final class CompiledZone: Sendable {
         self.init(snapshot: snapshot, settings: settings, isReady: true)
     }
 
+    /// As above; from `twoThreadsFrom` instances on, naming's pass runs on two threads (tests compare both ways).
+    convenience init(snapshot: Snapshot, settings: ZoneOptions, twoThreadsFrom: Int) {
+        self.init(snapshot: snapshot, settings: settings, isReady: true, twoThreadsFrom: twoThreadsFrom)
+    }
+
     /// The placeholder served until the first inventory arrives (see `isReady`).
     public static func notReady(settings: ZoneOptions) -> CompiledZone {
         CompiledZone(snapshot: .empty, settings: settings, isReady: false)
     }
 
-    private init(snapshot: Snapshot, settings: ZoneOptions, isReady: Bool) {
+    private init(
+        snapshot: Snapshot, settings: ZoneOptions, isReady: Bool, twoThreadsFrom: Int = NameIndex.twoThreadMinimum
+    ) {
         self.isReady = isReady
         var builder = ZoneBuilder(settings: settings, serial: snapshot.serial)
-        let index = builder.add(snapshot.instances)
+        let index = builder.add(snapshot.instances, twoThreadsFrom: twoThreadsFrom)
         self.instanceWire = builder.instanceWire
         self.settings = settings
         self.serial = snapshot.serial

@@ -25,6 +25,18 @@ struct WireRecords: Sendable {
         var ptrLength: Int32 = 0
         var sshfp: Int32 = -1
         var sshfpCount: Int32 = 0
+
+        /// The same records after their bytes moved `distance` further on.
+        func moved(by distance: Int32) -> InstanceRecordSet {
+            func move(_ offset: Int32) -> Int32 { offset < 0 ? offset : offset + distance }
+            var moved = self
+            moved.a = move(a)
+            moved.aaaa = move(aaaa)
+            moved.txt = move(txt)
+            moved.ptr = move(ptr)
+            moved.sshfp = move(sshfp)
+            return moved
+        }
     }
 
     /// `C0 0C`, type, class, TTL, RDLENGTH and four address octets.
@@ -61,7 +73,8 @@ struct WireRecords: Sendable {
     struct Builder {
         private var bytes: [UInt8] = []
         private let settings: ZoneOptions
-        private let serial: UInt32
+        let serial: UInt32
+        var count: Int { bytes.count }
 
         init(settings: ZoneOptions, serial: UInt32) {
             self.settings = settings
@@ -123,6 +136,11 @@ struct WireRecords: Sendable {
                 set.sshfpCount += 1
             }
             return set
+        }
+
+        /// Appends the records `later` built (its offsets move by this builder's `count`).
+        mutating func append(_ later: Builder) {
+            bytes += later.bytes
         }
 
         /// Appends an instance's PTR record, to `relative` (wire-form labels) under the apex (`NAME.ec2.`, or

@@ -5,7 +5,7 @@ import Inventory
 /// Builds what the zone holds per instance (addresses, prebuilt wire records, reverse entries) over the names of a
 /// `NameIndex`, and collects the naming problems. Each instance is visited once for all of it: at 100,000 instances
 /// a pass over them costs mostly cache misses on their scattered strings, so passes are what to save.
-struct ZoneBuilder {
+struct ZoneBuilder: MemberVisitor {
     let settings: ZoneOptions
     /// Where each named instance's prebuilt records are in `wire`, in the index's order (one per instance).
     var instanceWire: [WireRecords.InstanceRecordSet] = []
@@ -19,18 +19,21 @@ struct ZoneBuilder {
         wire = WireRecords.Builder(settings: settings, serial: serial)
     }
 
+    mutating func reserve(instances count: Int) {
+        instanceWire.reserveCapacity(count)
+        wire.reserve(instances: count)
+        reverseV4.reserveCapacity(count * 2)
+    }
+
     /// Names the instances and builds their records; returns the names.
     ///
     /// The records are built while naming passes over the instances (a pass over 100,000 instances costs mostly
     /// cache misses on their scattered strings, so passes are what to save); only the PTR records wait for the names,
     /// since their target depends on which form owns each name.
-    mutating func add(_ instances: [Instance]) -> NameIndex {
-        instanceWire.reserveCapacity(instances.count)
-        wire.reserve(instances: instances.count)
-        reverseV4.reserveCapacity(instances.count * 2)
-        let index = NameIndex(instances: instances, options: settings) { position, instance, labels in
-            add(instance, position: position, labels: labels)
-        }
+    mutating func add(_ instances: [Instance], twoThreadsFrom: Int = NameIndex.twoThreadMinimum) -> NameIndex {
+        reserve(instances: instances.count)
+        let settings = settings
+        let index = NameIndex(instances: instances, options: settings, visitor: &self, twoThreadsFrom: twoThreadsFrom)
         // The PTR target is the NAME the instance is served under, else its id (a NAME lost to a form of higher
         // precedence does not lead back to it): the name's key as the table holds it, under the apex in its own
         // spelling, so no label string is read again.
@@ -56,7 +59,7 @@ struct ZoneBuilder {
     }
 
     /// An instance's records but its PTR, its reverse entries, and what is wrong with it.
-    private mutating func add(_ instance: Instance, position: Int32, labels: InstanceLabels) {
+    mutating func visit(_ position: Int32, _ instance: Instance, _ labels: InstanceLabels) {
         let naming = settings.naming
         if let tag = naming.nameTagValue(of: instance), let nameLabel = labels.name, InstanceNaming.tagNeedsRewriting(tag) {
             problems.append(
@@ -67,6 +70,22 @@ struct ZoneBuilder {
         let record = InstanceRecords(a: ipv4Address(for: instance), aaaa: ipv6Addresses(for: instance))
         instanceWire.append(wire.add(record, of: instance, labels: labels))
         addReverse(position, instance: instance)
+    }
+
+    func emptyCopy() -> ZoneBuilder {
+        ZoneBuilder(settings: settings, serial: wire.serial)
+    }
+
+    /// Takes over the records of `later`, built for the members after this one's: its bytes go after these, and its
+    /// record sets move with them.
+    mutating func append(_ later: ZoneBuilder) {
+        let base = Int32(wire.count)
+        wire.append(later.wire)
+        instanceWire.reserveCapacity(instanceWire.count + later.instanceWire.count)
+        for set in later.instanceWire { instanceWire.append(set.moved(by: base)) }
+        reverseV4 += later.reverseV4
+        reverseV6 += later.reverseV6
+        problems += later.problems
     }
 
     /// `label` as the part of a name in front of the apex (length and bytes); empty (the apex itself) when too long.
@@ -112,7 +131,6 @@ struct ZoneBuilder {
 
     /// Every address of the instance, each once, points back at it (no set made per instance: there are a few).
     private mutating func addReverse(_ index: Int32, instance: Instance) {
-        reverseV4.reserveCapacity(reverseV4.count + 2)
         let first = reverseV4.count
         func addV4(_ text: String) {
             if let address = IPv4Address(text), !reverseV4[first...].contains(where: { $0.0 == address.value }) {

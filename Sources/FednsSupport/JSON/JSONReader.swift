@@ -151,7 +151,7 @@ public struct JSONReader {
         var second = JSONReader(bytes: bytes)
         second.position = boundary
         second.depth = depth
-        let secondHalf = Unchecked(second)
+        let secondHalf = UncheckedSendable(second)
         let (stopped, rest) = try SecondThread.run({ () throws(JSONReadError) in
             try readElements(from: 0, stoppingAt: boundary, collect)
         }, alongside: {
@@ -567,12 +567,6 @@ public struct JSONReadError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     public var description: String { "\(place): \(message)" }
-}
-
-/// A value handed to a `SecondThread` that the caller keeps valid until the thread is done (a reader's bytes).
-private struct Unchecked<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// Equal strings of one document as one copy. Only strings long enough to live on the heap are kept (Swift holds
