@@ -84,8 +84,9 @@ struct WireRecords: Sendable {
         /// Makes room for `instances` instances' records, so the array rarely grows.
         mutating func reserve(instances: Int) {
             // About 16 (A) + 160 (TXT) + 50 (PTR), and AAAA for some: 230 bytes an instance in the scale bench's
-            // fleet. Growing once past the estimate copies everything built so far, so it errs high; `build` gives
-            // back what is left over.
+            // fleet. Growing once past the estimate copies everything built so far, so it errs high. What is left
+            // over costs address space, not memory: a block this large is mapped on its own (`MemoryReturn`) and
+            // its untouched pages are never backed.
             bytes.reserveCapacity(instances * 256 + 512)
         }
 
@@ -205,8 +206,6 @@ struct WireRecords: Sendable {
             let nameserverName = aaaaEnd..<bytes.count
             var finished: [UInt8] = []
             swap(&finished, &bytes)
-            // The zone keeps these bytes as long as it lives.
-            finished.shrinkToFit()
             return WireRecords(
                 bytes: finished, soa: soa, negativeSOA: negativeSOA, ns: ns, nameserverA: aStart..<aaaaStart,
                 nameserverAAAA: aaaaStart..<aaaaEnd, nameserverName: nameserverName,
