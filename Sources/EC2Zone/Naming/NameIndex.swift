@@ -237,8 +237,6 @@ extension NameIndex {
         private var table = NameTable()
         private var forms: [UInt8] = []
         private var lists: [IndexList] = []
-        /// The numbered name being written, reused for each.
-        private var scratch: [UInt8] = []
         /// Names lost to a form of higher precedence: name -> (the form that owns it, the form lost, instance ids).
         private var shadowed: [String: (owner: NameForm, lost: NameForm, ids: [String])] = [:]
 
@@ -248,7 +246,6 @@ extension NameIndex {
         init(options: ZoneOptions) {
             self.options = options
             apexKey = options.origin.lowercased().wire
-            scratch.reserveCapacity(DNSName.maxWireLength)
             _ = claimReserved(apexKey)
             if options.nameserver.isSubdomain(of: options.origin) && options.nameserver != options.origin {
                 nameserverNode = claimReserved(options.nameserver.lowercased().wire)
@@ -309,18 +306,24 @@ extension NameIndex {
                     part.pending[slot].forEach { key, instance in claim(form, instance: instance, key: key, instances: instances) }
                 }
             }
-            // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order.
+            // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order: all written
+            // first (reading the sets' own keys while the table does not change), then claimed in that order.
+            var numbered = PendingKeys(capacity: instances.count)
+            var numberedForms: [NameForm] = []
+            numberedForms.reserveCapacity(instances.count)
             for node in 0..<Int32(forms.count) {
-                guard let numbered = NameForm(rawValue: forms[Int(node)])?.numbered else { continue }
+                guard let form = NameForm(rawValue: forms[Int(node)])?.numbered else { continue }
+                let parent = table.key(at: node)
                 let list = lists[Int(node)]
                 for position in 0..<list.count {
-                    guard writeNumberedKey(position + 1, under: node) else { break }
-                    // The key is taken out of `self` while the mutating claim reads it (exclusivity).
-                    var key: [UInt8] = []
-                    swap(&key, &scratch)
-                    key.withUnsafeBytes { claim(numbered, instance: list[position], key: $0, instances: instances) }
-                    swap(&key, &scratch)
+                    guard numbered.append(number: position + 1, under: parent, instance: list[position]) else { break }
+                    numberedForms.append(form)
                 }
+            }
+            var next = 0
+            numbered.forEach { key, instance in
+                claim(numberedForms[next], instance: instance, key: key, instances: instances)
+                next += 1
             }
             reportUnusedTags(labels)
             reportDuplicates(instances)
@@ -381,29 +384,6 @@ extension NameIndex {
                 let ownerForm = NameForm(rawValue: owner) ?? .reserved
                 shadowed[name, default: (ownerForm, form, [])].ids.append(instances[Int(instance)].id)
             }
-        }
-
-        /// Writes `number` as a label in front of the name of `node` into `scratch`; false when too long.
-        private mutating func writeNumberedKey(_ number: Int, under node: Int32) -> Bool {
-            scratch.removeAll(keepingCapacity: true)
-            var digits = 1
-            var power = 10
-            while number >= power {
-                digits += 1
-                power *= 10
-            }
-            let key = table.key(at: node)
-            guard 1 + digits + key.count <= DNSName.maxWireLength else { return false }
-            scratch.append(UInt8(digits))
-            var rest = number
-            for place in (0..<digits).reversed() {
-                var divisor = 1
-                for _ in 0..<place { divisor *= 10 }
-                scratch.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-                rest %= divisor
-            }
-            scratch.append(contentsOf: key)
-            return true
         }
 
         /// Names between the apex and `key` exist even without records of their own (RFC 8020): `us-east-1.ec2`
@@ -482,6 +462,27 @@ private struct PendingKeys {
         bytes.append(contentsOf: apexKey)
         ends.append(Int32(bytes.count))
         instances.append(instance)
+    }
+
+    /// Adds `number` as a label in front of `parent` (a set's name, with the apex), unless the name would be too
+    /// long (then false: larger numbers would be too).
+    mutating func append(number: Int, under parent: ArraySlice<UInt8>, instance: Int32) -> Bool {
+        var digits = 1
+        var power = 10
+        while number >= power {
+            digits += 1
+            power *= 10
+        }
+        guard 1 + digits + parent.count <= DNSName.maxWireLength else { return false }
+        bytes.append(UInt8(digits))
+        while power > 1 {
+            power /= 10
+            bytes.append(UInt8(ascii: "0") + UInt8(number / power % 10))
+        }
+        bytes.append(contentsOf: parent)
+        ends.append(Int32(bytes.count))
+        instances.append(instance)
+        return true
     }
 
     /// Labels come lower-cased from `InstanceLabels` (and the configuration), so they are copied as they are.
