@@ -303,7 +303,10 @@ extension NameIndex {
             }
             for (slot, form) in Self.ownForms.enumerated() {
                 for part in parts {
-                    part.pending[slot].forEach { key, instance in claim(form, instance: instance, key: key, instances: instances) }
+                    part.pending[slot].forEach { key, hash, instance, hashAhead in
+                        if let hashAhead { table.prefetch(hash: hashAhead) }
+                        claim(form, instance: instance, key: key, hash: hash, instances: instances)
+                    }
                 }
             }
             // The numbered names of every set a NAME or VALUE.LABEL owns, counting in member order: all written
@@ -321,8 +324,9 @@ extension NameIndex {
                 }
             }
             var next = 0
-            numbered.forEach { key, instance in
-                claim(numberedForms[next], instance: instance, key: key, instances: instances)
+            numbered.forEach { key, hash, instance, hashAhead in
+                if let hashAhead { table.prefetch(hash: hashAhead) }
+                claim(numberedForms[next], instance: instance, key: key, hash: hash, instances: instances)
                 next += 1
             }
             reportUnusedTags(labels)
@@ -355,8 +359,8 @@ extension NameIndex {
         }
 
         /// The node of `key`, made (as an empty non-terminal) when new.
-        private mutating func node(_ key: UnsafeRawBufferPointer) -> Int32 {
-            let index = table.insert(key)
+        private mutating func node(_ key: UnsafeRawBufferPointer, hash: UInt32? = nil) -> Int32 {
+            let index = table.insert(key, hash: hash ?? NameTable.hash(key))
             if Int(index) == forms.count {
                 forms.append(0)
                 lists.append(IndexList())
@@ -369,8 +373,10 @@ extension NameIndex {
         }
 
         /// Gives the name `key` to an instance, unless a form of higher precedence owns it.
-        private mutating func claim(_ form: NameForm, instance: Int32, key: UnsafeRawBufferPointer, instances: MemberInstances) {
-            let node = self.node(key)
+        private mutating func claim(
+            _ form: NameForm, instance: Int32, key: UnsafeRawBufferPointer, hash: UInt32, instances: MemberInstances
+        ) {
+            let node = self.node(key, hash: hash)
             let owner = forms[Int(node)]
             if owner == 0 {
                 forms[Int(node)] = form.rawValue
@@ -442,11 +448,21 @@ private struct PendingKeys {
     /// Where each key ends in `bytes` (it starts where the one before ends), and the instance it names.
     private var ends: [Int32] = []
     private var instances: [Int32] = []
+    /// Each key's `NameTable.hash`, computed while writing it (on the thread that writes it).
+    private var hashes: [UInt32] = []
 
     init(capacity: Int) {
         bytes.reserveCapacity(capacity * 28)
         ends.reserveCapacity(capacity)
         instances.reserveCapacity(capacity)
+        hashes.reserveCapacity(capacity)
+    }
+
+    /// Ends the key that started at `start`.
+    private mutating func finishKey(from start: Int, instance: Int32) {
+        hashes.append(bytes.withUnsafeBytes { NameTable.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) })
+        ends.append(Int32(bytes.count))
+        instances.append(instance)
     }
 
     /// Adds `first.second.third` (the labels present) under the apex, unless a label is empty or too long, or the
@@ -460,8 +476,7 @@ private struct PendingKeys {
             return
         }
         bytes.append(contentsOf: apexKey)
-        ends.append(Int32(bytes.count))
-        instances.append(instance)
+        finishKey(from: start, instance: instance)
     }
 
     /// Adds `number` as a label in front of `parent` (a set's name, with the apex), unless the name would be too
@@ -474,14 +489,14 @@ private struct PendingKeys {
             power *= 10
         }
         guard 1 + digits + parent.count <= DNSName.maxWireLength else { return false }
+        let start = bytes.count
         bytes.append(UInt8(digits))
         while power > 1 {
             power /= 10
             bytes.append(UInt8(ascii: "0") + UInt8(number / power % 10))
         }
         bytes.append(contentsOf: parent)
-        ends.append(Int32(bytes.count))
-        instances.append(instance)
+        finishKey(from: start, instance: instance)
         return true
     }
 
@@ -494,13 +509,18 @@ private struct PendingKeys {
         return true
     }
 
-    /// Every key with its instance, in the order added.
-    func forEach(_ body: (UnsafeRawBufferPointer, Int32) -> Void) {
+    /// Every key with its hash and instance, in the order added, and the hash of the key a few places ahead (if
+    /// any): `body` inserts into a large table, and prefetching that key's slot lets its cache miss overlap the
+    /// work on the keys before it.
+    func forEach(_ body: (_ key: UnsafeRawBufferPointer, _ hash: UInt32, _ instance: Int32, _ hashAhead: UInt32?) -> Void) {
+        let ahead = 8
         bytes.withUnsafeBytes { bytes in
             var start = 0
-            for (end, instance) in zip(ends, instances) {
-                body(UnsafeRawBufferPointer(rebasing: bytes[start..<Int(end)]), instance)
-                start = Int(end)
+            for index in ends.indices {
+                let end = Int(ends[index])
+                let hashAhead = index + ahead < hashes.count ? hashes[index + ahead] : nil
+                body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), hashes[index], instances[index], hashAhead)
+                start = end
             }
         }
     }
