@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,16 @@ public enum SecondThread {
         return (firstResult, work.wait())
     }
 
+    /// CPU time all second threads have used so far, in nanoseconds (read with `ThreadCPUTime.nowWithSecondThreads`).
+    private static let cpuNanoseconds = Atomic<Int64>(0)
+
+    static var cpuTimeUsed: Duration { .nanoseconds(cpuNanoseconds.load(ordering: .relaxed)) }
+
+    private static func recordCPUTime(_ time: Duration) {
+        let (seconds, attoseconds) = time.components
+        cpuNanoseconds.add(seconds * 1_000_000_000 + attoseconds / 1_000_000_000, ordering: .relaxed)
+    }
+
     /// The closure, its result and the signal that it is there, shared with the thread.
     private final class Work<Result>: @unchecked Sendable {
         private let body: () -> Result
@@ -48,7 +59,9 @@ public enum SecondThread {
         }
 
         func run() {
+            let started = ThreadCPUTime.now()
             result = body()
+            SecondThread.recordCPUTime(ThreadCPUTime.now() - started)
             done.signal()
         }
 

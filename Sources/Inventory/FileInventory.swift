@@ -57,10 +57,10 @@ public final class FileInventory: Service, Sendable {
     /// reading took, in time and in this thread's CPU.
     private func readAndPublish() throws(InventoryFileError) -> (published: Snapshot, read: Duration, readCPU: Duration) {
         let started = ContinuousClock.now
-        let startedCPU = ThreadCPUTime.now()
+        let startedCPU = ThreadCPUTime.nowWithSecondThreads()
         let snapshot = try read()
         let read = ContinuousClock.now - started
-        let readCPU = ThreadCPUTime.now() - startedCPU
+        let readCPU = ThreadCPUTime.nowWithSecondThreads() - startedCPU
         return (store.publish(snapshot), read, readCPU)
     }
 

@@ -137,6 +137,21 @@ struct JSONReaderSplitTests {
         }
     }
 
+    @Test("a second thread's CPU time counts in nowWithSecondThreads, not in the waiting caller's own")
+    func secondThreadCPUTime() {
+        let before = ThreadCPUTime.nowWithSecondThreads()
+        let ownBefore = ThreadCPUTime.now()
+        let (_, spent) = SecondThread.run({ () }, alongside: { () -> Duration in
+            let start = ThreadCPUTime.now()
+            var state: UInt64 = 1
+            while ThreadCPUTime.now() - start < .milliseconds(30) { state = state &* 6_364_136_223_846_793_005 &+ 1 }
+            return ThreadCPUTime.now() - start + .nanoseconds(Int64(state & 1))
+        })
+        #expect(spent >= .milliseconds(30))
+        #expect(ThreadCPUTime.nowWithSecondThreads() - before >= spent - .nanoseconds(1))
+        #expect(ThreadCPUTime.now() - ownBefore < .milliseconds(30))
+    }
+
     @Test("the second thread has the caller's scheduling policy: idle when called from the background thread")
     func secondThreadKeepsThePolicy() async throws {
         #if os(Linux)

@@ -59,10 +59,10 @@ final class ZonePublisher: Sendable {
         let currentSettings = settings.withLock { $0 }
         if current.isReady && current.serial == snapshot.serial && current.settings == currentSettings { return }
         let started = ContinuousClock.now
-        let startedCPU = ThreadCPUTime.now()
+        let startedCPU = ThreadCPUTime.nowWithSecondThreads()
         let zone = CompiledZone(snapshot: snapshot, settings: currentSettings)
         let compiled = ContinuousClock.now - started
-        let compiledCPU = ThreadCPUTime.now() - startedCPU
+        let compiledCPU = ThreadCPUTime.nowWithSecondThreads() - startedCPU
         // The journal has the new version before any query can see it, so an IXFR for it finds its step.
         let announced = transfers?.zoneCompiled(zone) ?? []
         handler.publish(zone)
