@@ -18,16 +18,21 @@ SERVER_CPU = "1"
 LOAD_CPU = "0"
 
 
-class PinnedServer:
-    """A server started under `taskset -c SERVER_CPU`, ready once `ready()` holds."""
+ALL_CPUS = f"0-{(os.cpu_count() or 1) - 1}"
 
-    def __init__(self, label: str, command: list[str], port: int, workdir: Path, ready: Callable[[], bool]):
+
+class PinnedServer:
+    """A server started under `taskset -c cpus` (SERVER_CPU unless told), ready once `ready()` holds."""
+
+    def __init__(self, label: str, command: list[str], port: int, workdir: Path, ready: Callable[[], bool],
+                 cpus: str = SERVER_CPU):
         self.label, self.command, self.port, self.workdir, self.ready = label, command, port, workdir, ready
+        self.cpus = cpus
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
         log = open(self.workdir / f"{self.label}.log", "wb")
-        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(["taskset", "-c", self.cpus, *self.command], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -36,6 +41,12 @@ class PinnedServer:
                 return
             time.sleep(0.1)
         raise SystemExit(f"{self.label} did not answer")
+
+    def pin(self, cpus: str = SERVER_CPU) -> None:
+        """Moves every thread of the server's processes to `cpus` (a server started on more, measured on one)."""
+        for pid in self.pids():
+            subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True, check=True)
+        self.cpus = cpus
 
     def pids(self) -> list[int]:
         """The server process and its children (NSD forks a server and xfrd, nginx a worker)."""
@@ -108,7 +119,7 @@ class LoggedServer(PinnedServer):
     def start(self, timeout: float = 60) -> None:
         self.lines: list[tuple[float, str]] = []
         log = open(self.workdir / f"{self.label}.log", "w")
-        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], stdout=subprocess.PIPE,
+        self.process = subprocess.Popen(["taskset", "-c", self.cpus, *self.command], stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, bufsize=1)
 
         def read() -> None:

@@ -2,12 +2,14 @@
 """fedns and NSD as the zone grows: 1,000, 10,000, 100,000 and 1,000,000 instances (zonedata.py's synthetic fleet:
 tags of realistic length, 20 % with IPv6, 5 % sharing a name), NSD loading the equivalent zone files.
 
-For each size and server (one worker, pinned to CPU 1; the load generator on CPU 0):
+For each size and server (one worker; the load generator on CPU 0). Starting and reloading may use every CPU
+(`--start-cpus`; nothing else runs then): fedns reads a large inventory and names its instances on two threads, NSD
+loads its zone on one whatever it is given. For the UDP load and memory each server is then moved to CPU 1 alone:
 - start to first answer: from starting the process to the first correct answer to a UDP probe sent every
   millisecond. Measured from outside, for both servers: it includes exec, reading and parsing (fedns: the snapshot
   JSON of `[discovery] source = "file"`, the same decoder as the persisted snapshot; NSD: the zone files), building
   the zone and binding;
-- fedns's zone compile time: the `compile_ms` (wall) and `compile_cpu_ms` (the compiling thread's CPU) that
+- fedns's zone compile time: the `compile_ms` (wall) and `compile_cpu_ms` (the calling thread's CPU) that
   fedns's debug line `zone published` carries, for a SIGHUP after one instance was added to the inventory file (a
   different count, so nothing is skipped as unchanged). The reload times around it are measured from outside, from
   the arrival times of fedns's log lines: a SIGHUP with an unchanged inventory file costs read + decode + compare
@@ -40,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import dnsservers  # noqa: E402
 import zonedata  # noqa: E402
 from bench_dns import BUSY_LIMIT, Generator, cpu_model  # noqa: E402
-from benchproc import SERVER_CPU, LoggedServer, PinnedServer  # noqa: E402
+from benchproc import ALL_CPUS, SERVER_CPU, LoggedServer, PinnedServer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,6 +75,8 @@ def measure(args: argparse.Namespace, make_server: Callable[[], PinnedServer], p
         time.sleep(1)
         if on_running:
             result.update(on_running(server))
+        # Queries are measured one worker against one worker, on their own CPU.
+        server.pin(SERVER_CPU)
         load = generator.run(server, "udp")
         result.update(qps=load["qps"], per_cpu_second=load["per_cpu_second"],
                       client_limited=load["client_limited"], busy=load["busy"])
@@ -129,14 +133,15 @@ def measure_fedns(args: argparse.Namespace, workdir: Path, instances: list[zoned
     zonedata.write_inventory(inventory, instances)
     command, port = dnsservers.fedns_command(args.fedns, workdir, inventory)
     command[command.index("--log-level") + 1] = "debug"  # for the `zone published` line
-    return measure(args, lambda: LoggedServer("fedns", command, port, workdir, ready=lambda: True), probe, generator,
-                   on_running=lambda server: compile_times(server, inventory, instances, args.reloads))
+    return measure(args, lambda: LoggedServer("fedns", command, port, workdir, ready=lambda: True, cpus=args.start_cpus),
+                   probe, generator, on_running=lambda server: compile_times(server, inventory, instances, args.reloads))
 
 
 def measure_nsd(args: argparse.Namespace, workdir: Path, zones: dict[str, Path], probe: str,
                 generator: Generator) -> dict:
     command, port = dnsservers.nsd_command(workdir, zones)
-    return measure(args, lambda: PinnedServer("nsd", command, port, workdir, ready=lambda: True), probe, generator)
+    return measure(args, lambda: PinnedServer("nsd", command, port, workdir, ready=lambda: True, cpus=args.start_cpus),
+                   probe, generator)
 
 
 def svg_plot(path: Path, sizes: list[int], results: dict[tuple[str, int], dict]) -> None:
@@ -208,6 +213,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10, help="seconds of UDP load per size and server")
     parser.add_argument("--starts", type=int, default=3, help="starts per size and server (median)")
     parser.add_argument("--reloads", type=int, default=3, help="reload pairs per size for fedns's compile time")
+    parser.add_argument("--start-cpus", default=ALL_CPUS,
+                        help="CPUs the servers may use while starting and reloading (taskset list; all by default: "
+                             "nothing else runs then); the UDP load and memory are always measured on one")
     parser.add_argument("--output", default=str(HERE), help="directory for scale.md and scale.svg")
     # The generator's settings (bench_dns.Generator): the same as run.sh's UDP rounds.
     parser.add_argument("--udp-sockets", type=int, default=4)
@@ -218,7 +226,8 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
 
     print(f"sizes {', '.join(f'{size:,}' for size in sizes)}; {args.starts} starts, {args.reloads} reload pairs, "
-          f"{args.duration:g} s of UDP load per size and server; servers on CPU {SERVER_CPU}; {cpu_model()}",
+          f"{args.duration:g} s of UDP load per size and server; servers start on CPUs {args.start_cpus}, take the "
+          f"load on CPU {SERVER_CPU}; {cpu_model()}",
           flush=True)
     results: dict[tuple[str, int], dict] = {}
     for size in sizes:
@@ -246,7 +255,8 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     compile_note = {results[("fedns", size)]["compile_source"] for size in sizes}
-    lines = [f"Zone size against fedns and NSD ({cpu_model()}); one worker each on CPU {SERVER_CPU}; medians of "
+    lines = [f"Zone size against fedns and NSD ({cpu_model()}); starts and reloads on CPUs {args.start_cpus}, one "
+             f"worker each on CPU {SERVER_CPU} for the load and memory; medians of "
              f"{args.starts} starts; compile time from {' and '.join(sorted(compile_note))} (see bench_scale.py).", "",
              "| instances | fedns compile (ms) | fedns reload, changed / unchanged (ms) | first answer fedns / NSD (s) "
              "| PSS fedns / NSD (MB) | fedns/NSD memory | RSS fedns / NSD (MB) | UDP q/s fedns / NSD |",
