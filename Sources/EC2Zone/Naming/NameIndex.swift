@@ -8,8 +8,9 @@ import Inventory
 ///
 /// The zone compiles its answers from one, and the companion commands resolve what people type with another built
 /// from the same options, so `dig 2.web.role.ec2`, `ec2host 2.web.role` and `ec2ssh 2.web.role` agree by
-/// construction. Names are lower-cased wire names in a `NameTable`; building is linear in the number of names and
-/// allocates little beyond the table itself.
+/// construction. Names are lower-cased wire names in a `NameTable`; building is linear in the number of names, makes
+/// one pass over the instances (on two threads from `twoThreadMinimum` of them), and allocates little beyond the
+/// table and one flat buffer of keys per form.
 public struct NameIndex: Sendable {
     /// The instances that have names (those in the configured states), in member order; indexes refer to these.
     public let instances: MemberInstances
