@@ -291,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "DNSServerTests",
             dependencies: [
-                "DNSServer", "DNSWire", "EC2Zone", "Inventory", "FednsSupport", "TestSupport",
+                "DNSServer", "DNSWire", "EC2Zone", "Inventory", "FednsSupport", "TestSupport", "BatchedUDP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
