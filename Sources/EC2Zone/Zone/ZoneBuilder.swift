@@ -32,7 +32,7 @@ struct ZoneBuilder: MemberVisitor {
     /// since their target depends on which form owns each name.
     mutating func add(_ instances: [Instance], twoThreadsFrom: Int = NameIndex.twoThreadMinimum) -> NameIndex {
         reserve(instances: instances.count)
-        let settings = settings
+        let settings = settings  // read before `self` is lent to the index as its visitor
         let index = NameIndex(instances: instances, options: settings, visitor: &self, twoThreadsFrom: twoThreadsFrom)
         // The PTR target is the NAME the instance is served under, else its id (a NAME lost to a form of higher
         // precedence does not lead back to it): the name's key as the table holds it, under the apex in its own
