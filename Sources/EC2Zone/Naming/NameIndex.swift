@@ -361,7 +361,7 @@ extension NameIndex {
 
         /// The node of `key`, made (as an empty non-terminal) when new.
         private mutating func node(_ key: UnsafeRawBufferPointer, hash: UInt32? = nil) -> Int32 {
-            let index = table.insert(key, hash: hash ?? NameTable.hash(key))
+            let index = hash.map { table.insert(key, hash: $0) } ?? table.insert(key)
             if Int(index) == forms.count {
                 forms.append(0)
                 lists.append(IndexList())

@@ -78,10 +78,6 @@ struct NameTable: Sendable {
         return index
     }
 
-    mutating func insert(_ key: [UInt8]) -> Int32 {
-        key.withUnsafeBytes { insert($0) }
-    }
-
     /// The index of `key` (a lower-cased wire name), or nil.
     @inline(__always)
     func find(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int32? {
