@@ -22,7 +22,7 @@ final class UDPQueryHandler: ChannelInboundHandler {
         let envelope = unwrapInboundIn(data)
         var reply = context.channel.allocator.buffer(capacity: WireAnswerer.maxUDPReplyLength)
         var answered = WireReply.drop
-        envelope.data.withUnsafeReadableBytes { query in
+        _ = envelope.data.withUnsafeReadableBytes { query in
             reply.writeWithUnsafeMutableBytes(minimumWritableBytes: WireAnswerer.maxUDPReplyLength) { out in
                 answered = answerer.answer(
                     query, client: envelope.remoteAddress,
