@@ -6,8 +6,9 @@
     /// What answers the datagrams of one socket, batch by batch. A value type and a generic parameter of
     /// `serve`, so that the whole loop is specialised for it: no existential, no allocation per datagram.
     public protocol DatagramAnswerer {
-        /// Before the datagrams of one `recvmmsg` are answered.
-        mutating func beginBatch()
+        /// Before the datagrams of one `recvmmsg` are answered; `datagrams` are the batch's queries, for an
+        /// answerer that looks ahead (they stay valid until `endBatch`).
+        mutating func beginBatch(_ datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>)
         /// Writes the reply to `query` (from `client`) into `reply` and returns its length; 0 sends nothing.
         mutating func answer(
             _ query: UnsafeRawBufferPointer, from client: DatagramClient, into reply: UnsafeMutableRawBufferPointer
@@ -73,6 +74,8 @@
         private let sendVectors: UnsafeMutablePointer<iovec>
         private let received: UnsafeMutablePointer<fedns_mmsghdr>
         private let outgoing: UnsafeMutablePointer<fedns_mmsghdr>
+        /// The received datagrams of the batch under way, as buffers.
+        private let datagrams: UnsafeMutablePointer<UnsafeRawBufferPointer>
 
         /// Binds `address` with SO_REUSEADDR and SO_REUSEPORT (IPv6 only for an IPv6 address, so `0.0.0.0` and
         /// `::` can both be bound) and a 4 MiB receive buffer: room for bursts while the thread is busy (capped by
@@ -130,6 +133,7 @@
             sendVectors = .allocate(capacity: batch)
             received = .allocate(capacity: batch)
             outgoing = .allocate(capacity: batch)
+            datagrams = .allocate(capacity: batch)
             for index in 0..<batch {
                 receiveVectors[index] = iovec(iov_base: queries + index * Self.maxDatagram, iov_len: Self.maxDatagram)
                 received[index] = fedns_mmsghdr()
@@ -151,6 +155,7 @@
             sendVectors.deallocate()
             received.deallocate()
             outgoing.deallocate()
+            datagrams.deallocate()
         }
 
         /// Answers datagrams until `keepGoing` returns false (it is asked after every receive, and at least every
@@ -162,10 +167,14 @@
                     if count < 0 { answerer.transportError() }
                     continue
                 }
-                answerer.beginBatch()
+                for index in 0..<count {
+                    datagrams[index] = UnsafeRawBufferPointer(
+                        start: queries + index * Self.maxDatagram, count: Int(received[index].msg_len))
+                }
+                answerer.beginBatch(UnsafeBufferPointer(start: datagrams, count: count))
                 var replyCount = 0
                 for index in 0..<count {
-                    let query = UnsafeRawBufferPointer(start: queries + index * Self.maxDatagram, count: Int(received[index].msg_len))
+                    let query = datagrams[index]
                     let reply = UnsafeMutableRawBufferPointer(start: replies + replyCount * replySize, count: replySize)
                     let client = DatagramClient(address: addresses + index, length: received[index].msg_hdr.msg_namelen)
                     let length = answerer.answer(query, from: client, into: reply)

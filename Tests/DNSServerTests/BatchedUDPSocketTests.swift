@@ -12,7 +12,9 @@
         struct Recorder: DatagramAnswerer {
             var calls: [String] = []
 
-            mutating func beginBatch() { calls.append("begin") }
+            mutating func beginBatch(_ datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
+                calls.append("begin \(datagrams.map(\.count))")
+            }
 
             mutating func answer(
                 _ query: UnsafeRawBufferPointer, from client: DatagramClient, into reply: UnsafeMutableRawBufferPointer
@@ -49,7 +51,7 @@
                 batches += 1
                 return batches == 1
             }
-            #expect(recorder.calls == ["begin", "answer 3", "answer 4", "answer 2", "end"])
+            #expect(recorder.calls == ["begin [3, 4, 2]", "answer 3", "answer 4", "answer 2", "end"])
             for datagram in datagrams {
                 var buffer = [UInt8](repeating: 0, count: 64)
                 let count = recv(client, &buffer, buffer.count, 0)

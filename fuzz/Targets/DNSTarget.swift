@@ -101,7 +101,12 @@ enum DNSReplyCheck {
     ) throws(InvariantViolation) {
         let capacity = transport == .udp ? WireAnswerer.maxUDPReplyLength : WireAnswerer.maxReplyLength
         let reply: [UInt8]? = withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
-            let answered = WireAnswerer(zone: zone).answer(query, transport: transport, rotation: rotation, into: buffer)
+            let answerer = WireAnswerer(zone: zone)
+            if transport == .udp {
+                // As the UDP loop does before each batch: the prefetch walks the same bytes first.
+                withUnsafePointer(to: query) { answerer.prefetch(answersTo: UnsafeBufferPointer(start: $0, count: 1)) }
+            }
+            let answered = answerer.answer(query, transport: transport, rotation: rotation, into: buffer)
             guard !answered.isDrop else { return nil }
             return Array(UnsafeRawBufferPointer(rebasing: buffer[0..<min(answered.length, capacity)]))
         }

@@ -46,6 +46,11 @@ struct MeteredAnswerer {
         }
     }
 
+    /// Prefetches what answering the batch's `queries` will read (see `WireAnswerer.prefetch`).
+    func prefetch(answersTo queries: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
+        current?.prefetch(answersTo: queries)
+    }
+
     /// Answers one message of the batch; the reply's bytes are the first `length` of `reply`. `client` is read
     /// only for cookies and the query log, `network` (the client's `ResponseRateLimiter.networkKey`) only when
     /// rate limiting is on.

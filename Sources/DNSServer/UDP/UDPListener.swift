@@ -75,8 +75,9 @@
     struct UDPAnswerer: DatagramAnswerer {
         var metered: MeteredAnswerer
 
-        mutating func beginBatch() {
+        mutating func beginBatch(_ datagrams: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
             metered.beginBatch()
+            metered.prefetch(answersTo: datagrams)
         }
 
         mutating func answer(

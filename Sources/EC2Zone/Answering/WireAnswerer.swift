@@ -64,6 +64,12 @@ public struct WireAnswerer: Sendable {
         return answerThroughMessages(query, transport: transport, rotation: rotation, client: client(), into: reply)
     }
 
+    /// Before a batch of queries is answered: brings into the cache what answering them will read, step by step
+    /// across the batch (`CompiledZone.prefetchAnswers`).
+    public func prefetch(answersTo queries: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
+        zone.prefetchAnswers(to: queries)
+    }
+
     /// The general path: parse into a `Message`, answer with `ResponseBuilder` (or the transfer service), copy the
     /// bytes.
     func answerThroughMessages(

@@ -1,9 +1,16 @@
+import CPrefetch
+
 /// Addresses to instances as two parallel arrays sorted by address (an address shared by several instances
-/// appears once per instance), so that exact matches and "does any address start with this prefix" (needed to
-/// tell an empty non-terminal from a non-existent name, RFC 8020) are binary searches with no per-entry storage.
+/// appears once per instance), so that "does any address start with this prefix" (needed to tell an empty
+/// non-terminal from a non-existent name, RFC 8020) is a binary search; exact matches, which every PTR query asks
+/// for, go through a hash table of where each address's entries start, as `NameTable` does for names: two cache
+/// lines, where a binary search over a million addresses misses the cache a dozen times.
 struct ReverseIndex<Address: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
     let addresses: [Address]
     let instances: [Int32]
+    /// The first entry of each distinct address + 1 (0: empty), at the address's hash, linear probing, at most
+    /// half full.
+    private let slots: [Int32]
     /// Prefixes (address >> (totalBits - zoneBits)) of the reverse zones this index makes authoritative.
     let zones: Set<Address>
     let zoneBits: Int
@@ -17,14 +24,77 @@ struct ReverseIndex<Address: FixedWidthInteger & UnsignedInteger & Sendable>: Se
         zones = Set(addresses.map { $0 >> (totalBits - zoneBits) })
         self.zoneBits = zoneBits
         self.totalBits = totalBits
+        var slots = [Int32](repeating: 0, count: NameTable.capacity(for: addresses.count))
+        let mask = slots.count - 1
+        for (index, address) in addresses.enumerated() where index == 0 || addresses[index - 1] != address {
+            var position = Self.hash(address) & mask
+            while slots[position] != 0 { position = (position + 1) & mask }
+            slots[position] = Int32(index + 1)
+        }
+        self.slots = slots
     }
 
     /// The instances at exactly `address`, or nil when it is not in the index.
     func instances(at address: Address) -> ArraySlice<Int32>? {
-        let start = lowerBound(address)
-        var end = start
+        guard let start = firstEntry(of: address) else { return nil }
+        var end = start + 1
         while end < addresses.count && addresses[end] == address { end += 1 }
-        return end > start ? instances[start..<end] : nil
+        return instances[start..<end]
+    }
+
+    /// Where the entries of `address` start, or nil when it is not in the index.
+    @inline(__always)
+    func firstEntry(of address: Address) -> Int? {
+        slots.withUnsafeBufferPointer { slots in
+            addresses.withUnsafeBufferPointer { addresses in
+                let mask = slots.count - 1
+                var position = Self.hash(address) & mask
+                while true {
+                    let entry = Int(slots[position])
+                    if entry == 0 { return nil }
+                    if addresses[entry - 1] == address { return entry - 1 }
+                    position = (position + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// Asks for the slot where a lookup of `address` starts to be brought into the cache (a batch's prefetch,
+    /// `CompiledZone.prefetchAnswers`).
+    @inline(__always)
+    func prefetchSlot(of address: Address) {
+        slots.withUnsafeBufferPointer { slots in
+            guard let base = slots.baseAddress else { return }
+            fedns_prefetch(base + (Self.hash(address) & (slots.count - 1)))
+        }
+    }
+
+    /// Asks for the entry in that slot (its address and instance), read after `prefetchSlot(of:)`.
+    @inline(__always)
+    func prefetchFirstCandidate(of address: Address) {
+        slots.withUnsafeBufferPointer { slots in
+            addresses.withUnsafeBufferPointer { addresses in
+                instances.withUnsafeBufferPointer { instances in
+                    let entry = Int(slots[Self.hash(address) & (slots.count - 1)]) - 1
+                    guard entry >= 0, let addressBase = addresses.baseAddress, let instanceBase = instances.baseAddress
+                    else { return }
+                    fedns_prefetch(addressBase + entry)
+                    fedns_prefetch(instanceBase + entry)
+                }
+            }
+        }
+    }
+
+    /// An address's hash: its 64-bit words folded with `NameTable`'s mixing.
+    @inline(__always)
+    private static func hash(_ address: Address) -> Int {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var rest = address
+        repeat {
+            hash = NameTable.mix(hash ^ UInt64(truncatingIfNeeded: rest))
+            rest = Address.bitWidth > 64 ? rest >> 64 : 0
+        } while rest != 0
+        return Int(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 
     /// True when some address begins with the `bits`-bit prefix `prefix`.
