@@ -42,34 +42,29 @@ extension CompiledZone {
 
     /// Brings into the cache, step by step across the batch, what answering `queries` will read (see above).
     func prefetchAnswers(to queries: UnsafeBufferPointer<UnsafeRawBufferPointer>) {
-        var start = 0
-        while start < queries.count {
-            let end = min(start + Self.batchPrefetchGroup, queries.count)
-            prefetchGroup(UnsafeBufferPointer(rebasing: queries[start..<end]))
-            start = end
+        for start in stride(from: 0, to: queries.count, by: Self.batchPrefetchGroup) {
+            prefetchGroup(UnsafeBufferPointer(rebasing: queries[start..<min(start + Self.batchPrefetchGroup, queries.count)]))
         }
     }
 
     /// For tests: the instance whose record set the walk reached for each query, or -1.
     func prefetchedInstances(for queries: [[UInt8]]) -> [Int32] {
         var reached = [Int32](repeating: -1, count: queries.count)
-        var buffers = queries.map { query in
+        let buffers = queries.map { query in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: query.count, alignment: 8)
             query.withUnsafeBytes { buffer.copyMemory(from: $0) }
             return UnsafeRawBufferPointer(buffer)
         }
         defer { for buffer in buffers { buffer.deallocate() } }
-        var start = 0
-        while start < queries.count {
+        for start in stride(from: 0, to: queries.count, by: Self.batchPrefetchGroup) {
             let end = min(start + Self.batchPrefetchGroup, queries.count)
-            buffers.withUnsafeMutableBufferPointer { buffers in
+            buffers.withUnsafeBufferPointer { buffers in
                 reached.withUnsafeMutableBufferPointer { reached in
                     prefetchGroup(
                         UnsafeBufferPointer(rebasing: buffers[start..<end]),
                         reached: UnsafeMutableBufferPointer(rebasing: reached[start..<end]))
                 }
             }
-            start = end
         }
         return reached
     }

@@ -80,26 +80,33 @@ struct NameTable: Sendable {
     /// The index of `key` (a lower-cased wire name), or nil.
     @inline(__always)
     func find(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int32? {
-        slots.withUnsafeBufferPointer { slots in
-            keyStarts.withUnsafeBufferPointer { starts in
-                keyBytes.withUnsafeBytes { bytes in
-                    guard let keyBase = bytes.baseAddress, let base = key.baseAddress else { return nil }
-                    let mask = slots.count - 1
-                    var position = Int(hash) & mask
-                    while true {
-                        let entry = slots[position]
-                        if entry == 0 { return nil }
-                        if UInt32(truncatingIfNeeded: entry >> 32) == hash {
-                            let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
-                            let start = Int(starts[index])
-                            let length = Int(starts[index + 1]) - start
-                            if length == key.count, memcmp(keyBase + start, base, length) == 0 {
-                                return Int32(index)
-                            }
-                        }
-                        position = (position + 1) & mask
-                    }
+        keyStarts.withUnsafeBufferPointer { starts in
+            keyBytes.withUnsafeBytes { bytes in
+                guard let keyBase = bytes.baseAddress, let base = key.baseAddress else { return nil }
+                return probe(hash: hash) { index in
+                    let start = Int(starts[index])
+                    let length = Int(starts[index + 1]) - start
+                    return length == key.count && memcmp(keyBase + start, base, length) == 0
                 }
+            }
+        }
+    }
+
+    /// Probes the slots from `hash`'s own: the first entry with that hash for which `matches` holds, or nil at an
+    /// empty slot.
+    @inline(__always)
+    private func probe(hash: UInt32, _ matches: (Int) -> Bool) -> Int32? {
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var position = Int(hash) & mask
+            while true {
+                let entry = slots[position]
+                if entry == 0 { return nil }
+                if UInt32(truncatingIfNeeded: entry >> 32) == hash {
+                    let index = Int(UInt32(truncatingIfNeeded: entry)) - 1
+                    if matches(index) { return Int32(index) }
+                }
+                position = (position + 1) & mask
             }
         }
     }
@@ -123,18 +130,7 @@ struct NameTable: Sendable {
     /// line, not an answer.
     @inline(__always)
     func candidate(hash: UInt32) -> Int32? {
-        slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
-            var position = Int(hash) & mask
-            while true {
-                let entry = slots[position]
-                if entry == 0 { return nil }
-                if UInt32(truncatingIfNeeded: entry >> 32) == hash {
-                    return Int32(truncatingIfNeeded: entry) - 1
-                }
-                position = (position + 1) & mask
-            }
-        }
+        probe(hash: hash) { _ in true }
     }
 
     /// Asks for where entry `index`'s key starts to be brought into the cache.
